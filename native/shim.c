@@ -1,0 +1,98 @@
+/* plasmite native shim: the only C in the project.
+ * Thin wrappers over the system calls a pool needs. Every function returns a
+ * value >= 0 on success or -errno on failure, so the TypeScript side never reads
+ * errno (which any intervening libc call could clobber). No allocation, no state.
+ * Must never call fstat(): it is a versioned symbol since glibc 2.33, and this
+ * library has to load on older distributions; lseek gives the size instead. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#endif
+
+#define RET(expr) do { long _r = (long)(expr); return _r < 0 ? -errno : _r; } while (0)
+
+/* ABI version: bumped whenever a signature below changes. */
+int32_t pls_abi_version(void) { return 2; }
+
+int32_t pls_open(const char *path, int32_t flags, int32_t mode) {
+  int fd;
+  do { fd = open(path, flags | O_CLOEXEC, mode); } while (fd < 0 && errno == EINTR);
+  return fd < 0 ? -errno : fd;
+}
+
+int32_t pls_close(int32_t fd) { RET(close(fd)); }
+
+/* Size of the open file (seek to the end; avoids fstat, see header). */
+int64_t pls_file_size(int32_t fd) {
+  off_t n = lseek(fd, 0, SEEK_END);
+  return n < 0 ? -errno : (int64_t)n;
+}
+
+/* Reserve real blocks so a later store through the mapping cannot hit ENOSPC
+ * (which the kernel reports as SIGBUS, killing the process). */
+int32_t pls_allocate(int32_t fd, int64_t size) {
+#ifdef __linux__
+  int r;
+  do { r = posix_fallocate(fd, 0, (off_t)size); } while (r == EINTR);
+  if (r == 0) return 0;
+  if (r != EOPNOTSUPP && r != ENOSYS) return -r;
+#endif
+  RET(ftruncate(fd, (off_t)size));
+}
+
+/* Maps the whole file shared; returns the address as an integer or -errno. */
+int64_t pls_mmap(int32_t fd, int64_t size, int32_t writable) {
+  void *p = mmap(NULL, (size_t)size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return -errno;
+  return (int64_t)(intptr_t)p;
+}
+
+int32_t pls_munmap(void *addr, int64_t size) { RET(munmap(addr, (size_t)size)); }
+
+/* msync of [offset, offset+len) rounded out to whole pages. */
+int32_t pls_msync(uint8_t *base, int64_t offset, int64_t len) {
+  long page = sysconf(_SC_PAGESIZE);
+  int64_t start = offset - (offset % page);
+  RET(msync(base + start, (size_t)(offset + len - start), MS_SYNC));
+}
+
+/* op: 0 shared, 1 exclusive, 2 unlock; nonblock: return -EWOULDBLOCK instead of waiting. */
+int32_t pls_flock(int32_t fd, int32_t op, int32_t nonblock) {
+  int how = op == 0 ? LOCK_SH : op == 1 ? LOCK_EX : LOCK_UN;
+  if (nonblock) how |= LOCK_NB;
+  int r;
+  do { r = flock(fd, how); } while (r < 0 && errno == EINTR && !nonblock);
+  return r < 0 ? -errno : 0;
+}
+
+/* Waits while the u32 at base+offset equals expected, for at most timeout_us.
+ * Returns 0 when woken or the value differed, -ETIMEDOUT, -EINTR, or -ENOSYS off Linux. */
+int32_t pls_futex_wait(uint8_t *base, int64_t offset, uint32_t expected, int64_t timeout_us) {
+#ifdef __linux__
+  struct timespec ts = { (time_t)(timeout_us / 1000000), (long)(timeout_us % 1000000) * 1000 };
+  long r = syscall(SYS_futex, (uint32_t *)(base + offset), FUTEX_WAIT, expected, timeout_us >= 0 ? &ts : NULL, NULL, 0);
+  if (r < 0) return errno == EAGAIN ? 0 : -errno;
+  return 0;
+#else
+  (void)base; (void)offset; (void)expected; (void)timeout_us;
+  return -ENOSYS;
+#endif
+}
+
+/* Wakes every process waiting on the u32 at base+offset; returns how many woke. */
+int32_t pls_futex_wake(uint8_t *base, int64_t offset) {
+#ifdef __linux__
+  RET(syscall(SYS_futex, (uint32_t *)(base + offset), FUTEX_WAKE, 0x7fffffff, NULL, NULL, 0));
+#else
+  (void)base; (void)offset;
+  return -ENOSYS;
+#endif
+}

@@ -1,0 +1,167 @@
+// The library users import: a Client for a pool directory and PoolHandles with append/get/tail/info.
+// Thin over src/pool: names become paths here, messages become payloads; no storage rules.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { PlasmiteError } from "../errors.ts";
+import { checkMessage, encodePayload } from "../format/payload.ts";
+import { Cursor, type CursorStart, type Drop } from "../pool/cursor.ts";
+import { Pool, type CreateOptions, type Durability, type PoolInfo } from "../pool/pool.ts";
+import { envelopeJson, toMessage, type Message } from "./envelope.ts";
+import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
+
+export interface AppendOptions {
+  tags?: string[];
+  durability?: Durability;
+}
+
+export interface TailOptions {
+  /** Start at this seq (inclusive). Default: the live edge (only new messages). */
+  since?: number;
+  /** Start with the last N retained messages. */
+  last?: number;
+  /** Start at the first message at or after this time (Date, or Unix ms). */
+  sinceTime?: Date | number;
+  /** Stop after this many ms without a new message (default: follow forever). */
+  timeout?: number;
+  /** Stop after this many messages. */
+  max?: number;
+  signal?: AbortSignal;
+  /** Called when messages were overwritten before the tail read them. */
+  onDrop?: (drop: Drop) => void;
+}
+
+export interface PoolEntry {
+  name: string;
+  path: string;
+}
+
+/** A pool directory. */
+export class Client {
+  readonly dir: string;
+
+  constructor(dir: string = defaultPoolDir()) {
+    this.dir = dir;
+  }
+
+  /** The file a pool reference names (see resolvePoolRef). */
+  pathOf(ref: string): string {
+    return resolvePoolRef(this.dir, ref);
+  }
+
+  createPool(ref: string, options: CreateOptions = {}): PoolHandle {
+    return new PoolHandle(ref, Pool.create(this.pathOf(ref), options));
+  }
+
+  openPool(ref: string): PoolHandle {
+    return new PoolHandle(ref, Pool.open(this.pathOf(ref)));
+  }
+
+  /** Pool files in the directory, sorted by name (an absent directory has none). */
+  listPools(): PoolEntry[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw new PlasmiteError("Io", `cannot list ${this.dir}: ${(err as Error).message}`, { path: this.dir });
+    }
+    return names
+      .filter((n) => n.endsWith(POOL_EXTENSION) && !n.startsWith("."))
+      .filter((n) => {
+        try {
+          return statSync(join(this.dir, n)).isFile();
+        } catch {
+          return false;
+        }
+      })
+      .sort()
+      .map((n) => ({ name: poolNameOf(n), path: join(this.dir, n) }));
+  }
+
+  deletePool(ref: string): void {
+    Pool.delete(this.pathOf(ref));
+  }
+}
+
+/** An open pool. Handles share one mapping per pool file per process; close() releases this one's share. */
+export class PoolHandle {
+  readonly name: string;
+  readonly pool: Pool;
+
+  constructor(ref: string, pool: Pool) {
+    this.name = poolNameOf(ref);
+    this.pool = pool;
+  }
+
+  get path(): string {
+    return this.pool.path;
+  }
+
+  /** Appends one message; returns its seq. `data` must be a JSON object. */
+  append(data: Record<string, unknown>, options: AppendOptions = {}): number {
+    const tags = options.tags ?? [];
+    checkMessage(data, tags);
+    return this.pool.appendPayload(encodePayload(data, tags), options.durability);
+  }
+
+  /** Appends many messages under one lock; returns the first seq (the rest follow in order). */
+  appendBatch(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>, options: { durability?: Durability } = {}): number {
+    const payloads = messages.map((m) => {
+      const tags = m.tags ?? [];
+      checkMessage(m.data, tags);
+      return encodePayload(m.data, tags);
+    });
+    return this.pool.appendPayloads(payloads, options.durability);
+  }
+
+  get(seq: number): Message {
+    return toMessage(this.pool.get(seq));
+  }
+
+  /** The message as its compact JSON envelope text (no parse). */
+  getJson(seq: number): string {
+    return envelopeJson(this.pool.get(seq));
+  }
+
+  info(): PoolInfo & { name: string } {
+    return { name: this.name, ...this.pool.info() };
+  }
+
+  /** A cursor for custom reading loops (see Cursor). */
+  cursor(start?: CursorStart): Cursor {
+    return new Cursor(this.pool, start);
+  }
+
+  /** Messages in seq order as an async iterator: from `since`/`last`/`sinceTime`, else only new ones. */
+  async *tail(options: TailOptions = {}): AsyncGenerator<Message> {
+    const start: CursorStart =
+      options.since !== undefined
+        ? { seq: options.since }
+        : options.last !== undefined
+          ? { last: options.last }
+          : options.sinceTime !== undefined
+            ? { timeNs: BigInt(Math.floor(Number(options.sinceTime))) * 1_000_000n }
+            : { newest: true };
+    const cursor = new Cursor(this.pool, start);
+    const timeout = options.timeout ?? Infinity;
+    let count = 0;
+    for (;;) {
+      if (options.signal?.aborted) return;
+      const item = cursor.next();
+      if (item?.message) {
+        yield toMessage(item.message);
+        if (options.max !== undefined && ++count >= options.max) return;
+        continue;
+      }
+      if (item?.drop) {
+        options.onDrop?.(item.drop);
+        continue;
+      }
+      if (!(await cursor.wait(timeout === Infinity ? 3_600_000 : timeout, options.signal)) && timeout !== Infinity) return;
+    }
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+}

@@ -1,0 +1,23 @@
+// The message envelope users see: {"seq","time","meta":{"tags"},"data"}. Pure.
+import { decodePayload, payloadString } from "../format/payload.ts";
+import { formatTime } from "../pool/pool.ts";
+import type { StoredMessage } from "../pool/reader.ts";
+
+export interface Message {
+  seq: number;
+  /** RFC 3339 UTC, nanoseconds with trailing zeros trimmed. */
+  time: string;
+  meta: { tags: string[] };
+  data: Record<string, unknown>;
+}
+
+export function toMessage(m: StoredMessage): Message {
+  const body = decodePayload(m.payload);
+  return { seq: m.seq, time: formatTime(m.timeNs), meta: { tags: body.tags }, data: body.data };
+}
+
+/** The envelope as compact JSON text, spliced from the stored payload without parsing it. */
+export function envelopeJson(m: StoredMessage): string {
+  // The payload is `{"meta":...,"data":...}`: drop its "{" and prefix seq and time.
+  return `{"seq":${m.seq},"time":"${formatTime(m.timeNs)}",${payloadString(m.payload).slice(1)}`;
+}

@@ -1,0 +1,104 @@
+// Frame layout (spec/format/v1.md §4): write a committed frame or a wrap marker; decode and validate one.
+// Pure: works on a RingView; offsets are ring-relative.
+import { crc32 } from "./crc32.ts";
+import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, frameLength } from "./limits.ts";
+import type { RingView } from "./ring.ts";
+import { readU64 } from "./u64.ts";
+
+/** ASCII "FRM1" little-endian: the commit marker of a message frame. */
+export const KIND_FRAME = 0x314d5246;
+/** ASCII "WRAP": the next frame is at ring offset 0. */
+export const KIND_WRAP = 0x50415257;
+
+/** Result of looking at a ring offset. */
+export const enum FrameStatus {
+  Ok = 0,
+  /** A wrap marker (or the ring's end): continue at offset 0. */
+  Wrap = 1,
+  /** No committed frame here (never written, being written, or garbage). */
+  NotFrame = 2,
+  /** Kind says frame but the header fails its checks (torn length, crc, bounds). */
+  BadHeader = 3,
+}
+
+/** Decoded frame header; reused across calls to avoid allocation on hot paths. */
+export interface FrameInfo {
+  seq: number;
+  payloadLen: number;
+  /** Absolute byte offset of the payload in the file. */
+  payloadAbs: number;
+  frameLen: number;
+  timeHi: number;
+  timeLo: number;
+  payloadCrc: number;
+}
+
+export function newFrameInfo(): FrameInfo {
+  return { seq: 0, payloadLen: 0, payloadAbs: 0, frameLen: 0, timeHi: 0, timeLo: 0, payloadCrc: 0 };
+}
+
+export function maxPayloadBytes(ringSize: number): number {
+  return Math.min(MAX_PAYLOAD_BYTES, ringSize - FRAME_HEADER_BYTES);
+}
+
+/** Decodes the frame header at ring offset `off` into `out`. Does not check the payload crc. */
+export function readFrameHeader(ring: RingView, off: number, out: FrameInfo): FrameStatus {
+  const { view, ringOffset, ringSize } = ring;
+  if (off >= ringSize) return FrameStatus.Wrap;
+  const abs = ringOffset + off;
+  const kind = view.getUint32(abs, true);
+  if (kind === KIND_WRAP) return FrameStatus.Wrap;
+  if (kind !== KIND_FRAME) return FrameStatus.NotFrame;
+  if (ringSize - off < FRAME_HEADER_BYTES) return FrameStatus.BadHeader;
+  const payloadLen = view.getUint32(abs + 4, true);
+  if (view.getUint32(abs + 28, true) !== crc32(ring.bytes, abs + 4, abs + 28)) return FrameStatus.BadHeader;
+  const frameLen = frameLength(payloadLen);
+  if (payloadLen > maxPayloadBytes(ringSize) || frameLen > ringSize - off) return FrameStatus.BadHeader;
+  const seq = readU64(view, abs + 8);
+  if (seq < 1) return FrameStatus.BadHeader;
+  out.seq = seq;
+  out.payloadLen = payloadLen;
+  out.payloadAbs = abs + FRAME_HEADER_BYTES;
+  out.frameLen = frameLen;
+  out.timeLo = view.getUint32(abs + 16, true);
+  out.timeHi = view.getUint32(abs + 20, true);
+  out.payloadCrc = view.getUint32(abs + 24, true);
+  return FrameStatus.Ok;
+}
+
+/** True when the payload bytes still match the crc recorded in the header. */
+export function payloadIntact(ring: RingView, info: FrameInfo): boolean {
+  return crc32(ring.bytes, info.payloadAbs, info.payloadAbs + info.payloadLen) === info.payloadCrc;
+}
+
+export function frameTimeNs(info: FrameInfo): bigint {
+  return (BigInt(info.timeHi) << 32n) | BigInt(info.timeLo);
+}
+
+/**
+ * Writes a complete frame at ring offset `off`: kind 0 first, then header and payload, then the commit marker.
+ * The caller has ensured [off, off + frameLength) is free space.
+ */
+export function writeFrame(ring: RingView, off: number, seq: number, timeNs: bigint, payload: Uint8Array): number {
+  const { view, bytes } = ring;
+  const abs = ring.ringOffset + off;
+  view.setUint32(abs, 0, true);
+  bytes.set(payload, abs + FRAME_HEADER_BYTES);
+  view.setUint32(abs + 4, payload.length, true);
+  view.setUint32(abs + 8, seq >>> 0, true);
+  view.setUint32(abs + 12, Math.floor(seq / 4294967296), true);
+  view.setBigUint64(abs + 16, timeNs, true);
+  view.setUint32(abs + 24, crc32(payload), true);
+  view.setUint32(abs + 28, crc32(bytes, abs + 4, abs + 28), true);
+  Atomics.store(ring.words, abs >> 2, KIND_FRAME | 0);
+  return frameLength(payload.length);
+}
+
+export function writeWrapMarker(ring: RingView, off: number): void {
+  Atomics.store(ring.words, (ring.ringOffset + off) >> 2, KIND_WRAP | 0);
+}
+
+/** True when the word at ring offset `off` is a wrap marker. */
+export function isWrapAt(ring: RingView, off: number): boolean {
+  return off < ring.ringSize && ring.view.getUint32(ring.ringOffset + off, true) === KIND_WRAP;
+}

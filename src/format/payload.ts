@@ -1,0 +1,71 @@
+// Message payloads (spec/format/v1.md §4): compact UTF-8 JSON `{"meta":{"tags":[...]},"data":{...}}`. Pure.
+import { PlasmiteError } from "../errors.ts";
+
+export interface MessageBody {
+  tags: string[];
+  data: Record<string, unknown>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Checks tags and data, throwing Usage for what a payload may not hold. */
+export function checkMessage(data: unknown, tags: readonly unknown[]): void {
+  if (!isJsonObject(data)) {
+    throw new PlasmiteError("Usage", `message data must be a JSON object, got ${describe(data)}`, {
+      hint: `Wrap the value in an object, e.g. '{"value": ${safeJson(data)}}'.`,
+    });
+  }
+  for (const tag of tags) {
+    if (typeof tag !== "string" || tag.length === 0) {
+      throw new PlasmiteError("Usage", `tags must be non-empty strings, got ${describe(tag)}`);
+    }
+  }
+}
+
+/** The payload text for a message; `data` must already be checked. */
+export function payloadText(data: Record<string, unknown>, tags: readonly string[]): string {
+  return `{"meta":{"tags":${JSON.stringify(tags)}},"data":${JSON.stringify(data)}}`;
+}
+
+export function encodePayload(data: Record<string, unknown>, tags: readonly string[]): Uint8Array {
+  return encoder.encode(payloadText(data, tags));
+}
+
+/** Parses a stored payload; throws Corrupt when it is not the documented shape. */
+export function decodePayload(bytes: Uint8Array): MessageBody {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new PlasmiteError("Corrupt", "stored payload is not valid UTF-8 JSON");
+  }
+  if (!isJsonObject(value) || !isJsonObject(value.meta) || !Array.isArray(value.meta.tags) || !isJsonObject(value.data)) {
+    throw new PlasmiteError("Corrupt", "stored payload is not {meta:{tags}, data}");
+  }
+  return { tags: value.meta.tags as string[], data: value.data };
+}
+
+/** The payload as text, for splicing into envelopes without parsing. */
+export function payloadString(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "string" ? "a string" : typeof v;
+}
+
+function safeJson(v: unknown): string {
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? "null" : s.length > 40 ? s.slice(0, 37) + "..." : s;
+  } catch {
+    return "null";
+  }
+}

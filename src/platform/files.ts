@@ -1,0 +1,134 @@
+// Files and shared mappings for pools: open, create, map, lock, sync, wait/wake, with OS failures turned into
+// PlasmiteErrors. Nothing above this module sees a file descriptor's errno or a raw address.
+import { toArrayBuffer, type Pointer } from "bun:ffi";
+import { PlasmiteError, type ErrorKind } from "../errors.ts";
+import { sys } from "./native.ts";
+
+/** One open pool file and its MAP_SHARED mapping; `bytes` views the whole file. */
+export interface MappedFile {
+  readonly path: string;
+  readonly fd: number;
+  readonly size: number;
+  readonly writable: boolean;
+  readonly bytes: Uint8Array;
+  /** @internal mapping address, for msync and futex only */
+  readonly addr: number;
+}
+
+/** Turns a -errno result into the PlasmiteError a user should see. */
+export function osError(what: string, path: string, negErrno: number): PlasmiteError {
+  const c = sys().c;
+  const e = -negErrno;
+  let kind: ErrorKind = "Io";
+  let hint: string | undefined;
+  if (e === c.ENOENT) kind = "NotFound";
+  else if (e === c.EEXIST) kind = "AlreadyExists";
+  else if (e === c.EACCES || e === c.EPERM || e === c.EROFS) {
+    kind = "Permission";
+    hint = "Check the file's owner and mode, or use a pool directory you can write.";
+  } else if (e === c.EAGAIN) kind = "Busy";
+  else if (e === c.ENOSPC || e === c.EDQUOT) hint = "The disk is full: free space or create a smaller pool.";
+  return new PlasmiteError(kind, `${what} failed for ${path}: ${errnoName(e)}`, { path, hint });
+}
+
+function errnoName(e: number): string {
+  const c = sys().c;
+  const names: Record<number, string> = {
+    [c.EPERM]: "operation not permitted (EPERM)",
+    [c.ENOENT]: "no such file (ENOENT)",
+    [c.EACCES]: "permission denied (EACCES)",
+    [c.EEXIST]: "file exists (EEXIST)",
+    [c.ENOSPC]: "no space left on device (ENOSPC)",
+    [c.EROFS]: "read-only file system (EROFS)",
+    [c.EAGAIN]: "resource temporarily unavailable (EAGAIN)",
+    [c.EDQUOT]: "disk quota exceeded (EDQUOT)",
+  };
+  return names[e] ?? `errno ${e}`;
+}
+
+function check(r: number, what: string, path: string): number {
+  if (r < 0) throw osError(what, path, r);
+  return r;
+}
+
+/** Opens an existing file read-write, or read-only when the caller may not write it. */
+export function openExisting(path: string, preferWritable = true): { fd: number; writable: boolean } {
+  const s = sys();
+  if (preferWritable) {
+    const fd = s.open(path, s.c.O_RDWR, 0);
+    if (fd >= 0) return { fd, writable: true };
+    if (fd !== -s.c.EACCES && fd !== -s.c.EROFS && fd !== -s.c.EPERM) throw osError("open", path, fd);
+  }
+  const fd = check(s.open(path, s.c.O_RDONLY, 0), "open", path);
+  return { fd, writable: false };
+}
+
+/** Creates a new file of `size` bytes with real blocks reserved; fails with AlreadyExists if it exists. */
+export function createExclusive(path: string, size: number, mode = 0o644): number {
+  const s = sys();
+  const fd = check(s.open(path, s.c.O_RDWR | s.c.O_CREAT | s.c.O_EXCL, mode), "create", path);
+  const r = s.allocate(fd, size);
+  if (r < 0) {
+    s.close(fd);
+    throw osError("allocate", path, r);
+  }
+  return fd;
+}
+
+export function fileSize(fd: number, path: string): number {
+  return check(sys().fileSize(fd), "stat", path);
+}
+
+/** Maps `size` bytes of `fd` shared. The mapping must never outlive a shrink of the file (SIGBUS). */
+export function mapFile(path: string, fd: number, size: number, writable: boolean): MappedFile {
+  const addr = check(sys().mmap(fd, size, writable), "mmap", path);
+  const buffer = toArrayBuffer(addr as unknown as Pointer, 0, size);
+  return { path, fd, size, writable, bytes: new Uint8Array(buffer), addr };
+}
+
+export function unmapAndClose(file: MappedFile): void {
+  sys().munmap(file.addr, file.size);
+  sys().close(file.fd);
+}
+
+export function closeFd(fd: number): void {
+  sys().close(fd);
+}
+
+/** Blocks until this process holds the exclusive lock (flock belongs to the open file, so callers cache one fd). */
+export function lockExclusive(file: MappedFile): void {
+  check(sys().flock(file.fd, 1, false), "lock", file.path);
+}
+
+/** Returns false instead of waiting when another process holds the lock. */
+export function tryLockExclusive(file: MappedFile): boolean {
+  const r = sys().flock(file.fd, 1, true);
+  if (r === -sys().c.EAGAIN) return false;
+  check(r, "lock", file.path);
+  return true;
+}
+
+export function unlock(file: MappedFile): void {
+  check(sys().flock(file.fd, 2, false), "unlock", file.path);
+}
+
+/** Writes [offset, offset+length) of the mapping to disk before returning. */
+export function syncRange(file: MappedFile, offset: number, length: number): void {
+  check(sys().msync(file.addr, offset, length), "msync", file.path);
+}
+
+export const futexAvailable = (): boolean => sys().hasFutex;
+
+/** Sleeps while the u32 at `offset` equals `expected`, at most `timeoutUs`; returns early on a wake or signal. */
+export function futexWait(file: MappedFile, offset: number, expected: number, timeoutUs: number): void {
+  sys().futexWait(file.addr, offset, expected, timeoutUs);
+}
+
+export function futexWake(file: MappedFile, offset: number): void {
+  sys().futexWake(file.addr, offset);
+}
+
+/** Which binding this process uses ("shim" or "libc"), for diagnostics. */
+export function nativeBackend(): string {
+  return sys().backend;
+}

@@ -1,0 +1,169 @@
+// A lock-free cursor over one pool: start anywhere, read in seq order, report drops instead of skipping, and
+// wait for new messages (futex wake-up plus bounded polling: correctness never depends on the wake-up).
+import { PlasmiteError } from "../errors.ts";
+import { PUBLISH_GEN_OFFSET, WAITERS_WORD, loadPublishGen, type PoolState } from "../format/header.ts";
+import { futexAvailable, futexWait } from "../platform/files.ts";
+import type { Pool } from "./pool.ts";
+import type { RingReader, StoredMessage } from "./reader.ts";
+
+/** Where a cursor starts. */
+export type CursorStart =
+  | { oldest: true }
+  /** The live edge: only messages appended after the cursor was made. */
+  | { newest: true }
+  | { seq: number }
+  /** The first message with time >= this (Unix nanoseconds). */
+  | { timeNs: bigint }
+  /** The last N retained messages, then live. */
+  | { last: number };
+
+/** Messages `fromSeq..toSeq` were overwritten before this cursor read them. */
+export interface Drop {
+  fromSeq: number;
+  toSeq: number;
+  count: number;
+}
+
+export type CursorItem = { message: StoredMessage; drop?: undefined } | { drop: Drop; message?: undefined };
+
+// Polling backoff while waiting: starts short, doubles, capped (used with and without futex).
+const POLL_MIN_US = 50;
+const POLL_MAX_US = 20_000;
+
+export class Cursor {
+  private readonly pool: Pool;
+  private readonly reader: RingReader;
+  /** Next seq this cursor will return. */
+  nextSeq: number;
+  /** Ring offset where nextSeq is expected, or -1 when it must be located. */
+  private nextOff: number;
+  private readonly out = { nextOff: 0 };
+
+  constructor(pool: Pool, start: CursorStart = { newest: true }) {
+    this.pool = pool;
+    this.reader = pool.reader;
+    const s = pool.state();
+    this.nextOff = -1;
+    if ("oldest" in start) this.nextSeq = s.oldestSeq;
+    else if ("newest" in start) {
+      this.nextSeq = s.newestSeq + 1;
+      this.nextOff = s.headOff;
+    } else if ("seq" in start) this.nextSeq = Math.max(1, Math.floor(start.seq));
+    else if ("last" in start) this.nextSeq = Math.max(s.oldestSeq, s.newestSeq - Math.max(0, Math.floor(start.last)) + 1);
+    else this.nextSeq = this.firstAtOrAfter(start.timeNs);
+    if (this.nextSeq === s.oldestSeq && this.nextSeq <= s.newestSeq) this.nextOff = s.tailOff;
+  }
+
+  /** The next message or drop, or null when nothing newer is published yet. Never blocks. */
+  next(): CursorItem | null {
+    const r = this.reader;
+    for (let attempt = 0; attempt < 10_000; attempt++) {
+      const s = this.pool.withPath(() => r.state());
+      if (this.nextSeq < s.oldestSeq) {
+        const drop = { fromSeq: this.nextSeq, toSeq: s.oldestSeq - 1, count: s.oldestSeq - this.nextSeq };
+        this.nextSeq = s.oldestSeq;
+        this.nextOff = s.tailOff;
+        return { drop };
+      }
+      if (this.nextSeq > s.newestSeq) return null;
+      if (this.nextOff >= 0) {
+        const msg = r.readAt(this.nextOff, this.nextSeq, s, this.out);
+        if (msg) {
+          this.nextSeq++;
+          this.nextOff = this.out.nextOff;
+          return { message: msg };
+        }
+        if (!r.stillRetained(this.nextSeq, s)) continue;
+      }
+      // The expected offset did not hold nextSeq (a fresh start, or the ring was reset): locate it.
+      const off = r.locate(this.nextSeq, s);
+      if (off === -2) {
+        throw new PlasmiteError("Corrupt", `frame for retained seq ${this.nextSeq} is missing or damaged`, {
+          path: this.pool.path,
+          seq: this.nextSeq,
+          offset: r.corruptOffset,
+          hint: "Run `pls doctor POOL` for details.",
+        });
+      }
+      this.nextOff = off;
+      if (off === -1) r.refresh();
+    }
+    throw new PlasmiteError("Busy", "cursor could not keep up with concurrent writers", { path: this.pool.path });
+  }
+
+  /** True when a message newer than the cursor's position is published. */
+  hasNewer(): boolean {
+    return this.nextSeq <= this.reader.state().newestSeq || this.nextSeq < this.reader.state().oldestSeq;
+  }
+
+  /**
+   * Blocks the thread until something newer is published or `timeoutMs` passes. Uses a futex on publish_gen
+   * (writers wake it only when `waiters` is non-zero) in slices no longer than the polling backoff.
+   */
+  waitSync(timeoutMs: number, useFutex = true): boolean {
+    const ring = this.reader.ring;
+    const deadline = performance.now() + timeoutMs;
+    let sliceUs = POLL_MIN_US;
+    const canFutex = useFutex && futexAvailable();
+    for (;;) {
+      const gen = loadPublishGen(ring);
+      if (this.hasNewer()) return true;
+      const leftUs = (deadline - performance.now()) * 1000;
+      if (leftUs <= 0) return false;
+      const waitUs = Math.min(leftUs, canFutex ? POLL_MAX_US : sliceUs);
+      if (canFutex) {
+        Atomics.add(ring.words, WAITERS_WORD, 1);
+        try {
+          futexWait(this.pool.mapped(), PUBLISH_GEN_OFFSET, gen, waitUs);
+        } finally {
+          Atomics.sub(ring.words, WAITERS_WORD, 1);
+        }
+      } else {
+        Bun.sleepSync(waitUs / 1000);
+        sliceUs = Math.min(POLL_MAX_US, sliceUs * 2);
+      }
+    }
+  }
+
+  /**
+   * Waits without blocking the event loop for long: short futex slices between yields, so timers, signals and
+   * I/O keep running. Resolves true when something newer is published.
+   */
+  async wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    let sliceMs = 0.05;
+    for (;;) {
+      if (signal?.aborted) return false;
+      const left = deadline - performance.now();
+      if (this.waitSync(Math.min(left, sliceMs))) return true;
+      if (performance.now() >= deadline) return false;
+      await new Promise<void>((resolve) => setTimeout(resolve, sliceMs >= 1 ? 1 : 0));
+      sliceMs = Math.min(5, sliceMs * 2);
+    }
+  }
+
+  /** First retained seq whose time is >= timeNs (binary search; timestamps grow strictly with seq). */
+  private firstAtOrAfter(timeNs: bigint): number {
+    const r = this.reader;
+    const s: PoolState = r.state();
+    let lo = s.oldestSeq;
+    let hi = s.newestSeq + 1;
+    if (s.newestSeq >= s.oldestSeq && s.newestTimeNs < timeNs) return s.newestSeq + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      let t: bigint;
+      try {
+        t = this.pool.get(mid).timeNs;
+      } catch (err) {
+        if (err instanceof PlasmiteError && err.kind === "NotFound") {
+          lo = mid + 1; // dropped meanwhile: older than anything we could return
+          continue;
+        }
+        throw err;
+      }
+      if (t < timeNs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,393 @@
+// A pool: create/open/delete a pool file, append under the writer lock, get by seq, report info.
+// The only code that writes pool files (through src/format); the CLI, library and server all call this.
+import { basename, dirname, join } from "node:path";
+import { linkSync, mkdirSync, unlinkSync } from "node:fs";
+import { PlasmiteError } from "../errors.ts";
+import { writeFrame, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
+import {
+  PUBLISH_GEN_OFFSET,
+  WAITERS_WORD,
+  decodeGeometry,
+  encodeHeader,
+  isEmpty,
+  planGeometry,
+  publishState,
+  readState,
+  usedBytes,
+  type Geometry,
+  type PoolState,
+} from "../format/header.ts";
+import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES, PAGE_SIZE_BYTES, frameLength } from "../format/limits.ts";
+import { planAppend } from "../format/plan.ts";
+import { makeRingView, type RingView } from "../format/ring.ts";
+import { indexSlotRange, writeIndexSlot } from "../format/seq-index.ts";
+import {
+  closeFd,
+  createExclusive,
+  unmapAndClose,
+  futexWake,
+  lockExclusive,
+  mapFile,
+  syncRange,
+  unlock,
+  type MappedFile,
+} from "../platform/files.ts";
+import { nowNs } from "./clock.ts";
+import { acquireMapping, adoptMapping, releaseMapping } from "./open-files.ts";
+import { RingReader, type StoredMessage } from "./reader.ts";
+
+export type Durability = "fast" | "flush";
+
+export interface CreateOptions {
+  sizeBytes?: number;
+  /** Index slots; omit for automatic sizing, 0 disables the index. */
+  indexCapacity?: number;
+}
+
+export interface PoolInfo {
+  path: string;
+  file_size: number;
+  index_offset: number;
+  index_capacity: number;
+  index_size_bytes: number;
+  ring_offset: number;
+  ring_size: number;
+  bounds: { oldest: number | null; newest: number | null };
+  metrics: {
+    message_count: number;
+    used_bytes: number;
+    free_bytes: number;
+    used_percent: number;
+    oldest_time: string | null;
+    newest_time: string | null;
+    oldest_age_ms: number | null;
+    newest_age_ms: number | null;
+  };
+}
+
+/** A frame planned under the lock but not yet written. */
+interface PendingFrame {
+  offset: number;
+  wrapAt: number;
+  seq: number;
+  timeNs: bigint;
+  payload: Uint8Array;
+}
+
+export class Pool {
+  readonly path: string;
+  readonly geometry: Geometry;
+  readonly ring: RingView;
+  readonly reader: RingReader;
+  private file: MappedFile | null;
+
+  private constructor(path: string, file: MappedFile, geometry: Geometry) {
+    this.path = path;
+    this.file = file;
+    this.geometry = geometry;
+    this.ring = makeRingView(file.bytes, geometry.ringOffset, geometry.ringSize);
+    this.reader = this.withPath(() => new RingReader(this.ring, geometry.indexCapacity));
+  }
+
+  /** Creates a new pool file; AlreadyExists if one is there. The file appears complete or not at all. */
+  static create(path: string, options: CreateOptions = {}): Pool {
+    const geometry = planGeometry(options.sizeBytes ?? DEFAULT_POOL_SIZE_BYTES, options.indexCapacity);
+    geometry.createdNs = nowNs();
+    const dir = dirname(path);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw fsError(err, dir, "create directory");
+    }
+    // Build it under a temporary name, then link(2) it into place: link fails if the name exists, so a
+    // concurrent creator or an existing pool is never clobbered, and nobody sees a half-written header.
+    const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    const fd = createExclusive(tmp, geometry.fileSize);
+    let file: MappedFile | null = null;
+    try {
+      file = mapFile(tmp, fd, geometry.fileSize, true);
+      encodeHeader(file.bytes, geometry);
+      syncRange(file, 0, HEADER_SIZE_BYTES);
+      try {
+        linkSync(tmp, path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EEXIST") {
+          throw new PlasmiteError("AlreadyExists", `pool already exists: ${path}`, {
+            path,
+            hint: "Use the existing pool, or delete it first (pls pool delete NAME).",
+          });
+        }
+        throw fsError(err, path, "create");
+      }
+    } catch (err) {
+      if (file) unmapAndClose(file);
+      else closeFd(fd);
+      safeUnlink(tmp);
+      throw err;
+    }
+    safeUnlink(tmp);
+    const registered = adoptMapping(path, { ...file, path });
+    return new Pool(path, registered, geometry);
+  }
+
+  /** Opens an existing pool; NotFound, Permission or Corrupt (with path) otherwise. */
+  static open(path: string): Pool {
+    const file = acquireMapping(path);
+    try {
+      const geometry = decodeGeometry(file.bytes, file.size);
+      return new Pool(path, file, geometry);
+    } catch (err) {
+      releaseMapping(file);
+      throw addPath(err, path);
+    }
+  }
+
+  /** Deletes a pool file (other processes keep their mapping until they close it). */
+  static delete(path: string): void {
+    try {
+      unlinkSync(path);
+    } catch (err) {
+      throw fsError(err, path, "delete");
+    }
+  }
+
+  get writable(): boolean {
+    return this.mapped().writable;
+  }
+
+  /** The published state right now. */
+  state(): PoolState {
+    return this.withPath(() => this.reader.state());
+  }
+
+  /** Appends one message (already-checked payload bytes); returns its seq. */
+  appendPayload(payload: Uint8Array, durability: Durability = "fast"): number {
+    return this.appendPayloads([payload], durability);
+  }
+
+  /**
+   * Appends payloads under one lock acquisition, each with its own seq and timestamp. Returns the first seq.
+   * Every payload is checked before the lock is taken: a rejected batch changes nothing.
+   */
+  appendPayloads(payloads: readonly Uint8Array[], durability: Durability = "fast"): number {
+    const file = this.mapped();
+    if (!file.writable) {
+      throw new PlasmiteError("Permission", `pool is read-only for this user: ${this.path}`, {
+        path: this.path,
+        hint: "Check the pool file's owner and mode.",
+      });
+    }
+    const maxPayload = maxPayloadBytes(this.geometry.ringSize);
+    for (const p of payloads) {
+      if (p.length > maxPayload) {
+        throw new PlasmiteError("Usage", `message is ${p.length} bytes; this pool takes at most ${maxPayload}`, {
+          path: this.path,
+          hint: "Create a larger pool (pool create --size) or send a smaller message.",
+        });
+      }
+    }
+    if (payloads.length === 0) return this.state().newestSeq + 1;
+    lockExclusive(file);
+    try {
+      return this.withPath(() => this.appendLocked(payloads, durability));
+    } finally {
+      unlock(file);
+    }
+  }
+
+  private appendLocked(payloads: readonly Uint8Array[], durability: Durability): number {
+    const ring = this.ring;
+    const published = readState(ring);
+    const firstSeq = published.newestSeq + 1;
+    let base: PoolState = { ...published };
+    let i = 0;
+    const dirtyPages = durability === "flush" ? new Set<number>() : null;
+    while (i < payloads.length) {
+      // Plan a chunk: every message until one would drop a frame of this chunk (not yet in the ring).
+      const s: PoolState = { ...base };
+      const pending: PendingFrame[] = [];
+      let timeNs = nowNs();
+      for (; i < payloads.length; i++) {
+        const trial: PoolState = { ...s };
+        const placement = planAppend(ring, trial, frameLength(payloads[i].length), base.newestSeq + 1, pending[0]?.offset ?? -1);
+        if (!placement) break;
+        if (timeNs <= trial.newestTimeNs) timeNs = trial.newestTimeNs + 1n;
+        trial.newestTimeNs = timeNs;
+        pending.push({ offset: placement.offset, wrapAt: placement.wrapAt, seq: trial.newestSeq, timeNs, payload: payloads[i] });
+        Object.assign(s, trial);
+      }
+      if (pending.length === 0) throw new PlasmiteError("Internal", "planner made no progress");
+      // Drops are published before any dropped byte is overwritten (spec §7 step 3).
+      if (s.oldestSeq > base.oldestSeq) {
+        const allDropped = s.oldestSeq > base.newestSeq;
+        const dropState: PoolState = {
+          gen: (base.gen + 1) >>> 0,
+          headOff: base.headOff,
+          tailOff: allDropped ? base.headOff : s.tailOff,
+          oldestSeq: s.oldestSeq > base.newestSeq ? base.newestSeq + 1 : s.oldestSeq,
+          newestSeq: base.newestSeq,
+          newestTimeNs: base.newestTimeNs,
+        };
+        publishState(ring, dropState);
+        base = dropState;
+      }
+      for (const f of pending) {
+        if (f.wrapAt >= 0) writeWrapMarker(ring, f.wrapAt);
+        const len = writeFrame(ring, f.offset, f.seq, f.timeNs, f.payload);
+        writeIndexSlot(ring, this.geometry.indexCapacity, f.seq, f.offset);
+        if (dirtyPages) {
+          markPages(dirtyPages, ring.ringOffset + f.offset, len);
+          if (f.wrapAt >= 0) markPages(dirtyPages, ring.ringOffset + f.wrapAt, 4);
+          if (this.geometry.indexCapacity > 0) markPages(dirtyPages, ...indexSlotRange(this.geometry.indexCapacity, f.seq));
+        }
+      }
+      s.gen = (base.gen + 1) >>> 0;
+      publishState(ring, s);
+      base = s;
+      if (Atomics.load(ring.words, WAITERS_WORD) !== 0) futexWake(this.mapped(), PUBLISH_GEN_OFFSET);
+    }
+    if (dirtyPages) {
+      dirtyPages.add(0);
+      for (const [start, len] of pageRuns(dirtyPages)) syncRange(this.mapped(), start, len);
+    }
+    return firstSeq;
+  }
+
+  /** The message with `seq`; NotFound (carrying the seq) when it is not retained. */
+  get(seq: number): StoredMessage {
+    return this.withPath(() => {
+      const r = this.reader;
+      const out = { nextOff: 0 };
+      for (let attempt = 0; attempt < 1000; attempt++) {
+        const s = r.state();
+        if (!Number.isSafeInteger(seq) || seq < s.oldestSeq || seq > s.newestSeq) throw notRetained(seq, s, this.path);
+        const off = r.locate(seq, s);
+        if (off === -2) throw corruptAt(r.corruptOffset, seq, `frame for retained seq ${seq} is missing or damaged`);
+        if (off === -1) {
+          r.refresh();
+          continue;
+        }
+        const msg = r.readAt(off, seq, s, out);
+        if (msg) return msg;
+        r.refresh();
+      }
+      throw new PlasmiteError("Busy", `seq ${seq} kept moving while being read`, { seq });
+    });
+  }
+
+  info(): PoolInfo {
+    const s = this.state();
+    const g = this.geometry;
+    const empty = isEmpty(s);
+    const used = usedBytes(s, g.ringSize);
+    const now = nowNs();
+    const oldestTime = empty ? null : this.timeOf(s.oldestSeq);
+    const newestTime = empty ? null : s.newestTimeNs;
+    return {
+      path: this.path,
+      file_size: g.fileSize,
+      index_offset: g.indexOffset,
+      index_capacity: g.indexCapacity,
+      index_size_bytes: g.indexCapacity * 8,
+      ring_offset: g.ringOffset,
+      ring_size: g.ringSize,
+      bounds: { oldest: empty ? null : s.oldestSeq, newest: empty ? null : s.newestSeq },
+      metrics: {
+        message_count: empty ? 0 : s.newestSeq - s.oldestSeq + 1,
+        used_bytes: used,
+        free_bytes: g.ringSize - used,
+        used_percent: Math.round((used / g.ringSize) * 10000) / 100,
+        oldest_time: oldestTime === null ? null : formatTime(oldestTime),
+        newest_time: newestTime === null ? null : formatTime(newestTime),
+        oldest_age_ms: oldestTime === null ? null : Number((now - oldestTime) / 1_000_000n),
+        newest_age_ms: newestTime === null ? null : Number((now - newestTime) / 1_000_000n),
+      },
+    };
+  }
+
+  private timeOf(seq: number): bigint | null {
+    try {
+      return this.get(seq).timeNs;
+    } catch (err) {
+      if (err instanceof PlasmiteError && err.kind === "NotFound") return null;
+      throw err;
+    }
+  }
+
+  /** Releases this handle's share of the process-wide mapping. */
+  close(): void {
+    if (this.file) releaseMapping(this.file);
+    this.file = null;
+  }
+
+  /** @internal the mapping, for the cursor's waits. */
+  mapped(): MappedFile {
+    if (!this.file) throw new PlasmiteError("Usage", `pool handle is closed: ${this.path}`, { path: this.path });
+    return this.file;
+  }
+
+  /** Runs `fn`, adding this pool's path to any PlasmiteError that lacks one. */
+  withPath<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw addPath(err, this.path);
+    }
+  }
+}
+
+/** RFC 3339 UTC with nanoseconds, trailing zeros trimmed: 2026-11-27T16:31:43.123456789Z. */
+export function formatTime(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
+  const iso = new Date(ms).toISOString(); // 2026-11-27T16:31:43.123Z
+  return `${iso.slice(0, 19)}${frac ? "." + frac : ""}Z`;
+}
+
+function notRetained(seq: number, s: PoolState, path: string): PlasmiteError {
+  const range = isEmpty(s) ? "the pool is empty" : `retained seqs are ${s.oldestSeq}..${s.newestSeq}`;
+  return new PlasmiteError("NotFound", `message ${seq} not found (${range})`, { seq, path });
+}
+
+function corruptAt(offset: number, seq: number, message: string): PlasmiteError {
+  return new PlasmiteError("Corrupt", message, { offset, seq, hint: "Run `pls doctor POOL` for details." });
+}
+
+function addPath(err: unknown, path: string): unknown {
+  if (err instanceof PlasmiteError && err.path === undefined) {
+    return new PlasmiteError(err.kind, err.message, { hint: err.hint, path, seq: err.seq, offset: err.offset, cause: err.cause });
+  }
+  return err;
+}
+
+function fsError(err: unknown, path: string, what: string): PlasmiteError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const message = `${what} failed for ${path}: ${(err as Error).message}`;
+  if (code === "ENOENT") return new PlasmiteError("NotFound", `pool not found: ${path}`, { path });
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return new PlasmiteError("Permission", message, { path });
+  if (code === "EEXIST") return new PlasmiteError("AlreadyExists", message, { path });
+  return new PlasmiteError("Io", message, { path });
+}
+
+function safeUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function markPages(pages: Set<number>, start: number, length: number): void {
+  for (let p = Math.floor(start / PAGE_SIZE_BYTES); p * PAGE_SIZE_BYTES < start + length; p++) pages.add(p);
+}
+
+function pageRuns(pages: Set<number>): Array<[number, number]> {
+  const sorted = [...pages].sort((a, b) => a - b);
+  const runs: Array<[number, number]> = [];
+  for (const p of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === p * PAGE_SIZE_BYTES) last[1] += PAGE_SIZE_BYTES;
+    else runs.push([p * PAGE_SIZE_BYTES, PAGE_SIZE_BYTES]);
+  }
+  return runs;
+}

@@ -1,0 +1,113 @@
+// Lock-free reads of retained frames (spec/format/v1.md §8): locate a seq, copy a frame out and prove the copy
+// exact by re-checking the published state afterwards. Never takes the writer lock.
+import { FrameStatus, frameTimeNs, newFrameInfo, payloadIntact, readFrameHeader, type FrameInfo } from "../format/frame.ts";
+import { loadPublishGen, readState, type PoolState } from "../format/header.ts";
+import type { RingView } from "../format/ring.ts";
+import { lookupIndexSlot } from "../format/seq-index.ts";
+
+/** One message as stored: its seq, timestamp and payload bytes (a private copy). */
+export interface StoredMessage {
+  seq: number;
+  timeNs: bigint;
+  payload: Uint8Array;
+}
+
+/** A lock-free view of one pool's ring with a cached published state. */
+export class RingReader {
+  readonly ring: RingView;
+  readonly indexCapacity: number;
+  private cached: PoolState;
+  private readonly info: FrameInfo = newFrameInfo();
+
+  constructor(ring: RingView, indexCapacity: number) {
+    this.ring = ring;
+    this.indexCapacity = indexCapacity;
+    this.cached = readState(ring);
+  }
+
+  /** The current published state (re-read only when publish_gen moved). */
+  state(): PoolState {
+    if (loadPublishGen(this.ring) !== this.cached.gen) this.cached = readState(this.ring);
+    return this.cached;
+  }
+
+  /** Forces a fresh read of the state. */
+  refresh(): PoolState {
+    this.cached = readState(this.ring);
+    return this.cached;
+  }
+
+  /**
+   * Reads frame `seq` at ring offset `off` (following a wrap marker). Returns the message, or null when that
+   * offset does not hold `seq` or the frame was dropped during the copy. `after` receives the frame's end offset.
+   */
+  readAt(off: number, seq: number, s: PoolState, out: { nextOff: number }): StoredMessage | null {
+    const info = this.info;
+    const ring = this.ring;
+    let status = readFrameHeader(ring, off, info);
+    if (status === FrameStatus.Wrap) {
+      off = 0;
+      status = readFrameHeader(ring, 0, info);
+    }
+    if (status !== FrameStatus.Ok || info.seq !== seq || !payloadIntact(ring, info)) return null;
+    const payload = ring.bytes.slice(info.payloadAbs, info.payloadAbs + info.payloadLen);
+    const timeNs = frameTimeNs(info);
+    const end = off + info.frameLen;
+    if (!this.stillRetained(seq, s)) return null;
+    out.nextOff = end === ring.ringSize ? 0 : end;
+    return { seq, timeNs, payload };
+  }
+
+  /** Frame header of `seq` at `off` (following a wrap), or null; fills `this.info`. */
+  headerAt(off: number, seq: number): FrameInfo | null {
+    let status = readFrameHeader(this.ring, off, this.info);
+    if (status === FrameStatus.Wrap) status = readFrameHeader(this.ring, 0, this.info);
+    return status === FrameStatus.Ok && this.info.seq === seq ? this.info : null;
+  }
+
+  /** After copying a frame seen under state `s`: true when writers cannot have overwritten it meanwhile. */
+  stillRetained(seq: number, s: PoolState): boolean {
+    if (loadPublishGen(this.ring) === s.gen) return true;
+    return seq >= this.state().oldestSeq;
+  }
+
+  /**
+   * Ring offset of retained `seq` under state `s`: the index when it validates, else a scan from the tail.
+   * Returns -1 when writers moved the tail during the search (retry with a fresh state), -2 when it cannot be found although
+   * retained (corruption; `corruptOffset` tells where the walk broke).
+   */
+  locate(seq: number, s: PoolState): number {
+    const ring = this.ring;
+    const info = this.info;
+    const hint = lookupIndexSlot(ring, this.indexCapacity, seq);
+    if (hint >= 0) {
+      const status = readFrameHeader(ring, hint, info);
+      if (status === FrameStatus.Ok && info.seq === seq && this.stillRetained(seq, s)) return hint;
+    }
+    let off = s.tailOff;
+    let cur = s.oldestSeq;
+    const maxSteps = ring.ringSize / 8 + 2;
+    for (let steps = 0; steps < maxSteps; steps++) {
+      let status = readFrameHeader(ring, off, info);
+      if (status === FrameStatus.Wrap) {
+        off = 0;
+        status = readFrameHeader(ring, 0, info);
+      }
+      if (status !== FrameStatus.Ok || info.seq !== cur) {
+        // A frame behind `seq` may have been dropped and overwritten meanwhile: then the caller retries.
+        if (!this.stillRetained(cur, s)) return -1;
+        this.corruptOffset = off;
+        return -2;
+      }
+      if (cur === seq) return this.stillRetained(seq, s) ? off : -1;
+      off += info.frameLen;
+      if (off === ring.ringSize) off = 0;
+      cur++;
+    }
+    this.corruptOffset = off;
+    return -2;
+  }
+
+  /** Where the last failed locate() found the ring broken. */
+  corruptOffset = 0;
+}
