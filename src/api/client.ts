@@ -9,6 +9,9 @@ import { Pool, type CreateOptions, type Durability, type PoolInfo } from "../poo
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
 
+/** Throws Usage unless `data` is a JSON object and `tags` are non-empty strings. */
+export const validateMessage: (data: unknown, tags: readonly unknown[]) => asserts data is Record<string, unknown> = checkMessage;
+
 export interface AppendOptions {
   tags?: string[];
   durability?: Durability;

@@ -56,9 +56,13 @@ export class Cursor {
 
   /** The next message or drop, or null when nothing newer is published yet. Never blocks. */
   next(): CursorItem | null {
+    return this.pool.withPath(() => this.nextUnchecked());
+  }
+
+  private nextUnchecked(): CursorItem | null {
     const r = this.reader;
     for (let attempt = 0; attempt < 10_000; attempt++) {
-      const s = this.pool.withPath(() => r.state());
+      const s = r.state();
       if (this.nextSeq < s.oldestSeq) {
         const drop = { fromSeq: this.nextSeq, toSeq: s.oldestSeq - 1, count: s.oldestSeq - this.nextSeq };
         this.nextSeq = s.oldestSeq;
@@ -79,7 +83,6 @@ export class Cursor {
       const off = r.locate(this.nextSeq, s);
       if (off === -2) {
         throw new PlasmiteError("Corrupt", `frame for retained seq ${this.nextSeq} is missing or damaged`, {
-          path: this.pool.path,
           seq: this.nextSeq,
           offset: r.corruptOffset,
           hint: "Run `pls doctor POOL` for details.",

@@ -1,5 +1,6 @@
 // Lock-free reads of retained frames (spec/format/v1.md §8): locate a seq, copy a frame out and prove the copy
 // exact by re-checking the published state afterwards. Never takes the writer lock.
+import { PlasmiteError } from "../errors.ts";
 import { FrameStatus, frameTimeNs, newFrameInfo, payloadIntact, readFrameHeader, type FrameInfo } from "../format/frame.ts";
 import { loadPublishGen, readState, type PoolState } from "../format/header.ts";
 import type { RingView } from "../format/ring.ts";
@@ -39,7 +40,8 @@ export class RingReader {
 
   /**
    * Reads frame `seq` at ring offset `off` (following a wrap marker). Returns the message, or null when that
-   * offset does not hold `seq` or the frame was dropped during the copy. `after` receives the frame's end offset.
+   * offset does not hold `seq` or the frame was dropped during the copy; `out.nextOff` receives the next offset.
+   * Throws Corrupt when a retained frame's payload fails its checksum.
    */
   readAt(off: number, seq: number, s: PoolState, out: { nextOff: number }): StoredMessage | null {
     const info = this.info;
@@ -49,7 +51,15 @@ export class RingReader {
       off = 0;
       status = readFrameHeader(ring, 0, info);
     }
-    if (status !== FrameStatus.Ok || info.seq !== seq || !payloadIntact(ring, info)) return null;
+    if (status !== FrameStatus.Ok || info.seq !== seq) return null;
+    if (!payloadIntact(ring, info)) {
+      if (!this.stillRetained(seq, s)) return null; // overwritten while we looked: a drop, not damage
+      throw new PlasmiteError("Corrupt", `payload of seq ${seq} fails its checksum`, {
+        seq,
+        offset: off,
+        hint: "Run `pls doctor POOL` for details.",
+      });
+    }
     const payload = ring.bytes.slice(info.payloadAbs, info.payloadAbs + info.payloadLen);
     const timeNs = frameTimeNs(info);
     const end = off + info.frameLen;

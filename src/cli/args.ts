@@ -1,0 +1,46 @@
+// Flag helpers citty lacks: repeated flags (citty keeps only the last value) and rejecting unknown flags.
+import { PlasmiteError } from "../errors.ts";
+
+/** Every value of a repeatable flag in argv order: `--tag a --tag=b -t c`; stops at "--". */
+export function collectRepeated(rawArgs: readonly string[], name: string, short?: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i];
+    if (arg === "--") break;
+    if (arg === `--${name}` || (short && arg === `-${short}`)) {
+      const v = rawArgs[i + 1];
+      if (v === undefined) throw new PlasmiteError("Usage", `--${name} needs a value`);
+      out.push(v);
+      i++;
+    } else if (arg.startsWith(`--${name}=`)) out.push(arg.slice(name.length + 3));
+  }
+  return out;
+}
+
+/**
+ * Throws Usage for a flag the command does not define. `known` lists long names (kebab-case) and short
+ * aliases; `valueFlags` are the ones that take a value (their next word is skipped).
+ */
+export function rejectUnknownFlags(rawArgs: readonly string[], known: Record<string, { type: string; alias?: string | string[] }>, command: string): void {
+  const names = new Map<string, boolean>();
+  for (const [name, def] of Object.entries(known)) {
+    if (def.type === "positional") continue;
+    const takesValue = def.type === "string" || def.type === "enum";
+    names.set(`--${name}`, takesValue);
+    if (def.type === "boolean") names.set(`--no-${name}`, false);
+    for (const a of [def.alias ?? []].flat()) names.set(a.length === 1 ? `-${a}` : `--${a}`, takesValue);
+  }
+  names.set("--help", false);
+  names.set("-h", false);
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i];
+    if (arg === "--") break;
+    if (!arg.startsWith("-") || arg === "-" || /^-\d/.test(arg)) continue;
+    const flag = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
+    const takesValue = names.get(flag);
+    if (takesValue === undefined) {
+      throw new PlasmiteError("Usage", `unknown option '${flag}' for \`${command}\``, { hint: `Try \`pls ${command} --help\`.` });
+    }
+    if (takesValue && !arg.includes("=")) i++;
+  }
+}

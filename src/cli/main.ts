@@ -1,0 +1,91 @@
+#!/usr/bin/env bun
+// The `pls` / `plasmite` command line: global options, lazy subcommands (each loads only what it needs),
+// and the one place errors become exit codes.
+import { basename } from "node:path";
+import { PlasmiteError } from "../errors.ts";
+import { rejectUnknownFlags } from "./args.ts";
+import { extractGlobals, setGlobals } from "./context.ts";
+import { presentError } from "./present.ts";
+import { VERSION } from "./version.ts";
+
+const programName = (() => {
+  const name = basename(process.argv[1] ?? "pls").replace(/\.(ts|js)$/, "");
+  return name === "plasmite" ? "plasmite" : "pls";
+})();
+
+const subCommands = {
+  poke: () => import("./commands/poke.ts").then((m) => m.default),
+  get: () => import("./commands/get.ts").then((m) => m.default),
+  pool: () => import("./commands/pool.ts").then((m) => m.default),
+  version: () => Promise.resolve({ meta: { name: "version", description: "Print the version" }, run: () => void console.log(`${programName} ${VERSION}`) }),
+};
+
+// A plain object (citty's defineCommand is the identity): citty itself is imported only after colours are decided.
+const root = {
+  meta: {
+    name: programName,
+    version: VERSION,
+    description: "Persistent JSON message pools backed by plain files.\n\n  poke  sends messages (write)\n  peek  watches messages (read/stream)\n  get   fetches one message by seq\n\nGlobal options: --dir PATH (default ~/.plasmite/pools), --color auto|always|never",
+  },
+  subCommands,
+};
+
+type AnyCommand = { args?: unknown; subCommands?: unknown; meta?: unknown };
+
+/** Finds the command a word path names (for --help and flag checking). */
+async function resolvePath(words: string[]): Promise<{ cmd: AnyCommand; path: string[]; rest: string[] }> {
+  let cmd: AnyCommand = root;
+  const path: string[] = [];
+  let i = 0;
+  for (; i < words.length; i++) {
+    const w = words[i];
+    if (w.startsWith("-")) break;
+    const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : cmd.subCommands) as Record<string, unknown> | undefined;
+    if (!subs || !(w in subs)) break;
+    const sub = subs[w];
+    cmd = (typeof sub === "function" ? await sub() : sub) as AnyCommand;
+    path.push(w);
+  }
+  return { cmd, path, rest: words.slice(i) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { globals, rest } = extractGlobals(argv);
+  setGlobals(globals);
+  // citty reads NO_COLOR once, when it is first imported.
+  if (globals.color === "never" || (globals.color === "auto" && !process.stdout.isTTY)) process.env.NO_COLOR = "1";
+  const { renderUsage, runCommand } = await import("citty");
+  if (rest.length === 0 || rest[0] === "help") {
+    const target = await resolvePath(rest.slice(1));
+    process.stdout.write((await renderUsage(target.cmd as never)) + "\n");
+    return rest.length === 0 ? 2 : 0;
+  }
+  if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V" || rest[0] === "-v")) {
+    console.log(`${programName} ${VERSION}`);
+    return 0;
+  }
+  const { cmd, path, rest: cmdArgs } = await resolvePath(rest);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write((await renderUsage(cmd as never)) + "\n");
+    return 0;
+  }
+  if (path.length === 0) {
+    throw new PlasmiteError("Usage", `unknown command '${rest[0]}'`, { hint: `Try \`${programName} --help\`.` });
+  }
+  const args = (cmd.args ?? {}) as Record<string, { type: string; alias?: string | string[] }>;
+  if (cmd.subCommands && !cmd.args) {
+    throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName} ${path.join(" ")} --help\`.` });
+  }
+  rejectUnknownFlags(cmdArgs, args, path.join(" "));
+  await runCommand(cmd as never, { rawArgs: cmdArgs });
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  const code = (err as { code?: unknown }).code;
+  if (err instanceof Error && err.name === "ExitCode" && typeof code === "number") process.exitCode = code;
+  else if (err instanceof Error && err.name === "CLIError") process.exitCode = presentError(new PlasmiteError("Usage", err.message.replace(/\x1b\[[0-9;]*m/g, ""), { hint: "Try `pls --help`." }));
+  else process.exitCode = presentError(err);
+}
