@@ -3,7 +3,6 @@
 import { crc32 } from "./crc32.ts";
 import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, frameLength } from "./limits.ts";
 import type { RingView } from "./ring.ts";
-import { readU64 } from "./u64.ts";
 
 /** ASCII "FRM1" little-endian: the commit marker of a message frame. */
 export const KIND_FRAME = 0x314d5246;
@@ -43,26 +42,28 @@ export function maxPayloadBytes(ringSize: number): number {
 
 /** Decodes the frame header at ring offset `off` into `out`. Does not check the payload crc. */
 export function readFrameHeader(ring: RingView, off: number, out: FrameInfo): FrameStatus {
-  const { view, ringOffset, ringSize } = ring;
+  const { u32, ringOffset, ringSize } = ring;
   if (off >= ringSize) return FrameStatus.Wrap;
   const abs = ringOffset + off;
-  const kind = view.getUint32(abs, true);
+  const w = abs >>> 2;
+  const kind = u32[w];
   if (kind === KIND_WRAP) return FrameStatus.Wrap;
   if (kind !== KIND_FRAME) return FrameStatus.NotFrame;
   if (ringSize - off < FRAME_HEADER_BYTES) return FrameStatus.BadHeader;
-  const payloadLen = view.getUint32(abs + 4, true);
-  if (view.getUint32(abs + 28, true) !== crc32(ring.bytes, abs + 4, abs + 28)) return FrameStatus.BadHeader;
+  const payloadLen = u32[w + 1];
+  if (u32[w + 7] !== crc32(ring.bytes, abs + 4, abs + 28)) return FrameStatus.BadHeader;
   const frameLen = frameLength(payloadLen);
   if (payloadLen > maxPayloadBytes(ringSize) || frameLen > ringSize - off) return FrameStatus.BadHeader;
-  const seq = readU64(view, abs + 8);
-  if (seq < 1) return FrameStatus.BadHeader;
+  const seqHi = u32[w + 3];
+  const seq = seqHi * 4294967296 + u32[w + 2];
+  if (seq < 1 || seqHi > 0x1fffff) return FrameStatus.BadHeader;
   out.seq = seq;
   out.payloadLen = payloadLen;
   out.payloadAbs = abs + FRAME_HEADER_BYTES;
   out.frameLen = frameLen;
-  out.timeLo = view.getUint32(abs + 16, true);
-  out.timeHi = view.getUint32(abs + 20, true);
-  out.payloadCrc = view.getUint32(abs + 24, true);
+  out.timeLo = u32[w + 4];
+  out.timeHi = u32[w + 5];
+  out.payloadCrc = u32[w + 6];
   return FrameStatus.Ok;
 }
 
@@ -79,18 +80,25 @@ export function frameTimeNs(info: FrameInfo): bigint {
  * Writes a complete frame at ring offset `off`: kind 0 first, then header and payload, then the commit marker.
  * The caller has ensured [off, off + frameLength) is free space.
  */
-export function writeFrame(ring: RingView, off: number, seq: number, timeNs: bigint, payload: Uint8Array): number {
-  const { view, bytes } = ring;
+export function writeFrame(ring: RingView, off: number, seq: number, timeNs: bigint, payload: Uint8Array, payloadCrc = crc32(payload)): number {
+  return writeFrameParts(ring, off, seq, Number(timeNs >> 32n), Number(timeNs & 0xffffffffn), payload, payloadCrc);
+}
+
+/** writeFrame with the timestamp as its high and low 32 bits (no BigInt work on the append hot path). */
+export function writeFrameParts(ring: RingView, off: number, seq: number, timeHi: number, timeLo: number, payload: Uint8Array, payloadCrc: number): number {
+  const { u32, bytes } = ring;
   const abs = ring.ringOffset + off;
-  view.setUint32(abs, 0, true);
+  const w = abs >>> 2;
+  u32[w] = 0;
   bytes.set(payload, abs + FRAME_HEADER_BYTES);
-  view.setUint32(abs + 4, payload.length, true);
-  view.setUint32(abs + 8, seq >>> 0, true);
-  view.setUint32(abs + 12, Math.floor(seq / 4294967296), true);
-  view.setBigUint64(abs + 16, timeNs, true);
-  view.setUint32(abs + 24, crc32(payload), true);
-  view.setUint32(abs + 28, crc32(bytes, abs + 4, abs + 28), true);
-  Atomics.store(ring.words, abs >> 2, KIND_FRAME | 0);
+  u32[w + 1] = payload.length;
+  u32[w + 2] = seq >>> 0;
+  u32[w + 3] = Math.floor(seq / 4294967296);
+  u32[w + 4] = timeLo;
+  u32[w + 5] = timeHi;
+  u32[w + 6] = payloadCrc;
+  u32[w + 7] = crc32(bytes, abs + 4, abs + 28);
+  Atomics.store(ring.words, w, KIND_FRAME | 0);
   return frameLength(payload.length);
 }
 
@@ -100,5 +108,5 @@ export function writeWrapMarker(ring: RingView, off: number): void {
 
 /** True when the word at ring offset `off` is a wrap marker. */
 export function isWrapAt(ring: RingView, off: number): boolean {
-  return off < ring.ringSize && ring.view.getUint32(ring.ringOffset + off, true) === KIND_WRAP;
+  return off < ring.ringSize && ring.u32[(ring.ringOffset + off) >>> 2] === KIND_WRAP;
 }

@@ -114,7 +114,7 @@ export function encodeHeader(bytes: Uint8Array, g: Geometry): void {
   writeU64(view, OFF_RING_SIZE, g.ringSize);
   writeU64Big(view, OFF_CREATED_NS, g.createdNs);
   view.setUint32(OFF_GEOMETRY_CRC, crc32(bytes, 0, GEOMETRY_BYTES), true);
-  writeStateSlot(view, bytes, { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n });
+  writeStateSlot(bytes, { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n });
 }
 
 /** Reads and checks the geometry against the real file length. Throws Corrupt (or Usage for another version). */
@@ -157,22 +157,32 @@ export function decodeGeometry(bytes: Uint8Array, actualFileSize: number): Geome
   return g;
 }
 
-/** Writes the inactive slot for `state.gen` (does not publish it). */
-export function writeStateSlot(view: DataView, bytes: Uint8Array, state: PoolState): void {
+/** Writes the inactive slot for `state.gen` into a header byte array (does not publish it). */
+export function writeStateSlot(bytes: Uint8Array, state: PoolState): void {
+  writeSlotWords(new Uint32Array(bytes.buffer, bytes.byteOffset, HEADER_SIZE_BYTES >>> 2), bytes, state);
+}
+
+function writeSlotWords(u32: Uint32Array, bytes: Uint8Array, state: PoolState): void {
   const base = SLOT_OFFSETS[state.gen & 1];
-  view.setUint32(base, state.gen >>> 0, true);
-  view.setUint32(base + 4, 0, true);
-  writeU64(view, base + 8, state.headOff);
-  writeU64(view, base + 16, state.tailOff);
-  writeU64(view, base + 24, state.oldestSeq);
-  writeU64(view, base + 32, state.newestSeq);
-  writeU64Big(view, base + 40, state.newestTimeNs);
-  view.setUint32(base + SLOT_CRC_OFFSET, crc32(bytes, base, base + SLOT_CRC_OFFSET), true);
+  const w = base >>> 2;
+  u32[w] = state.gen >>> 0;
+  u32[w + 1] = 0;
+  u32[w + 2] = state.headOff >>> 0;
+  u32[w + 3] = Math.floor(state.headOff / 4294967296);
+  u32[w + 4] = state.tailOff >>> 0;
+  u32[w + 5] = Math.floor(state.tailOff / 4294967296);
+  u32[w + 6] = state.oldestSeq >>> 0;
+  u32[w + 7] = Math.floor(state.oldestSeq / 4294967296);
+  u32[w + 8] = state.newestSeq >>> 0;
+  u32[w + 9] = Math.floor(state.newestSeq / 4294967296);
+  u32[w + 10] = Number(state.newestTimeNs & 0xffffffffn);
+  u32[w + 11] = Number(state.newestTimeNs >> 32n);
+  u32[w + (SLOT_CRC_OFFSET >>> 2)] = crc32(bytes, base, base + SLOT_CRC_OFFSET);
 }
 
 /** Publishes `state` (whose gen must be the current gen + 1): slot first, then the single gen store. */
 export function publishState(ring: RingView, state: PoolState): void {
-  writeStateSlot(ring.view, ring.bytes, state);
+  writeSlotWords(ring.u32, ring.bytes, state);
   Atomics.store(ring.words, PUBLISH_GEN_WORD, state.gen | 0);
 }
 
@@ -187,22 +197,29 @@ export function loadPublishGen(ring: RingView): number {
 export function tryReadState(ring: RingView): PoolState | null {
   const g1 = loadPublishGen(ring);
   const base = SLOT_OFFSETS[g1 & 1];
-  const { view, bytes } = ring;
-  const gen = view.getUint32(base, true);
-  const crcOk = view.getUint32(base + SLOT_CRC_OFFSET, true) === crc32(bytes, base, base + SLOT_CRC_OFFSET);
+  const w = base >>> 2;
+  const u = ring.u32;
+  const gen = u[w];
+  const crcOk = u[w + (SLOT_CRC_OFFSET >>> 2)] === crc32(ring.bytes, base, base + SLOT_CRC_OFFSET);
   const state: PoolState = {
     gen,
-    headOff: readU64(view, base + 8),
-    tailOff: readU64(view, base + 16),
-    oldestSeq: readU64(view, base + 24),
-    newestSeq: readU64(view, base + 32),
-    newestTimeNs: readU64Big(view, base + 40),
+    headOff: u64At(u, w + 2),
+    tailOff: u64At(u, w + 4),
+    oldestSeq: u64At(u, w + 6),
+    newestSeq: u64At(u, w + 8),
+    newestTimeNs: (BigInt(u[w + 11]) << 32n) | BigInt(u[w + 10]),
   };
   if (loadPublishGen(ring) !== g1) return null;
   if (gen !== g1 || !crcOk) throw corrupt(`pool state slot ${g1 & 1} is invalid for generation ${g1}`, base);
   const problem = stateProblem(state, ring.ringSize);
   if (problem) throw corrupt(`pool state is inconsistent: ${problem}`, base);
   return state;
+}
+
+/** A u64 field at word index `w` as a number, or -1 when it is not below 2^53 (then reported Corrupt). */
+function u64At(u: Uint32Array, w: number): number {
+  const hi = u[w + 1];
+  return hi > 0x1fffff ? -1 : hi * 4294967296 + u[w];
 }
 
 /** Reads the published state, retrying while writers publish concurrently. */

@@ -3,7 +3,7 @@
 import { basename, dirname, join } from "node:path";
 import { linkSync, mkdirSync, unlinkSync } from "node:fs";
 import { PlasmiteError } from "../errors.ts";
-import { writeFrame, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
+import { writeFrameParts, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
 import {
   PUBLISH_GEN_OFFSET,
   WAITERS_WORD,
@@ -12,11 +12,11 @@ import {
   isEmpty,
   planGeometry,
   publishState,
-  readState,
   usedBytes,
   type Geometry,
   type PoolState,
 } from "../format/header.ts";
+import { crc32 } from "../format/crc32.ts";
 import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES, PAGE_SIZE_BYTES, frameLength } from "../format/limits.ts";
 import { planAppend } from "../format/plan.ts";
 import { makeRingView, type RingView } from "../format/ring.ts";
@@ -65,21 +65,17 @@ export interface PoolInfo {
   };
 }
 
-/** A frame planned under the lock but not yet written. */
-interface PendingFrame {
-  offset: number;
-  wrapAt: number;
-  seq: number;
-  timeNs: bigint;
-  payload: Uint8Array;
-}
-
 export class Pool {
   readonly path: string;
   readonly geometry: Geometry;
   readonly ring: RingView;
   readonly reader: RingReader;
   private file: MappedFile | null;
+  // Scratch for appends, reused so the critical section allocates nothing per message.
+  private crcs = new Uint32Array(64);
+  private readonly pending: number[] = [];
+  private readonly planState: PoolState = { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n };
+  private readonly dropState: PoolState = { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n };
 
   private constructor(path: string, file: MappedFile, geometry: Geometry) {
     this.path = path;
@@ -178,18 +174,25 @@ export class Pool {
       });
     }
     const maxPayload = maxPayloadBytes(this.geometry.ringSize);
-    for (const p of payloads) {
+    const n = payloads.length;
+    if (this.crcs.length < n) this.crcs = new Uint32Array(Math.max(n, this.crcs.length * 2));
+    for (let i = 0; i < n; i++) {
+      const p = payloads[i];
       if (p.length > maxPayload) {
         throw new PlasmiteError("Usage", `message is ${p.length} bytes; this pool takes at most ${maxPayload}`, {
           path: this.path,
           hint: "Create a larger pool (pool create --size) or send a smaller message.",
         });
       }
+      // Checksums are computed before the lock so the critical section stays short.
+      this.crcs[i] = crc32(p);
     }
-    if (payloads.length === 0) return this.state().newestSeq + 1;
+    if (n === 0) return this.state().newestSeq + 1;
     lockExclusive(file);
     try {
-      return this.withPath(() => this.appendLocked(payloads, durability));
+      return this.appendLocked(payloads, durability);
+    } catch (err) {
+      throw addPath(err, this.path);
     } finally {
       unlock(file);
     }
@@ -197,53 +200,75 @@ export class Pool {
 
   private appendLocked(payloads: readonly Uint8Array[], durability: Durability): number {
     const ring = this.ring;
-    const published = readState(ring);
-    const firstSeq = published.newestSeq + 1;
-    let base: PoolState = { ...published };
-    let i = 0;
+    const indexCapacity = this.geometry.indexCapacity;
+    // The reader's cached state is exact while publish_gen is unchanged (spec §2.3); copy it to plan on.
+    const s = this.planState;
+    Object.assign(s, this.reader.state());
+    const firstSeq = s.newestSeq + 1;
+    const pending = this.pending;
     const dirtyPages = durability === "flush" ? new Set<number>() : null;
+    let i = 0;
     while (i < payloads.length) {
       // Plan a chunk: every message until one would drop a frame of this chunk (not yet in the ring).
-      const s: PoolState = { ...base };
-      const pending: PendingFrame[] = [];
-      let timeNs = nowNs();
+      const baseGen = s.gen;
+      const baseHead = s.headOff;
+      const baseOldest = s.oldestSeq;
+      const baseNewest = s.newestSeq;
+      const baseTime = s.newestTimeNs;
+      let count = 0;
       for (; i < payloads.length; i++) {
-        const trial: PoolState = { ...s };
-        const placement = planAppend(ring, trial, frameLength(payloads[i].length), base.newestSeq + 1, pending[0]?.offset ?? -1);
-        if (!placement) break;
-        if (timeNs <= trial.newestTimeNs) timeNs = trial.newestTimeNs + 1n;
-        trial.newestTimeNs = timeNs;
-        pending.push({ offset: placement.offset, wrapAt: placement.wrapAt, seq: trial.newestSeq, timeNs, payload: payloads[i] });
-        Object.assign(s, trial);
+        const head = s.headOff, tail = s.tailOff, oldest = s.oldestSeq, newest = s.newestSeq;
+        const placement = planAppend(ring, s, frameLength(payloads[i].length), baseNewest + 1, count > 0 ? pending[0] : -1);
+        if (!placement) {
+          s.headOff = head;
+          s.tailOff = tail;
+          s.oldestSeq = oldest;
+          s.newestSeq = newest;
+          break;
+        }
+        pending[count * 2] = placement.offset;
+        pending[count * 2 + 1] = placement.wrapAt;
+        count++;
       }
-      if (pending.length === 0) throw new PlasmiteError("Internal", "planner made no progress");
+      if (count === 0) throw new PlasmiteError("Internal", "planner made no progress");
+      let timeNs = nowNs();
+      if (timeNs <= baseTime) timeNs = baseTime + 1n;
       // Drops are published before any dropped byte is overwritten (spec §7 step 3).
-      if (s.oldestSeq > base.oldestSeq) {
-        const allDropped = s.oldestSeq > base.newestSeq;
-        const dropState: PoolState = {
-          gen: (base.gen + 1) >>> 0,
-          headOff: base.headOff,
-          tailOff: allDropped ? base.headOff : s.tailOff,
-          oldestSeq: s.oldestSeq > base.newestSeq ? base.newestSeq + 1 : s.oldestSeq,
-          newestSeq: base.newestSeq,
-          newestTimeNs: base.newestTimeNs,
-        };
-        publishState(ring, dropState);
-        base = dropState;
+      let gen = baseGen;
+      if (s.oldestSeq > baseOldest) {
+        gen = (gen + 1) >>> 0;
+        const allDropped = s.oldestSeq > baseNewest;
+        const drop = this.dropState;
+        drop.gen = gen;
+        drop.headOff = baseHead;
+        drop.tailOff = allDropped ? baseHead : s.tailOff;
+        drop.oldestSeq = s.oldestSeq;
+        drop.newestSeq = baseNewest;
+        drop.newestTimeNs = baseTime;
+        publishState(ring, drop);
       }
-      for (const f of pending) {
-        if (f.wrapAt >= 0) writeWrapMarker(ring, f.wrapAt);
-        const len = writeFrame(ring, f.offset, f.seq, f.timeNs, f.payload);
-        writeIndexSlot(ring, this.geometry.indexCapacity, f.seq, f.offset);
+      const firstIndex = i - count;
+      const timeHi = Number(timeNs >> 32n);
+      const timeLo = Number(timeNs & 0xffffffffn);
+      for (let k = 0; k < count; k++) {
+        const offset = pending[k * 2];
+        const wrapAt = pending[k * 2 + 1];
+        const seq = baseNewest + 1 + k;
+        const payload = payloads[firstIndex + k];
+        if (wrapAt >= 0) writeWrapMarker(ring, wrapAt);
+        const lo = timeLo + k; // timestamps of a chunk are consecutive nanoseconds
+        const len = writeFrameParts(ring, offset, seq, lo > 0xffffffff ? timeHi + 1 : timeHi, lo >>> 0, payload, this.crcs[firstIndex + k]);
+        writeIndexSlot(ring, indexCapacity, seq, offset);
         if (dirtyPages) {
-          markPages(dirtyPages, ring.ringOffset + f.offset, len);
-          if (f.wrapAt >= 0) markPages(dirtyPages, ring.ringOffset + f.wrapAt, 4);
-          if (this.geometry.indexCapacity > 0) markPages(dirtyPages, ...indexSlotRange(this.geometry.indexCapacity, f.seq));
+          markPages(dirtyPages, ring.ringOffset + offset, len);
+          if (wrapAt >= 0) markPages(dirtyPages, ring.ringOffset + wrapAt, 4);
+          if (indexCapacity > 0) markPages(dirtyPages, ...indexSlotRange(indexCapacity, seq));
         }
       }
-      s.gen = (base.gen + 1) >>> 0;
+      s.newestTimeNs = timeNs + BigInt(count - 1);
+      s.gen = (gen + 1) >>> 0;
       publishState(ring, s);
-      base = s;
+      this.reader.adopt(s);
       if (Atomics.load(ring.words, WAITERS_WORD) !== 0) futexWake(this.mapped(), PUBLISH_GEN_OFFSET);
     }
     if (dirtyPages) {

@@ -32,6 +32,11 @@ export class RingReader {
     return this.cached;
   }
 
+  /** Takes a state this process just published as the cached one (saves re-reading it). */
+  adopt(published: PoolState): void {
+    this.cached = { ...published };
+  }
+
   /** Forces a fresh read of the state. */
   refresh(): PoolState {
     this.cached = readState(this.ring);
