@@ -17,7 +17,7 @@ const subCommands = {
   poke: () => import("./commands/poke.ts").then((m) => m.default),
   get: () => import("./commands/get.ts").then((m) => m.default),
   pool: () => import("./commands/pool.ts").then((m) => m.default),
-  version: () => Promise.resolve({ meta: { name: "version", description: "Print the version" }, run: () => void console.log(`${programName} ${VERSION}`) }),
+  version: () => import("./commands/version.ts").then((m) => m.versionCommand(programName)),
 };
 
 // A plain object (citty's defineCommand is the identity): citty itself is imported only after colours are decided.
