@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PlasmiteError } from "../errors.ts";
 import { checkMessage, encodePayload } from "../format/payload.ts";
 import { Cursor, type CursorStart, type Drop } from "../pool/cursor.ts";
-import { Pool, type CreateOptions, type Durability, type PoolInfo } from "../pool/pool.ts";
+import { Pool, formatTime, type CreateOptions, type Durability, type PoolInfo } from "../pool/pool.ts";
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
 
@@ -31,6 +31,12 @@ export interface TailOptions {
   signal?: AbortSignal;
   /** Called when messages were overwritten before the tail read them. */
   onDrop?: (drop: Drop) => void;
+}
+
+export interface Receipt {
+  seq: number;
+  time: string;
+  tags: string[];
 }
 
 export interface PoolEntry {
@@ -115,6 +121,18 @@ export class PoolHandle {
       return encodePayload(m.data, tags);
     });
     return this.pool.appendPayloads(payloads, options.durability);
+  }
+
+  /** appendBatch that also returns each message's seq and time (for receipts). */
+  appendBatchReceipts(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>, options: { durability?: Durability } = {}): Receipt[] {
+    const payloads = messages.map((m) => {
+      const tags = m.tags ?? [];
+      checkMessage(m.data, tags);
+      return encodePayload(m.data, tags);
+    });
+    const times: bigint[] = [];
+    const first = this.pool.appendPayloads(payloads, options.durability, times);
+    return times.map((t, i) => ({ seq: first + i, time: formatTime(t), tags: messages[i].tags ?? [] }));
   }
 
   get(seq: number): Message {

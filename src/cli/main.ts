@@ -15,8 +15,11 @@ const programName = (() => {
 
 const subCommands = {
   poke: () => import("./commands/poke.ts").then((m) => m.default),
+  peek: () => import("./commands/peek.ts").then((m) => m.default),
   get: () => import("./commands/get.ts").then((m) => m.default),
   pool: () => import("./commands/pool.ts").then((m) => m.default),
+  doctor: () => import("./commands/doctor.ts").then((m) => m.default),
+  completion: () => import("./commands/completion.ts").then((m) => m.completionCommand(root as never, programName)),
   version: () => import("./commands/version.ts").then((m) => m.versionCommand(programName)),
 };
 

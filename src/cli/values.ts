@@ -30,3 +30,36 @@ export function parseCount(text: string, flag: string): number {
   }
   return Number(text);
 }
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "250ms", "10s", "5m", "2h", "1d", "1.5s" -> milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
+  if (!m) {
+    throw new PlasmiteError("Usage", `invalid duration for ${flag}: '${text}'`, { hint: "Use a number plus ms, s, m, h or d, e.g. 10s or 500ms." });
+  }
+  return Number(m[1]) * DURATION_UNITS_MS[m[2]];
+}
+
+/** `--since`: a relative age ("5m", "2h", "1d") or an RFC 3339 time; returns Unix nanoseconds. */
+export function parseSince(text: string, nowMs = Date.now()): bigint {
+  const rel = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(text);
+  if (rel) return BigInt(Math.round((nowMs - Number(rel[1]) * DURATION_UNITS_MS[rel[2].toLowerCase()]) * 1e6));
+  const iso = /^(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d)(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)$/.exec(text.trim());
+  const ms = iso ? Date.parse(`${iso[1].replace(/[t ]/, "T")}${iso[3].toUpperCase()}`) : NaN;
+  if (!iso || Number.isNaN(ms)) {
+    throw new PlasmiteError("Usage", `invalid --since value: '${text}'`, { hint: "Use RFC 3339 (2026-02-02T23:45:00Z) or a relative age like 5m, 2h, 1d." });
+  }
+  const frac = iso[2] ? BigInt(iso[2].slice(1).padEnd(9, "0")) : 0n;
+  return BigInt(ms) * 1_000_000n + frac;
+}
+
+/** A non-negative finite number (for --replay). */
+export function parseSpeed(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v < 0) {
+    throw new PlasmiteError("Usage", `invalid value for ${flag}: '${text}'`, { hint: "Use a non-negative number: 1 for real time, 10 for ten times faster, 0 for no delay." });
+  }
+  return v;
+}

@@ -132,13 +132,13 @@ export class Cursor {
    * Waits without blocking the event loop for long: short futex slices between yields, so timers, signals and
    * I/O keep running. Resolves true when something newer is published.
    */
-  async wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  async wait(timeoutMs: number, signal?: AbortSignal, useFutex = true): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
     let sliceMs = 0.05;
     for (;;) {
       if (signal?.aborted) return false;
       const left = deadline - performance.now();
-      if (this.waitSync(Math.min(left, sliceMs))) return true;
+      if (this.waitSync(Math.min(left, sliceMs), useFutex)) return true;
       if (performance.now() >= deadline) return false;
       await new Promise<void>((resolve) => setTimeout(resolve, sliceMs >= 1 ? 1 : 0));
       sliceMs = Math.min(5, sliceMs * 2);

@@ -4,6 +4,7 @@ import { PlasmiteError } from "../errors.ts";
 import { FrameStatus, newFrameInfo, payloadIntact, readFrameHeader } from "../format/frame.ts";
 import { isEmpty } from "../format/header.ts";
 import { decodePayload } from "../format/payload.ts";
+import { lookupIndexSlot } from "../format/seq-index.ts";
 import { Pool } from "./pool.ts";
 
 export interface DoctorIssue {
@@ -20,6 +21,8 @@ export interface DoctorReport {
   last_good_seq: number | null;
   messages_checked: number;
   issues: DoctorIssue[];
+  /** Problems that do not make the pool corrupt (a stale index slot only costs a scan). */
+  warnings: string[];
 }
 
 /** Validates the pool file at `path`. */
@@ -30,7 +33,7 @@ export function doctorPool(path: string): DoctorReport {
   } catch (err) {
     if (!(err instanceof PlasmiteError) || (err.kind !== "Corrupt" && err.kind !== "Usage")) throw err;
     const code = err.kind === "Usage" ? "format" : "corrupt";
-    return { path, status: "corrupt", last_good_seq: null, messages_checked: 0, issues: [{ code, message: err.message, offset: err.offset }] };
+    return { path, status: "corrupt", last_good_seq: null, messages_checked: 0, issues: [{ code, message: err.message, offset: err.offset }], warnings: [] };
   }
   try {
     return walk(pool);
@@ -40,7 +43,7 @@ export function doctorPool(path: string): DoctorReport {
 }
 
 function walk(pool: Pool): DoctorReport {
-  const report: DoctorReport = { path: pool.path, status: "ok", last_good_seq: null, messages_checked: 0, issues: [] };
+  const report: DoctorReport = { path: pool.path, status: "ok", last_good_seq: null, messages_checked: 0, issues: [], warnings: [] };
   const fail = (issue: DoctorIssue) => {
     report.status = "corrupt";
     report.issues.push(issue);
@@ -90,5 +93,18 @@ function walk(pool: Pool): DoctorReport {
   if (!isEmpty(s) && off !== s.headOff && !(s.headOff === 0 && off === 0)) {
     return fail({ code: "head_mismatch", message: `walk ended at offset ${off} but head is ${s.headOff}`, offset: off });
   }
+  checkIndex(pool, s.oldestSeq, s.newestSeq, report);
   return report;
+}
+
+/** Index slots of retained seqs should point at their frames; a stale one is only a warning (lookups verify). */
+function checkIndex(pool: Pool, oldest: number, newest: number, report: DoctorReport): void {
+  const cap = pool.geometry.indexCapacity;
+  if (cap === 0 || oldest > newest) return;
+  let stale = 0;
+  for (let seq = Math.max(oldest, newest - cap + 1); seq <= newest; seq++) {
+    const off = lookupIndexSlot(pool.ring, cap, seq);
+    if (off < 0 || !pool.reader.headerAt(off, seq)) stale++;
+  }
+  if (stale > 0) report.warnings.push(`warning: ${stale} index slot(s) are stale; lookups fall back to a scan`);
 }

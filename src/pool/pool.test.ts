@@ -211,17 +211,18 @@ describe("pool lifecycle and errors", () => {
     let info = pool.info();
     expect(info.bounds).toEqual({ oldest: null, newest: null });
     expect(info.metrics.message_count).toBe(0);
-    expect(info.metrics.used_bytes).toBe(0);
+    expect(info.metrics.utilization.used_bytes).toBe(0);
     for (let i = 1; i <= 3; i++) pool.appendPayload(payloadFor(i, 8));
     info = pool.info();
     expect(info.file_size).toBe(65536);
     expect(info.ring_offset + info.ring_size).toBe(65536);
     expect(info.bounds).toEqual({ oldest: 1, newest: 3 });
     expect(info.metrics.message_count).toBe(3);
-    expect(info.metrics.used_bytes).toBe(3 * 40);
-    expect(info.metrics.free_bytes).toBe(info.ring_size - 120);
-    expect(info.metrics.newest_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-    expect(info.metrics.newest_age_ms).toBeGreaterThanOrEqual(0);
+    expect(info.metrics.seq_span).toBe(3);
+    expect(info.metrics.utilization.used_bytes).toBe(3 * 40);
+    expect(info.metrics.utilization.free_bytes).toBe(info.ring_size - 120);
+    expect(info.metrics.age.newest_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(info.metrics.age.newest_age_ms).toBeGreaterThanOrEqual(0);
     pool.close();
   });
 

@@ -44,6 +44,7 @@ export interface CreateOptions {
   indexCapacity?: number;
 }
 
+/** `pool info` JSON: the shape the Rust plasmite's `pool info --json` prints. */
 export interface PoolInfo {
   path: string;
   file_size: number;
@@ -55,13 +56,9 @@ export interface PoolInfo {
   bounds: { oldest: number | null; newest: number | null };
   metrics: {
     message_count: number;
-    used_bytes: number;
-    free_bytes: number;
-    used_percent: number;
-    oldest_time: string | null;
-    newest_time: string | null;
-    oldest_age_ms: number | null;
-    newest_age_ms: number | null;
+    seq_span: number;
+    utilization: { used_bytes: number; free_bytes: number; used_percent: number };
+    age: { oldest_time: string | null; newest_time: string | null; oldest_age_ms: number | null; newest_age_ms: number | null };
   };
 }
 
@@ -165,7 +162,7 @@ export class Pool {
    * Appends payloads under one lock acquisition, each with its own seq and timestamp. Returns the first seq.
    * Every payload is checked before the lock is taken: a rejected batch changes nothing.
    */
-  appendPayloads(payloads: readonly Uint8Array[], durability: Durability = "fast"): number {
+  appendPayloads(payloads: readonly Uint8Array[], durability: Durability = "fast", times?: bigint[]): number {
     const file = this.mapped();
     if (!file.writable) {
       throw new PlasmiteError("Permission", `pool is read-only for this user: ${this.path}`, {
@@ -190,7 +187,7 @@ export class Pool {
     if (n === 0) return this.state().newestSeq + 1;
     lockExclusive(file);
     try {
-      return this.appendLocked(payloads, durability);
+      return this.appendLocked(payloads, durability, times);
     } catch (err) {
       throw addPath(err, this.path);
     } finally {
@@ -198,7 +195,7 @@ export class Pool {
     }
   }
 
-  private appendLocked(payloads: readonly Uint8Array[], durability: Durability): number {
+  private appendLocked(payloads: readonly Uint8Array[], durability: Durability, times?: bigint[]): number {
     const ring = this.ring;
     const indexCapacity = this.geometry.indexCapacity;
     // The reader's cached state is exact while publish_gen is unchanged (spec §2.3); copy it to plan on.
@@ -266,6 +263,7 @@ export class Pool {
         }
       }
       s.newestTimeNs = timeNs + BigInt(count - 1);
+      if (times) for (let k = 0; k < count; k++) times.push(timeNs + BigInt(k));
       s.gen = (gen + 1) >>> 0;
       publishState(ring, s);
       this.reader.adopt(s);
@@ -308,6 +306,7 @@ export class Pool {
     const now = nowNs();
     const oldestTime = empty ? null : this.timeOf(s.oldestSeq);
     const newestTime = empty ? null : s.newestTimeNs;
+    const count = empty ? 0 : s.newestSeq - s.oldestSeq + 1;
     return {
       path: this.path,
       file_size: g.fileSize,
@@ -318,14 +317,15 @@ export class Pool {
       ring_size: g.ringSize,
       bounds: { oldest: empty ? null : s.oldestSeq, newest: empty ? null : s.newestSeq },
       metrics: {
-        message_count: empty ? 0 : s.newestSeq - s.oldestSeq + 1,
-        used_bytes: used,
-        free_bytes: g.ringSize - used,
-        used_percent: Math.round((used / g.ringSize) * 10000) / 100,
-        oldest_time: oldestTime === null ? null : formatTime(oldestTime),
-        newest_time: newestTime === null ? null : formatTime(newestTime),
-        oldest_age_ms: oldestTime === null ? null : Number((now - oldestTime) / 1_000_000n),
-        newest_age_ms: newestTime === null ? null : Number((now - newestTime) / 1_000_000n),
+        message_count: count,
+        seq_span: count,
+        utilization: { used_bytes: used, free_bytes: g.ringSize - used, used_percent: Math.floor((used * 10000) / g.ringSize) / 100 },
+        age: {
+          oldest_time: oldestTime === null ? null : formatTime(oldestTime),
+          newest_time: newestTime === null ? null : formatTime(newestTime),
+          oldest_age_ms: oldestTime === null ? null : Math.max(0, Number((now - oldestTime) / 1_000_000n)),
+          newest_age_ms: newestTime === null ? null : Math.max(0, Number((now - newestTime) / 1_000_000n)),
+        },
       },
     };
   }
@@ -363,11 +363,21 @@ export class Pool {
 
 /** RFC 3339 UTC with nanoseconds, trailing zeros trimmed: 2026-11-27T16:31:43.123456789Z. */
 export function formatTime(ns: bigint): string {
-  const ms = Number(ns / 1_000_000n);
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
-  const iso = new Date(ms).toISOString(); // 2026-11-27T16:31:43.123Z
-  return `${iso.slice(0, 19)}${frac ? "." + frac : ""}Z`;
+  const secs = ns / 1_000_000_000n;
+  const nanos = Number(ns - secs * 1_000_000_000n);
+  // Messages arrive in bursts within one second: cache that second's prefix (toISOString is the slow part).
+  if (secs !== cachedSecond) {
+    cachedSecond = secs;
+    cachedPrefix = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
+  }
+  if (nanos === 0) return `${cachedPrefix}Z`;
+  let frac = String(nanos).padStart(9, "0");
+  while (frac.endsWith("0")) frac = frac.slice(0, -1);
+  return `${cachedPrefix}.${frac}Z`;
 }
+
+let cachedSecond = -1n;
+let cachedPrefix = "";
 
 function notRetained(seq: number, s: PoolState, path: string): PlasmiteError {
   const range = isEmpty(s) ? "the pool is empty" : `retained seqs are ${s.oldestSeq}..${s.newestSeq}`;

@@ -1,18 +1,23 @@
-// `pls get POOL SEQ`: print one message by seq.
+// `pls get POOL SEQ`: print one message by seq (pretty and coloured on a terminal, one line when piped).
 import { defineCommand } from "citty";
 import { client } from "../context.ts";
+import { formatJson, stdoutIsTTY } from "../output.ts";
 import { parseSeq } from "../values.ts";
 
 export default defineCommand({
-  meta: { name: "get", description: "Fetch one message by seq.\n\nExample:\n  pls get chat 1" },
+  meta: { name: "get", description: "Fetch one message by seq.\n\nExamples:\n  pls get chat 1\n  pls get chat 42 | jq .data" },
   args: {
     pool: { type: "positional", description: "Pool name or path", required: true },
-    seq: { type: "positional", description: "Message seq", required: true },
+    seq: { type: "positional", description: "Message seq (see `pls pool info POOL` for the retained range)", required: true },
   },
   run({ args }) {
+    const seq = parseSeq(String(args.seq));
     const pool = client().openPool(String(args.pool));
-    const json = pool.getJson(parseSeq(String(args.seq)));
-    process.stdout.write((process.stdout.isTTY ? JSON.stringify(JSON.parse(json), null, 2) : json) + "\n");
-    pool.close();
+    try {
+      const json = pool.getJson(seq);
+      process.stdout.write((stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json) + "\n");
+    } finally {
+      pool.close();
+    }
   },
 });

@@ -1,41 +1,132 @@
-// `pls poke POOL DATA`: append one JSON object.
+// `pls poke POOL [DATA]`: append one JSON object, or ingest a stream from stdin / --file with group commit.
 import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
-import { validateMessage, type PoolHandle } from "../../api/client.ts";
+import { validateMessage, type PoolHandle, type Receipt } from "../../api/client.ts";
 import { collectRepeated } from "../args.ts";
 import { client } from "../context.ts";
-import { printJson } from "../print.ts";
-import { parseSize } from "../values.ts";
+import { DEFAULT_MAX_RECORD_BYTES, RecordSplitter, type InputMode, type ParsedRecord } from "../ingest.ts";
+import { LineWriter, notice, printJson, stderrIsTTY, stdoutIsTTY } from "../output.ts";
+import { parseCount, parseDuration, parseSize } from "../values.ts";
+import { ExitCode } from "../exit.ts";
+
+type Durability = "fast" | "flush";
 
 export default defineCommand({
-  meta: { name: "poke", description: "Append a JSON object to a pool.\n\nExamples:\n  pls poke chat --create '{\"from\": \"alice\", \"msg\": \"hi\"}'\n  pls poke incidents --tag sev1 '{\"msg\": \"timeout\"}'" },
+  meta: {
+    name: "poke",
+    description: [
+      "Append JSON objects to a pool (write).",
+      "",
+      "DATA is one JSON object. Without DATA, records are read from --file or piped stdin and appended as they",
+      "arrive (each chunk read is committed at once under one lock).",
+      "",
+      "Examples:",
+      `  pls poke chat --create '{"from": "alice", "msg": "hello bob"}'`,
+      `  pls poke incidents --tag sev1 --tag billing '{"msg": "payment gateway timeout"}'`,
+      "  tail -f app.log | pls poke logs --create",
+      "  pls poke events --file events.jsonl --errors skip",
+    ].join("\n"),
+  },
   args: {
     pool: { type: "positional", description: "Pool name or path", required: true },
-    data: { type: "positional", description: "JSON object", required: false },
-    tag: { type: "string", alias: "t", description: "Tag (repeatable)" },
-    create: { type: "boolean", description: "Create the pool if missing" },
+    data: { type: "positional", description: "JSON object (omit to read a stream)", required: false },
+    tag: { type: "string", alias: "t", description: "Tag to attach (repeatable)" },
+    file: { type: "string", alias: "f", description: "Read records from FILE ('-' for stdin)" },
+    create: { type: "boolean", description: "Create the pool if it does not exist" },
     "create-size": { type: "string", description: "Size for --create (default 1M)" },
-    durability: { type: "enum", options: ["fast", "flush"], description: "fast (default) or flush (msync before returning)" },
+    durability: { type: "string", description: "fast (default) or flush (msync before returning)" },
+    retry: { type: "string", description: "Retry a busy or failed append N times (default 0)" },
+    "retry-delay": { type: "string", description: "Delay between retries (default 50ms)" },
+    in: { type: "string", alias: "i", description: "Stream format: auto (default), jsonl, json, seq, jq" },
+    errors: { type: "string", alias: "e", description: "On a bad record: stop (default, exit 2) or skip (notice, exit 1 at the end)" },
+    "max-record-bytes": { type: "string", description: "Largest stream record (default 1M)" },
   },
-  run({ args, rawArgs }) {
+  async run({ args, rawArgs }) {
+    const ref = String(args.pool);
     const tags = collectRepeated(rawArgs, "tag", "t");
-    if (args.data === undefined) throw new PlasmiteError("Usage", "missing data input", { hint: `Provide JSON as DATA, e.g. pls poke ${args.pool} '{"x":1}'.` });
-    let data: unknown;
-    try {
-      data = JSON.parse(String(args.data));
-    } catch (err) {
-      throw new PlasmiteError("Usage", `invalid JSON: ${(err as Error).message}`, { hint: `Provide a single JSON object, e.g. '{"x":1}'.` });
+    const durability = oneOf(args.durability, ["fast", "flush"], "--durability", "fast") as Durability;
+    const mode = oneOf(args.in, ["auto", "jsonl", "json", "seq", "jq"], "--in", "auto") as InputMode;
+    const errorPolicy = oneOf(args.errors, ["stop", "skip"], "--errors", "stop");
+    const retries = args.retry === undefined ? 0 : parseCount(String(args.retry), "--retry");
+    if (args["retry-delay"] !== undefined && retries === 0) throw new PlasmiteError("Usage", "--retry-delay requires --retry", { hint: "Example: --retry 3 --retry-delay 100ms" });
+    const retryDelayMs = args["retry-delay"] === undefined ? 50 : parseDuration(String(args["retry-delay"]), "--retry-delay");
+    if (args["create-size"] !== undefined && !args.create) throw new PlasmiteError("Usage", "--create-size requires --create");
+    if (mode === "jq" && errorPolicy === "skip") throw new PlasmiteError("Usage", "--errors skip is not supported with --in jq", { hint: "Use --in jsonl for line-delimited input." });
+    const maxRecordBytes = args["max-record-bytes"] === undefined ? DEFAULT_MAX_RECORD_BYTES : parseSize(String(args["max-record-bytes"]), "--max-record-bytes");
+    const createSize = args["create-size"] === undefined ? undefined : parseSize(String(args["create-size"]), "--create-size");
+    const retry = <T>(fn: () => T) => withRetry(fn, retries, retryDelayMs);
+
+    if (args.data !== undefined) {
+      if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
+      const data = parseSingle(String(args.data));
+      validateMessage(data, tags);
+      const pool = openOrCreate(ref, Boolean(args.create), createSize);
+      const [receipt] = await retry(() => pool.appendBatchReceipts([{ data, tags }], { durability }));
+      printJson({ seq: receipt.seq, time: receipt.time, meta: { tags: receipt.tags } });
+      pool.close();
+      return;
     }
-    validateMessage(data, tags);
-    const pool = openOrCreate(String(args.pool), Boolean(args.create), args["create-size"]);
-    const seq = pool.append(data as Record<string, unknown>, { tags, durability: (args.durability as "fast" | "flush") ?? "fast" });
-    const msg = pool.get(seq);
-    printJson({ seq: msg.seq, time: msg.time, meta: msg.meta });
+
+    const source = streamSource(args.file === undefined ? undefined : String(args.file));
+    const pool = openOrCreate(ref, Boolean(args.create), createSize);
+    const summary = await ingest(pool, source, { tags, durability, mode, errorPolicy, maxRecordBytes, retry, ref });
     pool.close();
+    if (summary.appended + summary.failed === 0) {
+      throw new PlasmiteError("Usage", "missing data input: the stream held no records", { hint: `Provide JSON as DATA, --file, or pipe JSON to stdin, e.g. pls poke ${ref} '{"x":1}'.` });
+    }
+    if (summary.failed > 0) throw new ExitCode(1);
   },
 });
 
-function openOrCreate(ref: string, create: boolean, createSize: unknown): PoolHandle {
+function oneOf(value: unknown, options: string[], flag: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  const v = String(value);
+  if (!options.includes(v)) throw new PlasmiteError("Usage", `invalid value for ${flag}: '${v}'`, { hint: `Use one of: ${options.join(", ")}.` });
+  return v;
+}
+
+function parseSingle(text: string): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new PlasmiteError("Usage", `invalid JSON: ${(err as Error).message}`, { hint: `Provide a single JSON object, e.g. '{"x":1}'.` });
+  }
+  validateMessage(data, []);
+  return data;
+}
+
+function streamSource(file: string | undefined): ReadableStream<Uint8Array> {
+  if (file === undefined || file === "-") {
+    if (file === undefined && process.stdin.isTTY) {
+      throw new PlasmiteError("Usage", "missing data input", { hint: "Provide JSON via DATA, --file, or pipe JSON to stdin." });
+    }
+    return Bun.stdin.stream();
+  }
+  const f = Bun.file(file);
+  return f.stream();
+}
+
+async function withRetry<T>(fn: () => T, retries: number, delayMs: number): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      const retryable = err instanceof PlasmiteError && (err.kind === "Busy" || err.kind === "Io");
+      if (!retryable || attempt >= retries) {
+        if (retryable && retries > 0) {
+          throw new PlasmiteError(err.kind, err.message, { path: err.path, hint: `${err.hint ? err.hint + " " : ""}Retry attempts: ${retries} (waited ${Date.now() - started}ms).` });
+        }
+        throw err;
+      }
+      await Bun.sleep(delayMs);
+    }
+  }
+}
+
+/** Opens the pool, creating it with --create; a missing pool says exactly how to create it. */
+function openOrCreate(ref: string, create: boolean, createSize: number | undefined): PoolHandle {
   const c = client();
   try {
     return c.openPool(ref);
@@ -48,10 +139,121 @@ function openOrCreate(ref: string, create: boolean, createSize: unknown): PoolHa
       });
     }
     try {
-      return c.createPool(ref, { sizeBytes: createSize === undefined ? undefined : parseSize(String(createSize), "--create-size") });
+      return c.createPool(ref, { sizeBytes: createSize });
     } catch (e) {
       if (e instanceof PlasmiteError && e.kind === "AlreadyExists") return c.openPool(ref); // lost a creation race
       throw e;
     }
   }
 }
+
+interface IngestOptions {
+  tags: string[];
+  durability: Durability;
+  mode: InputMode;
+  errorPolicy: string;
+  maxRecordBytes: number;
+  retry: <T>(fn: () => T) => Promise<T>;
+  ref: string;
+}
+
+/**
+ * Group commit: every chunk read from the source is parsed and its complete records appended under one lock
+ * right away, so a slow producer's line reaches followers at once and a fast one gets batches.
+ */
+async function ingest(pool: PoolHandle, source: ReadableStream<Uint8Array>, o: IngestOptions) {
+  const splitter = new RecordSplitter(o.mode, o.maxRecordBytes);
+  const decoder = new TextDecoder();
+  // Receipts go to stdout when it is piped (script-stable); on a terminal a summary is enough.
+  const receipts = stdoutIsTTY() ? null : new LineWriter();
+  const progress = stderrIsTTY() ? new Progress() : null;
+  const tagsJson = JSON.stringify(o.tags);
+  let appended = 0;
+  let failed = 0;
+  let firstSeq = 0;
+  let lastSeq = 0;
+
+  const commit = async (records: ParsedRecord[]) => {
+    const good: Array<{ data: Record<string, unknown>; tags: string[] }> = [];
+    let stopAt: ParsedRecord | null = null;
+    for (const r of records) {
+      if (r.ok) {
+        good.push({ data: r.data, tags: o.tags });
+        continue;
+      }
+      if (o.errorPolicy === "stop") {
+        stopAt = r;
+        break;
+      }
+      failed++;
+      notice("ingest_skip", "poke", o.ref, `skipped record ${r.index}: ${r.message}`, {
+        mode: splitter.effectiveMode,
+        index: r.index,
+        error_kind: r.kind,
+        pool_path: pool.path,
+        ...(r.line !== undefined ? { line: r.line } : {}),
+        snippet: r.snippet,
+      });
+    }
+    if (good.length > 0) {
+      let out: Receipt[];
+      try {
+        out = await o.retry(() => pool.appendBatchReceipts(good, { durability: o.durability }));
+      } catch (err) {
+        if (err instanceof PlasmiteError && err.kind === "Usage") {
+          // e.g. a record larger than this pool takes: report it like a bad record
+          throw new PlasmiteError("Usage", err.message, { hint: err.hint, path: err.path });
+        }
+        throw err;
+      }
+      appended += out.length;
+      if (!firstSeq) firstSeq = out[0].seq;
+      lastSeq = out[out.length - 1].seq;
+      if (receipts) for (const r of out) receipts.push(`{"seq":${r.seq},"time":"${r.time}","meta":{"tags":${tagsJson}}}\n`);
+      progress?.update(appended);
+    }
+    if (stopAt && !stopAt.ok) {
+      await receipts?.flush();
+      progress?.done();
+      const where = stopAt.line !== undefined ? ` (line ${stopAt.line})` : "";
+      throw new PlasmiteError("Usage", `${stopAt.message} in record ${stopAt.index}${where}: ${stopAt.snippet}`, {
+        hint: `${appended} record(s) before it were appended. Use --errors skip to continue past bad records, or --in to pick the input format.`,
+      });
+    }
+    await receipts?.flush();
+  };
+
+  for await (const chunk of source) {
+    await commit(splitter.push(decoder.decode(chunk, { stream: true })));
+  }
+  await commit(splitter.push(decoder.decode()).concat(splitter.end()));
+  progress?.done();
+  if (failed > 0) {
+    notice("ingest_summary", "poke", o.ref, `finished with ${failed} skipped record(s)`, { total: appended + failed, ok: appended, failed, pool_path: pool.path });
+  }
+  if (stdoutIsTTY() && appended > 0) process.stderr.write(`appended ${appended} message(s) to ${o.ref} (seq ${firstSeq}..${lastSeq})\n`);
+  return { appended, failed };
+}
+
+/** A once-a-second "ingested N records" line on a terminal's stderr for long ingests. */
+class Progress {
+  private last = Date.now();
+  private shown = false;
+  private readonly start = Date.now();
+
+  update(count: number): void {
+    const now = Date.now();
+    if (now - this.last < 1000) return;
+    this.last = now;
+    this.shown = true;
+    const rate = Math.round(count / ((now - this.start) / 1000));
+    process.stderr.write(`\r\x1b[2Kingested ${count.toLocaleString("en-US")} records (${rate.toLocaleString("en-US")}/s)`);
+  }
+
+  done(): void {
+    if (this.shown) process.stderr.write("\r\x1b[2K");
+    this.shown = false;
+  }
+}
+
+export { DEFAULT_MAX_RECORD_BYTES };

@@ -1,78 +1,143 @@
-// `pls pool create|list|info|delete`: manage pool files in the pool directory.
+// `pls pool create|list|info|delete`: manage pool files. JSON when piped or with --json (script-stable);
+// short human text on a terminal.
+import { statSync } from "node:fs";
 import { defineCommand } from "citty";
-import { PlasmiteError } from "../../errors.ts";
+import { PlasmiteError, asPlasmiteError } from "../../errors.ts";
+import type { PoolInfo } from "../../pool/pool.ts";
 import { client } from "../context.ts";
-import { printJson } from "../print.ts";
-import { parseCount, parseSize } from "../values.ts";
+import { ExitCode } from "../exit.ts";
+import { printJson, stdoutIsTTY } from "../output.ts";
 import { presentError } from "../present.ts";
+import { parseCount, parseSize } from "../values.ts";
+
+const jsonFlag = { json: { type: "boolean", description: "Print JSON even on a terminal" } } as const;
+const wantJson = (args: { json?: unknown }) => Boolean(args.json) || !stdoutIsTTY();
 
 const create = defineCommand({
-  meta: { name: "create", description: "Create pools (fixed-size ring files).\n\nExample:\n  pls pool create big --size 8M" },
+  meta: { name: "create", description: "Create pools (fixed-size ring files). Refuses to overwrite an existing pool (exit 4).\n\nExamples:\n  pls pool create chat\n  pls pool create big --size 8M\n  pls pool create a b c --size 64K" },
   args: {
     name: { type: "positional", description: "Pool names (one or more)", required: true },
-    size: { type: "string", description: "Pool file size: bytes or 64K, 1M (default), 256M, 1G" },
-    "index-capacity": { type: "string", description: "Seq index slots (default automatic; 0 disables)" },
+    size: { type: "string", description: "Pool file size: bytes or 64K, 1M (default), 256M, 1G (max 4G)" },
+    "index-capacity": { type: "string", description: "Seq index slots (default automatic; 0 disables the index)" },
+    ...jsonFlag,
   },
   run({ args }) {
-    const names = args._ as string[];
     const sizeBytes = args.size === undefined ? undefined : parseSize(String(args.size));
     const indexCapacity = args["index-capacity"] === undefined ? undefined : parseCount(String(args["index-capacity"]), "--index-capacity");
     const c = client();
-    for (const name of names) {
+    const created: Array<PoolInfo & { name: string }> = [];
+    for (const name of args._ as string[]) {
       const pool = c.createPool(name, { sizeBytes, indexCapacity });
-      const info = pool.info();
-      printJson({ name: info.name, path: info.path, file_size: info.file_size, ring_size: info.ring_size, index_capacity: info.index_capacity });
+      created.push(pool.info());
       pool.close();
+      if (!wantJson(args)) process.stdout.write(`created ${name} (${formatBytes(created.at(-1)!.file_size)}) at ${pool.path}\n`);
     }
+    if (wantJson(args)) printJson({ created });
   },
 });
 
 const list = defineCommand({
-  meta: { name: "list", description: "List pools in the pool directory.\n\nExample:\n  pls pool list" },
-  run() {
-    printJson({ pools: client().listPools() });
+  meta: { name: "list", description: "List pools in the pool directory.\n\nExamples:\n  pls pool list\n  pls --dir /srv/pools pool list --json" },
+  args: { ...jsonFlag },
+  run({ args }) {
+    const c = client();
+    const pools = c.listPools().map((entry) => {
+      const mtime = safeMtime(entry.path);
+      try {
+        const pool = c.openPool(entry.path);
+        const info = pool.info();
+        pool.close();
+        return { name: entry.name, path: entry.path, file_size: info.file_size, bounds: info.bounds, message_count: info.metrics.message_count, mtime };
+      } catch (err) {
+        return { name: entry.name, path: entry.path, mtime, error: asPlasmiteError(err).toJSON() };
+      }
+    });
+    if (wantJson(args)) return printJson({ pools });
+    if (pools.length === 0) return void process.stdout.write(`no pools in ${c.dir}\n`);
+    const rows = pools.map((p) => ["error" in p ? `${p.name} (${(p.error as { kind: string }).kind})` : p.name, "file_size" in p ? formatBytes(p.file_size!) : "-", "message_count" in p ? String(p.message_count) : "-", p.mtime ?? "-", p.path]);
+    printTable(["NAME", "SIZE", "MSGS", "MODIFIED", "PATH"], rows);
   },
 });
 
 const info = defineCommand({
-  meta: { name: "info", description: "Show a pool's geometry, bounds and usage.\n\nExample:\n  pls pool info chat" },
-  args: { name: { type: "positional", description: "Pool name", required: true } },
+  meta: { name: "info", description: "Show a pool's geometry, bounds, usage and message ages.\n\nExamples:\n  pls pool info chat\n  pls pool info chat --json" },
+  args: { name: { type: "positional", description: "Pool name or path", required: true }, ...jsonFlag },
   run({ args }) {
     const pool = client().openPool(String(args.name));
-    printJson(pool.info());
+    const i = pool.info();
     pool.close();
+    if (wantJson(args)) return printJson(i);
+    const b = i.bounds;
+    const m = i.metrics;
+    process.stdout.write(
+      [
+        `Pool: ${args.name}`,
+        `Path: ${i.path}`,
+        `Size: ${i.file_size} bytes (index: offset=${i.index_offset} slots=${i.index_capacity} bytes=${i.index_size_bytes}, ring: offset=${i.ring_offset} size=${i.ring_size})`,
+        `Bounds: oldest=${b.oldest ?? "-"} newest=${b.newest ?? "-"} count=${m.message_count}`,
+        `Utilization: used=${m.utilization.used_bytes}B free=${m.utilization.free_bytes}B (${m.utilization.used_percent.toFixed(2)}%)`,
+        `Oldest: ${m.age.oldest_time ?? "-"} (${formatAge(m.age.oldest_age_ms)})`,
+        `Newest: ${m.age.newest_time ?? "-"} (${formatAge(m.age.newest_age_ms)})`,
+      ].join("\n") + "\n",
+    );
   },
 });
 
 const del = defineCommand({
-  meta: { name: "delete", description: "Delete pools (best effort: reports each).\n\nExample:\n  pls pool delete a b c" },
-  args: { name: { type: "positional", description: "Pool names", required: true } },
+  meta: { name: "delete", description: "Delete pools (best effort: reports each; exit code of the first failure).\n\nExample:\n  pls pool delete a b c" },
+  args: { name: { type: "positional", description: "Pool names or paths", required: true }, ...jsonFlag },
   run({ args }) {
     const c = client();
-    let worst = 0;
+    const deleted: Array<{ pool: string; path: string }> = [];
+    const failed: Array<{ pool: string; error: Record<string, unknown> }> = [];
+    let exitCode = 0;
     for (const name of args._ as string[]) {
       try {
+        if (name.includes("://")) throw new PlasmiteError("Usage", "pool delete accepts local pool names or paths only");
         c.deletePool(name);
-        printJson({ deleted: name, path: c.pathOf(name) });
+        deleted.push({ pool: name, path: c.pathOf(name) });
+        if (!wantJson(args)) process.stdout.write(`deleted ${name}\n`);
       } catch (err) {
-        worst = Math.max(worst, presentError(err));
+        const e = asPlasmiteError(err);
+        failed.push({ pool: name, error: e.toJSON() });
+        exitCode ||= e.exitCode;
+        if (!wantJson(args)) presentError(e);
       }
     }
-    if (worst) throw new ExitCode(worst);
+    if (wantJson(args)) printJson({ deleted, failed });
+    if (exitCode) throw new ExitCode(exitCode);
   },
 });
 
-/** Exit with a code after output was already presented. */
-export class ExitCode extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-    this.name = "ExitCode";
-  }
-}
-
 export default defineCommand({
-  meta: { name: "pool", description: "Manage pools: create, list, info, delete." },
+  meta: { name: "pool", description: "Manage pools: create, list, info, delete.\n\nExamples:\n  pls pool create big --size 8M\n  pls pool list\n  pls pool info big\n  pls pool delete big" },
   subCommands: { create, list, info, delete: del },
 });
 
-export { PlasmiteError };
+function safeMtime(path: string): string | null {
+  try {
+    return statSync(path).mtime.toISOString();
+  } catch {
+    return null;
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3}G`;
+  if (n >= 1024 ** 2) return n % 1024 ** 2 === 0 ? `${n / 1024 ** 2}M` : `${(n / 1024 ** 2).toFixed(1)}M`;
+  if (n >= 1024) return n % 1024 === 0 ? `${n / 1024}K` : `${(n / 1024).toFixed(1)}K`;
+  return `${n}B`;
+}
+
+function formatAge(ms: number | null): string {
+  if (ms === null) return "-";
+  if (ms < 1000) return `${ms}ms ago`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s ago`;
+  return `${Math.round(ms / 1000)}s ago`;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
+  process.stdout.write([line(header), ...rows.map(line)].join("\n") + "\n");
+}

@@ -6,10 +6,11 @@ import { VERSION } from "../version.ts";
 
 export function versionCommand(programName: string) {
   return defineCommand({
-    meta: { name: "version", description: "Print the version.\n\nExamples:\n  pls version\n  pls version --json" },
+    meta: { name: "version", description: "Print the version (a line on a terminal, JSON when piped).\n\nExamples:\n  pls version\n  pls version --json" },
     args: { json: { type: "boolean", description: "Also report the runtime, platform and OS binding (shim or libc)" } },
     run({ args }) {
-      if (!args.json) return void console.log(`${programName} ${VERSION}`);
+      // A terminal gets a line; a script gets JSON (as the Rust CLI does from v0.6).
+      if (!args.json) return void console.log(process.stdout.isTTY ? `${programName} ${VERSION}` : JSON.stringify({ name: programName, version: VERSION }));
       console.log(JSON.stringify({ name: programName, version: VERSION, bun: Bun.version, platform: hostTarget(), native: nativeBackend() }));
     },
   });

@@ -1,0 +1,65 @@
+// `pls doctor POOL | --all`: validate pools frame by frame; exit 7 when any is corrupt.
+import { readdirSync } from "node:fs";
+
+import { defineCommand } from "citty";
+import { PlasmiteError } from "../../errors.ts";
+import { doctorPool, type DoctorReport } from "../../pool/doctor.ts";
+import { client } from "../context.ts";
+import { ExitCode } from "../exit.ts";
+import { colorOn, printJson, stdoutIsTTY } from "../output.ts";
+
+export default defineCommand({
+  meta: {
+    name: "doctor",
+    description: "Validate pools: header, state and every retained frame (checksums, seq order, payload JSON).\nExit 0 when all are healthy, 7 when any is corrupt.\n\nExamples:\n  pls doctor chat\n  pls doctor --all\n  pls doctor --all --json",
+  },
+  args: {
+    pool: { type: "positional", description: "Pool name or path", required: false },
+    all: { type: "boolean", description: "Check every pool in the pool directory" },
+    json: { type: "boolean", description: "Print JSON even on a terminal" },
+  },
+  run({ args }) {
+    if (args.all && args.pool !== undefined) throw new PlasmiteError("Usage", "--all cannot be combined with a pool name", { hint: "Use `pls doctor POOL` or `pls doctor --all`." });
+    if (!args.all && args.pool === undefined) throw new PlasmiteError("Usage", "doctor requires a pool name or --all", { hint: "Examples: pls doctor chat, pls doctor --all" });
+    const c = client();
+    let targets: Array<{ ref: string; path: string }>;
+    if (args.all) {
+      try {
+        readdirSync(c.dir);
+      } catch {
+        throw new PlasmiteError("NotFound", `pool directory not found: ${c.dir}`, { path: c.dir, hint: "Pass --dir, or create a pool first." });
+      }
+      targets = c.listPools().map((p) => ({ ref: p.path, path: p.path }));
+    } else {
+      const ref = String(args.pool);
+      targets = [{ ref, path: c.pathOf(ref) }];
+    }
+    const reports = targets.map((t) => ({ pool_ref: t.ref, ...withCounts(doctorPool(t.path)) }));
+    if (args.json || !stdoutIsTTY()) printJson({ reports });
+    else printHuman(reports, Boolean(args.all));
+    if (reports.some((r) => r.status === "corrupt")) throw new ExitCode(7);
+  },
+});
+
+function withCounts(r: DoctorReport) {
+  const hints = [...r.warnings];
+  if (r.status === "corrupt") hints.push("Pool appears corrupt. Recreate it (pool delete, pool create); readers stop at the damaged frame.");
+  return { path: r.path, status: r.status, last_good_seq: r.last_good_seq, messages_checked: r.messages_checked, issue_count: r.issues.length, issues: r.issues, remediation_hints: hints };
+}
+
+function printHuman(reports: Array<ReturnType<typeof withCounts> & { pool_ref: string }>, all: boolean): void {
+  const color = colorOn("stdout");
+  const ok = color ? "\x1b[32m✓\x1b[39m" : "OK:";
+  const bad = color ? "\x1b[31m✗\x1b[39m" : "CORRUPT:";
+  for (const r of reports) {
+    if (r.status === "ok") process.stdout.write(`${ok} ${r.pool_ref}: healthy (${r.messages_checked} messages checked)\n`);
+    else process.stdout.write(`${bad} ${r.pool_ref}: corrupt, last_good_seq=${r.last_good_seq ?? "-"} issue=${r.issues[0]?.message}${r.issues[0]?.offset !== undefined ? ` (offset ${r.issues[0].offset})` : ""}\n`);
+    for (const w of r.remediation_hints) process.stdout.write(`  ${w}\n`);
+  }
+  if (all) {
+    const unhealthy = reports.filter((r) => r.status !== "ok").length;
+    process.stdout.write(unhealthy === 0 ? `All ${reports.length} pools healthy.\n` : `${unhealthy} of ${reports.length} pools unhealthy.\n`);
+  }
+}
+
+

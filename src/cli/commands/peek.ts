@@ -1,0 +1,277 @@
+// `pls peek POOL`: print messages and follow the pool live; history with --tail/--since, filters with
+// --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
+import { defineCommand } from "citty";
+import { PlasmiteError } from "../../errors.ts";
+import type { PoolHandle } from "../../api/client.ts";
+import { envelopeJson } from "../../api/envelope.ts";
+import type { Cursor, CursorStart } from "../../pool/cursor.ts";
+import type { StoredMessage } from "../../pool/reader.ts";
+import { collectRepeated } from "../args.ts";
+import { client } from "../context.ts";
+import { LineWriter, colorOn, colorJson, notice, stdoutIsTTY, stderrIsTTY } from "../output.ts";
+import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
+import { ExitCode } from "../exit.ts";
+
+/** Most messages read (and filtered) per step; bounds memory and keeps output flowing. */
+const READ_BATCH = 4096;
+/** Drop notices are coalesced to at most one per this interval. */
+const DROP_NOTICE_INTERVAL_MS = 1000;
+
+export default defineCommand({
+  meta: {
+    name: "peek",
+    description: [
+      "Watch messages (read/stream). Starts at the live edge and follows until Ctrl-C (exit 130).",
+      "",
+      "Output is pretty, coloured JSON on a terminal and one compact JSON line per message when piped",
+      "(force either with --format pretty|jsonl). Filters: every --tag must be present, every --where jq",
+      "expression must yield true for the envelope {seq,time,meta,data}.",
+      "",
+      "Examples:",
+      "  pls peek chat",
+      `  pls peek ci --where '.data.status == "green"' --one`,
+      "  pls peek incidents --tag sev1 --tail 20",
+      "  pls peek incidents --since 1h --replay 10",
+      "  pls peek logs --where '.data.msg | test(\"timeout\")' --jsonl > timeouts.jsonl",
+    ].join("\n"),
+  },
+  args: {
+    pool: { type: "positional", description: "Pool name or path", required: true },
+    tail: { type: "string", alias: "n", description: "Start with the last N matching messages, then follow" },
+    since: { type: "string", description: "Start at a time: 5m, 2h, 1d or RFC 3339" },
+    one: { type: "boolean", description: "Exit 0 after the first matching message" },
+    timeout: { type: "string", description: "Exit 124 if no message arrives within DUR (resets per message)" },
+    "data-only": { type: "boolean", description: "Print only .data" },
+    format: { type: "string", description: "pretty or jsonl (default: pretty on a terminal, jsonl when piped)" },
+    jsonl: { type: "boolean", description: "Same as --format jsonl" },
+    tag: { type: "string", alias: "t", description: "Only messages with this tag (repeatable; all must match)" },
+    where: { type: "string", alias: "w", description: "jq expression that must be true (repeatable; all must match)" },
+    replay: { type: "string", description: "Replay history at SPEED x original pace, then exit (needs --tail or --since)" },
+    "quiet-drops": { type: "boolean", description: "Do not report overwritten (dropped) messages" },
+    "no-notify": { type: "boolean", description: "Poll instead of sleeping on the pool's wake-up word" },
+    create: { type: "boolean", description: "Create the pool if missing (to wait before the first writer)" },
+  },
+  async run({ args, rawArgs }) {
+    const ref = String(args.pool);
+    const tags = collectRepeated(rawArgs, "tag", "t");
+    const wheres = collectRepeated(rawArgs, "where", "w");
+    const tail = args.tail === undefined ? undefined : parseCount(String(args.tail), "--tail");
+    const sinceNs = args.since === undefined ? undefined : parseSince(String(args.since));
+    if (tail !== undefined && sinceNs !== undefined) throw new PlasmiteError("Usage", "--tail and --since cannot be combined", { hint: "Use one of them." });
+    const replay = args.replay === undefined ? undefined : parseSpeed(String(args.replay), "--replay");
+    if (replay !== undefined && tail === undefined && sinceNs === undefined) throw new PlasmiteError("Usage", "--replay requires --tail or --since", { hint: "Example: pls peek POOL --since 1h --replay 10" });
+    if (args.format !== undefined && args.format !== "pretty" && args.format !== "jsonl") throw new PlasmiteError("Usage", `invalid value for --format: '${args.format}'`, { hint: "Use pretty or jsonl." });
+    if (args.jsonl && args.format === "pretty") throw new PlasmiteError("Usage", "conflicting output options: --jsonl and --format pretty", { hint: "Use --format jsonl (or --jsonl), but not both." });
+    const timeoutMs = args.timeout === undefined ? undefined : parseDuration(String(args.timeout), "--timeout");
+    const pretty = args.jsonl ? false : args.format === "pretty" ? true : args.format === "jsonl" ? false : stdoutIsTTY();
+    // jq is loaded only when a --where is given (start-up cost for everyone else stays low).
+    const where = wheres.length > 0 ? await (await import("../../filter/jq.ts")).compileWhere(wheres) : null;
+
+    const pool = openForPeek(ref, Boolean(args.create));
+    const out = new LineWriter();
+    const stop = async (code: number) => {
+      await out.flush();
+      pool.close();
+      process.exit(code);
+    };
+    process.on("SIGINT", () => void stop(130));
+    process.on("SIGTERM", () => void stop(143));
+
+    const render = renderer(pretty, Boolean(args["data-only"]));
+    const matcher = (msgs: StoredMessage[]): Array<{ m: StoredMessage; json: string }> => {
+      const items = msgs.map((m) => ({ m, json: envelopeJson(m) }));
+      const byTag = tags.length === 0 ? items : items.filter((it) => hasAllTags(it.json, tags));
+      if (!where || byTag.length === 0) return byTag;
+      const flags = where.matchBatch(byTag.map((it) => it.json));
+      return byTag.filter((_, i) => flags[i]);
+    };
+    const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]));
+
+    const start: CursorStart =
+      sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined && tags.length === 0 && !where ? { last: tail } : tail !== undefined ? { oldest: true } : { newest: true };
+    const cursor = pool.cursor(start);
+
+    // History: the last N matches (or every match since a time), read up to the live edge as it is now.
+    let history: Array<{ m: StoredMessage; json: string }> = [];
+    if (tail !== undefined || sinceNs !== undefined) {
+      const edge = pool.pool.state().newestSeq;
+      for (;;) {
+        const batch = readAvailable(cursor, drops, edge);
+        if (batch.length === 0) break;
+        history.push(...matcher(batch));
+        if (tail !== undefined && history.length > tail * 2 + READ_BATCH) history = history.slice(-tail);
+      }
+      if (tail !== undefined) history = tail === 0 ? [] : history.slice(-tail);
+    }
+
+    if (replay !== undefined) {
+      let prev: bigint | null = null;
+      for (const it of args.one ? history.slice(0, 1) : history) {
+        if (prev !== null && replay > 0) {
+          const gapMs = Number(it.m.timeNs - prev) / 1e6 / replay;
+          if (gapMs > 0) {
+            await out.flush();
+            await Bun.sleep(gapMs);
+          }
+        }
+        prev = it.m.timeNs;
+        out.push(render(it.json));
+      }
+      return stop(0);
+    }
+
+    if (args.one) {
+      // With --tail N, --one prints the newest match once N matches exist (history counts); else the first.
+      const needed = tail !== undefined && tail > 0 ? tail : 1;
+      if (history.length >= needed) {
+        out.push(render(history[history.length - 1].json));
+        return stop(0);
+      }
+      let seen = history.length;
+      await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
+        seen += matches.length;
+        if (seen < needed) return false;
+        out.push(render(matches[matches.length - 1].json));
+        return true;
+      });
+      return stop(0);
+    }
+
+    for (const it of history) out.push(render(it.json));
+    await out.flush();
+    await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
+      for (const it of matches) out.push(render(it.json));
+      return out.closed;
+    });
+    return stop(0);
+  },
+});
+
+/**
+ * Follows live: reads everything available, filters it as one batch, hands matches to `emit` (which returns
+ * true to stop), then sleeps until a writer publishes. Throws ExitCode(124) when the timeout passes with
+ * nothing emitted (the deadline restarts after each emitted message).
+ */
+async function follow(
+  cursor: Cursor,
+  matcher: (msgs: StoredMessage[]) => Array<{ m: StoredMessage; json: string }>,
+  drops: DropReporter,
+  notify: boolean,
+  timeoutMs: number | undefined,
+  out: LineWriter,
+  emit: (matches: Array<{ m: StoredMessage; json: string }>) => Promise<boolean>,
+): Promise<void> {
+  let deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+  for (;;) {
+    const batch = readAvailable(cursor, drops);
+    if (batch.length > 0) {
+      const matches = matcher(batch);
+      if (matches.length > 0) {
+        if (await emit(matches)) return;
+        if (timeoutMs !== undefined) deadline = performance.now() + timeoutMs;
+      }
+      await out.flush();
+      if (out.closed) return;
+      continue;
+    }
+    await out.flush();
+    drops.flush();
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      if (stderrIsTTY()) process.stderr.write(`no messages received (timed out after ${formatMs(timeoutMs ?? 0)})\n`);
+      throw new ExitCode(124);
+    }
+    await cursor.wait(Math.min(left, 1000), undefined, notify);
+  }
+}
+
+function readAvailable(cursor: Cursor, drops: DropReporter, untilSeq = Infinity): StoredMessage[] {
+  const batch: StoredMessage[] = [];
+  while (batch.length < READ_BATCH && cursor.nextSeq <= untilSeq) {
+    const item = cursor.next();
+    if (!item) break;
+    if (item.drop) drops.add(item.drop.fromSeq, item.drop.toSeq, item.drop.count);
+    else batch.push(item.message);
+  }
+  return batch;
+}
+
+function openForPeek(ref: string, create: boolean): PoolHandle {
+  const c = client();
+  try {
+    return c.openPool(ref);
+  } catch (err) {
+    if (!(err instanceof PlasmiteError) || err.kind !== "NotFound") throw err;
+    if (!create) {
+      throw new PlasmiteError("NotFound", err.message, { path: err.path, hint: `Create it first: pls pool create ${ref} (or pass --create to wait for the first writer).` });
+    }
+    try {
+      return c.createPool(ref);
+    } catch (e) {
+      if (e instanceof PlasmiteError && e.kind === "AlreadyExists") return c.openPool(ref);
+      throw e;
+    }
+  }
+}
+
+/** The envelope's tags without parsing the data: the payload is `{"meta":{"tags":[...]},"data":...}`. */
+function hasAllTags(envelope: string, wanted: readonly string[]): boolean {
+  const start = envelope.indexOf(`"meta":{"tags":`);
+  // `},"data":` cannot occur inside a JSON string (its quotes would be escaped), so it ends the tag array.
+  const end = envelope.indexOf(`},"data":`, start);
+  if (start < 0 || end < 0) return false;
+  const tags = JSON.parse(envelope.slice(start + 15, end)) as unknown[];
+  return wanted.every((t) => tags.includes(t));
+}
+
+function renderer(pretty: boolean, dataOnly: boolean): (envelope: string) => string {
+  const color = pretty && colorOn("stdout");
+  if (!pretty && !dataOnly) return (json) => json + "\n";
+  return (json) => {
+    const value = JSON.parse(json) as { data: unknown };
+    const v = dataOnly ? value.data : value;
+    if (!pretty) return JSON.stringify(v) + "\n";
+    return (color ? colorJson(v) : JSON.stringify(v, null, 2)) + "\n";
+  };
+}
+
+/** Coalesces drops into at most one notice per second. */
+class DropReporter {
+  private pending = 0;
+  private lastSeen = 0;
+  private nextSeen = 0;
+  private lastNoticeMs = 0;
+
+  constructor(
+    private readonly ref: string,
+    private readonly path: string,
+    private readonly quiet: boolean,
+  ) {}
+
+  add(fromSeq: number, toSeq: number, count: number): void {
+    if (this.pending === 0) this.lastSeen = fromSeq - 1;
+    this.pending += count;
+    this.nextSeen = toSeq + 1;
+    if (Date.now() - this.lastNoticeMs >= DROP_NOTICE_INTERVAL_MS) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending === 0 || this.quiet) {
+      this.pending = 0;
+      return;
+    }
+    if (Date.now() - this.lastNoticeMs < DROP_NOTICE_INTERVAL_MS) return;
+    notice("drop", "peek", this.ref, `dropped ${this.pending} messages`, {
+      last_seen_seq: this.lastSeen,
+      next_seen_seq: this.nextSeen,
+      dropped_count: this.pending,
+      pool_path: this.path,
+    });
+    this.lastNoticeMs = Date.now();
+    this.pending = 0;
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

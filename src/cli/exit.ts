@@ -1,0 +1,9 @@
+// A non-error exit status, thrown after the command already presented its outcome (e.g. doctor found
+// corruption, or some records were skipped). main.ts turns it into process.exitCode.
+
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+    this.name = "ExitCode";
+  }
+}

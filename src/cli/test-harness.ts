@@ -1,0 +1,79 @@
+// Test-only helpers for running the real CLI as a child process (sync, async, and under a pseudo-terminal).
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const MAIN = join(import.meta.dir, "main.ts");
+export const BUN = process.execPath;
+
+export function tempRoot(label: string): string {
+  return mkdtempSync(join(tmpdir(), `plasmite-${label}-`));
+}
+
+export interface RunResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs `pls ARGS` to completion with stdout/stderr piped. */
+export function pls(args: string[], opts: { env?: Record<string, string>; stdin?: string | Uint8Array; cwd?: string } = {}): RunResult {
+  const r = Bun.spawnSync([BUN, MAIN, ...args], {
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
+    cwd: opts.cwd,
+  });
+  return { code: r.exitCode ?? 128, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+/** Starts `pls ARGS` in the background; read its stdout line by line. */
+export function start(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn([BUN, MAIN, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdout: "pipe", stderr: "pipe", stdin: "pipe" });
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  return {
+    proc,
+    /** Next stdout line, or null at EOF / after `timeoutMs`. */
+    async line(timeoutMs = 10_000): Promise<string | null> {
+      const deadline = Date.now() + timeoutMs;
+      while (!buffer.includes("\n")) {
+        const left = deadline - Date.now();
+        if (left <= 0) return null;
+        const r = await Promise.race([reader.read(), Bun.sleep(left).then(() => null)]);
+        if (r === null) return null;
+        if (r.done) return buffer ? takeAll() : null;
+        buffer += decoder.decode(r.value, { stream: true });
+      }
+      const i = buffer.indexOf("\n");
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      return line;
+    },
+    async stderr(): Promise<string> {
+      return new Response(proc.stderr).text();
+    },
+  };
+  function takeAll() {
+    const b = buffer;
+    buffer = "";
+    return b;
+  }
+}
+
+/** Runs `pls ARGS` under a pseudo-terminal (util-linux `script`), returning everything the terminal showed. */
+export function plsTty(args: string[], env: Record<string, string> = {}): RunResult {
+  const quoted = [BUN, MAIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const r = Bun.spawnSync(["script", "-qefc", quoted, "/dev/null"], { env: { ...process.env, TERM: "xterm", ...env } });
+  return { code: r.exitCode ?? 128, out: r.stdout.toString().replace(/\r\n/g, "\n"), err: r.stderr.toString() };
+}
+
+export function errorOf(r: { err: string }): { kind: string; message: string; hint?: string; path?: string; seq?: number; offset?: number } {
+  const line = r.err.trim().split("\n").find((l) => l.startsWith('{"error"'));
+  if (!line) throw new Error(`no JSON error on stderr: ${r.err}`);
+  return JSON.parse(line).error;
+}
+
+export function lines(text: string): unknown[] {
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}
