@@ -1,6 +1,6 @@
 // `pls get POOL SEQ`: print one message by seq (pretty and coloured on a terminal, one line when piped).
 import { defineCommand } from "citty";
-import { client } from "../context.ts";
+import { openPool } from "../context.ts";
 import { formatJson, stdoutIsTTY } from "../output.ts";
 import { parseSeq } from "../values.ts";
 
@@ -12,7 +12,7 @@ export default defineCommand({
   },
   run({ args }) {
     const seq = parseSeq(String(args.seq));
-    const pool = client().openPool(String(args.pool));
+    const pool = openPool(String(args.pool));
     try {
       const json = pool.getJson(seq);
       process.stdout.write((stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json) + "\n");

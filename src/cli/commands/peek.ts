@@ -2,12 +2,11 @@
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
 import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
-import type { PoolHandle } from "../../api/client.ts";
 import { envelopeJson } from "../../api/envelope.ts";
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
 import { collectRepeated } from "../args.ts";
-import { client } from "../context.ts";
+import { openPool } from "../context.ts";
 import { LineWriter, colorOn, colorJson, notice, stdoutIsTTY, stderrIsTTY } from "../output.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
@@ -67,7 +66,7 @@ export default defineCommand({
     // jq is loaded only when a --where is given (start-up cost for everyone else stays low).
     const where = wheres.length > 0 ? await (await import("../../filter/jq.ts")).compileWhere(wheres) : null;
 
-    const pool = openForPeek(ref, Boolean(args.create));
+    const pool = openPool(ref, args.create ? {} : undefined);
     const out = new LineWriter();
     const stop = async (code: number) => {
       await out.flush();
@@ -194,24 +193,6 @@ function readAvailable(cursor: Cursor, drops: DropReporter, untilSeq = Infinity)
     else batch.push(item.message);
   }
   return batch;
-}
-
-function openForPeek(ref: string, create: boolean): PoolHandle {
-  const c = client();
-  try {
-    return c.openPool(ref);
-  } catch (err) {
-    if (!(err instanceof PlasmiteError) || err.kind !== "NotFound") throw err;
-    if (!create) {
-      throw new PlasmiteError("NotFound", err.message, { path: err.path, hint: `Create it first: pls pool create ${ref} (or pass --create to wait for the first writer).` });
-    }
-    try {
-      return c.createPool(ref);
-    } catch (e) {
-      if (e instanceof PlasmiteError && e.kind === "AlreadyExists") return c.openPool(ref);
-      throw e;
-    }
-  }
 }
 
 /** The envelope's tags without parsing the data: the payload is `{"meta":{"tags":[...]},"data":...}`. */

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
 import { validateMessage, type PoolHandle, type Receipt } from "../../api/client.ts";
 import { collectRepeated } from "../args.ts";
-import { client } from "../context.ts";
+import { openPool } from "../context.ts";
 import { DEFAULT_MAX_RECORD_BYTES, RecordSplitter, type InputMode, type ParsedRecord } from "../ingest.ts";
 import { LineWriter, notice, printJson, stderrIsTTY, stdoutIsTTY } from "../output.ts";
 import { parseCount, parseDuration, parseSize } from "../values.ts";
@@ -60,7 +60,7 @@ export default defineCommand({
       if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
       const data = parseSingle(String(args.data));
       validateMessage(data, tags);
-      const pool = openOrCreate(ref, Boolean(args.create), createSize);
+      const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
       const [receipt] = await retry(() => pool.appendBatchReceipts([{ data, tags }], { durability }));
       printJson({ seq: receipt.seq, time: receipt.time, meta: { tags: receipt.tags } });
       pool.close();
@@ -68,7 +68,7 @@ export default defineCommand({
     }
 
     const source = streamSource(args.file === undefined ? undefined : String(args.file));
-    const pool = openOrCreate(ref, Boolean(args.create), createSize);
+    const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
     const summary = await ingest(pool, source, { tags, durability, mode, errorPolicy, maxRecordBytes, retry, ref });
     pool.close();
     if (summary.appended + summary.failed === 0) {
@@ -121,28 +121,6 @@ async function withRetry<T>(fn: () => T, retries: number, delayMs: number): Prom
         throw err;
       }
       await Bun.sleep(delayMs);
-    }
-  }
-}
-
-/** Opens the pool, creating it with --create; a missing pool says exactly how to create it. */
-function openOrCreate(ref: string, create: boolean, createSize: number | undefined): PoolHandle {
-  const c = client();
-  try {
-    return c.openPool(ref);
-  } catch (err) {
-    if (!(err instanceof PlasmiteError) || err.kind !== "NotFound") throw err;
-    if (!create) {
-      throw new PlasmiteError("NotFound", err.message, {
-        path: err.path,
-        hint: `Create it first: pls pool create ${ref} (or pass --create, or --dir for another pool directory).`,
-      });
-    }
-    try {
-      return c.createPool(ref, { sizeBytes: createSize });
-    } catch (e) {
-      if (e instanceof PlasmiteError && e.kind === "AlreadyExists") return c.openPool(ref); // lost a creation race
-      throw e;
     }
   }
 }

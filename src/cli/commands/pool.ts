@@ -4,7 +4,7 @@ import { statSync } from "node:fs";
 import { defineCommand } from "citty";
 import { PlasmiteError, asPlasmiteError } from "../../errors.ts";
 import type { PoolInfo } from "../../pool/pool.ts";
-import { client } from "../context.ts";
+import { client, openPool } from "../context.ts";
 import { ExitCode } from "../exit.ts";
 import { printJson, stdoutIsTTY } from "../output.ts";
 import { presentError } from "../present.ts";
@@ -63,7 +63,7 @@ const info = defineCommand({
   meta: { name: "info", description: "Show a pool's geometry, bounds, usage and message ages.\n\nExamples:\n  pls pool info chat\n  pls pool info chat --json" },
   args: { name: { type: "positional", description: "Pool name or path", required: true }, ...jsonFlag },
   run({ args }) {
-    const pool = client().openPool(String(args.name));
+    const pool = openPool(String(args.name));
     const i = pool.info();
     pool.close();
     if (wantJson(args)) return printJson(i);

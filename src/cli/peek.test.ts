@@ -1,0 +1,231 @@
+// `pls peek` as users run it: live follow across processes, filters, history, --one, --timeout, --replay,
+// drops, Ctrl-C, and terminal (pseudo-tty) versus piped output.
+import { afterAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { errorOf, lines, pls, plsTty, start, tempRoot } from "./test-harness.ts";
+
+const root = tempRoot("peek-test");
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = () => join(root, `d${n++}`);
+
+function pokeN(dir: string, pool: string, count: number, extra: string[] = [], make = (i: number) => ({ i })) {
+  const input = Array.from({ length: count }, (_, i) => JSON.stringify(make(i))).join("\n");
+  const r = pls(["--dir", dir, "poke", pool, "--create", ...extra], { stdin: input });
+  expect(r.code).toBe(0);
+}
+
+describe("peek", () => {
+  test("follows live from the live edge and exits 130 on Ctrl-C", async () => {
+    const dir = freshDir();
+    pokeN(dir, "chat", 3);
+    const peek = start(["--dir", dir, "peek", "chat"]);
+    await Bun.sleep(300);
+    pls(["--dir", dir, "poke", "chat", '{"from": "alice", "msg": "hello bob"}']);
+    const line = await peek.line();
+    expect(JSON.parse(line!)).toMatchObject({ seq: 4, data: { from: "alice", msg: "hello bob" } });
+    pls(["--dir", dir, "poke", "chat", '{"n": 5}']);
+    expect(JSON.parse((await peek.line())!).seq).toBe(5);
+    peek.proc.kill("SIGINT");
+    expect(await peek.proc.exited).toBe(130);
+  });
+
+  test("--where --one blocks until a matching message from another process, then exits 0", async () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "ci"]);
+    const waiter = start(["--dir", dir, "peek", "ci", "--where", '.data.status == "green"', "--one"]);
+    await Bun.sleep(400);
+    pls(["--dir", dir, "poke", "ci", '{"status": "red"}']);
+    await Bun.sleep(300);
+    expect(waiter.proc.exitCode).toBeNull(); // still waiting
+    pls(["--dir", dir, "poke", "ci", '{"status": "green", "build": 7}']);
+    expect(JSON.parse((await waiter.line())!).data).toEqual({ status: "green", build: 7 });
+    expect(await waiter.proc.exited).toBe(0);
+  });
+
+  test("--where is real jq: test(), has, length, any; all --where and --tag must match", () => {
+    const dir = freshDir();
+    pokeN(dir, "logs", 10, [], (i) => ({ i, msg: i % 3 === 0 ? "gateway timeout" : "ok", ...(i % 2 ? { flag: true } : {}) }));
+    pls(["--dir", dir, "poke", "logs", "--tag", "sev1", "--tag", "billing", '{"msg": "payment gateway timeout"}']);
+    const q = (...args: string[]) => (lines(pls(["--dir", dir, "peek", "logs", "--tail", "100", "--timeout", "50ms", ...args]).out) as Array<{ seq: number }>).map((m) => m.seq);
+    expect(q("--where", '.data.msg | test("time.*out")')).toEqual([1, 4, 7, 10, 11]);
+    expect(q("--where", '.data | has("flag")')).toEqual([2, 4, 6, 8, 10]);
+    expect(q("--where", ".meta.tags | length > 1")).toEqual([11]);
+    expect(q("--where", 'any(.meta.tags[]; . == "billing")', "--where", ".seq > 10")).toEqual([11]);
+    expect(q("--where", '.data.msg | test("timeout")', "--where", ".data.flag")).toEqual([4, 10]);
+    expect(q("--tag", "sev1")).toEqual([11]);
+    expect(q("--tag", "sev1", "--tag", "nope")).toEqual([]);
+  });
+
+  test("--where errors: malformed and non-boolean expressions are Usage (exit 2)", () => {
+    const dir = freshDir();
+    pokeN(dir, "p", 2);
+    const bad = pls(["--dir", dir, "peek", "p", "--where", ".data.i ==", "--tail", "5"]);
+    expect(bad.code).toBe(2);
+    expect(errorOf(bad).message).toContain(".data.i ==");
+    expect(errorOf(bad).hint).toContain("--where");
+    const nonBool = pls(["--dir", dir, "peek", "p", "--where", ".data.i", "--tail", "5", "--timeout", "1s"]);
+    expect(nonBool.code).toBe(2);
+    expect(errorOf(nonBool).kind).toBe("Usage");
+    // a runtime error on one message is just no match
+    const r = pls(["--dir", dir, "peek", "p", "--where", '.data.i | test("x") | not', "--tail", "5", "--timeout", "50ms"]);
+    expect(r.code).toBe(124);
+    expect(r.out).toBe("");
+  });
+
+  test("--tail N, --since (relative and RFC 3339), --data-only, --jsonl/--format", () => {
+    const dir = freshDir();
+    pokeN(dir, "p", 20);
+    const tail = pls(["--dir", dir, "peek", "p", "--tail", "3", "--timeout", "50ms"]);
+    expect(tail.code).toBe(124);
+    expect((lines(tail.out) as Array<{ seq: number }>).map((m) => m.seq)).toEqual([18, 19, 20]);
+    const since = pls(["--dir", dir, "peek", "p", "--since", "1h", "--timeout", "50ms", "--jsonl"]);
+    expect(lines(since.out).length).toBe(20);
+    const t10 = JSON.parse(pls(["--dir", dir, "get", "p", "10"]).out).time as string;
+    const fromIso = lines(pls(["--dir", dir, "peek", "p", "--since", t10, "--timeout", "50ms"]).out) as Array<{ seq: number }>;
+    expect(fromIso[0].seq).toBe(10);
+    const future = pls(["--dir", dir, "peek", "p", "--since", "2099-01-01T00:00:00Z", "--timeout", "50ms"]);
+    expect(future.out).toBe("");
+    const dataOnly = lines(pls(["--dir", dir, "peek", "p", "--tail", "2", "--data-only", "--timeout", "50ms"]).out);
+    expect(dataOnly).toEqual([{ i: 18 }, { i: 19 }]);
+    const pretty = pls(["--dir", dir, "peek", "p", "--tail", "1", "--format", "pretty", "--timeout", "50ms"]).out;
+    expect(pretty).toContain('\n  "seq": 20,\n');
+    expect(pls(["--dir", dir, "peek", "p", "--jsonl", "--format", "pretty"]).code).toBe(2);
+    expect(pls(["--dir", dir, "peek", "p", "--tail", "1", "--since", "1h"]).code).toBe(2);
+    expect(pls(["--dir", dir, "peek", "p", "--replay", "1"]).code).toBe(2);
+    expect(pls(["--dir", dir, "peek", "p", "--replay", "-1", "--tail", "1"]).code).toBe(2);
+  });
+
+  test("--timeout exits 124 when nothing arrives, and restarts after each message", async () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "p"]);
+    const t0 = Date.now();
+    expect(pls(["--dir", dir, "peek", "p", "--timeout", "300ms"]).code).toBe(124);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    const peek = start(["--dir", dir, "peek", "p", "--timeout", "800ms"]);
+    for (let i = 0; i < 3; i++) {
+      await Bun.sleep(400);
+      pls(["--dir", dir, "poke", "p", JSON.stringify({ i })]);
+    }
+    for (let i = 0; i < 3; i++) expect(JSON.parse((await peek.line())!).data.i).toBe(i);
+    expect(await peek.proc.exited).toBe(124);
+  });
+
+  test("--since --replay honours the original spacing scaled by SPEED", async () => {
+    const dir = freshDir();
+    for (let i = 0; i < 4; i++) {
+      pls(["--dir", dir, "poke", "r", "--create", JSON.stringify({ i })]);
+      await Bun.sleep(200);
+    }
+    const span = (...extra: string[]) => {
+      const t0 = performance.now();
+      const r = pls(["--dir", dir, "peek", "r", "--since", "1h", ...extra]);
+      expect(r.code).toBe(0);
+      expect(lines(r.out).length).toBe(4);
+      return performance.now() - t0;
+    };
+    const base = span("--replay", "0");
+    const real = span("--replay", "1") - base;
+    const fast = span("--replay", "4") - base;
+    // 3 gaps of ~200 ms (plus process start-up of each poke): ~600+ ms at 1x, a quarter of that at 4x
+    expect(real).toBeGreaterThan(550);
+    expect(real).toBeLessThan(2000);
+    expect(fast).toBeGreaterThan(real / 4 - 80);
+    expect(fast).toBeLessThan(real / 4 + 150);
+  });
+
+  test("--tail N --one prints the newest match once N matches exist", async () => {
+    const dir = freshDir();
+    pokeN(dir, "p", 5);
+    expect(JSON.parse(pls(["--dir", dir, "peek", "p", "--tail", "3", "--one"]).out).seq).toBe(5);
+    const waiter = start(["--dir", dir, "peek", "p", "--tail", "7", "--one"]);
+    await Bun.sleep(300);
+    pls(["--dir", dir, "poke", "p", "{}"]);
+    await Bun.sleep(200);
+    expect(waiter.proc.exitCode).toBeNull();
+    pls(["--dir", dir, "poke", "p", '{"seventh": true}']);
+    expect(JSON.parse((await waiter.line())!).seq).toBe(7);
+    expect(await waiter.proc.exited).toBe(0);
+  });
+
+  test("--create lets a waiter start before the pool exists; --no-notify still follows", async () => {
+    const dir = freshDir();
+    const waiter = start(["--dir", dir, "peek", "late", "--create", "--one", "--no-notify"]);
+    await Bun.sleep(400);
+    expect(pls(["--dir", dir, "poke", "late", '{"first": true}']).code).toBe(0);
+    expect(JSON.parse((await waiter.line())!).data).toEqual({ first: true });
+    expect(await waiter.proc.exited).toBe(0);
+    expect(pls(["--dir", dir, "peek", "missing"]).code).toBe(3);
+  });
+
+  test("a follower lapped by the writer gets a drop notice with the count; --quiet-drops hides it", async () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "small", "--size", "16K"]);
+    for (const quiet of [false, true]) {
+      const peek = start(["--dir", dir, "peek", "small", "--tail", "0", "--timeout", "1500ms", ...(quiet ? ["--quiet-drops"] : [])]);
+      await Bun.sleep(300);
+      // stop the reader so the writer laps it, then let it continue
+      peek.proc.kill("SIGSTOP");
+      pokeN(dir, "small", 3000);
+      peek.proc.kill("SIGCONT");
+      const seqs: number[] = [];
+      for (let l = await peek.line(3000); l !== null; l = await peek.line(3000)) seqs.push(JSON.parse(l).seq);
+      expect(await peek.proc.exited).toBe(124);
+      const err = await peek.stderr();
+      if (quiet) expect(err).toBe("");
+      else {
+        const notices = lines(err) as Array<{ notice: { kind: string; details: { dropped_count: number; last_seen_seq: number; next_seen_seq: number } } }>;
+        expect(notices.length).toBe(1);
+        const drop = notices[0].notice;
+        expect(drop.kind).toBe("drop");
+        // nothing was read before the lap: every seq before the first one printed was dropped, and counted
+        expect(drop.details.next_seen_seq).toBe(seqs[0]);
+        expect(drop.details.dropped_count).toBe(seqs[0] - 1 - drop.details.last_seen_seq);
+        expect(drop.details.dropped_count).toBeGreaterThan(2000);
+      }
+      expect(seqs.length).toBeGreaterThan(0);
+      for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1] + 1);
+    }
+  });
+
+  test("piping into a reader that exits early (| head -1) ends quietly at the next write", async () => {
+    const dir = freshDir();
+    pokeN(dir, "p", 5000);
+    const main = join(import.meta.dir, "main.ts");
+    const proc = Bun.spawn(["bash", "-c", `'${process.execPath}' '${main}' --dir '${dir}' peek p --tail 5000 | head -1; echo "status=\${PIPESTATUS[0]}"`], { stdout: "pipe", stderr: "pipe" });
+    await Bun.sleep(1000);
+    pls(["--dir", dir, "poke", "p", "{}"]); // like tail -f, the broken pipe is noticed on the next write
+    const out = await new Response(proc.stdout).text();
+    expect(out).toContain('"seq":1,');
+    expect(out).toContain("status=0");
+    expect(await new Response(proc.stderr).text()).toBe("");
+  });
+});
+
+describe("terminal output (pseudo-tty)", () => {
+  test("get and peek print pretty, coloured JSON on a terminal; errors are human lines with a hint", () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "poke", "t", "--create", '{"msg": "hi"}']);
+    const get = plsTty(["--dir", dir, "get", "t", "1"], { NO_COLOR: "" });
+    expect(get.code).toBe(0);
+    expect(get.out).toContain("\x1b[36m\"msg\"\x1b[39m: \x1b[32m\"hi\"\x1b[39m");
+    const plain = plsTty(["--dir", dir, "--color", "never", "get", "t", "1"], { NO_COLOR: "" });
+    expect(plain.out).toContain('"msg": "hi"');
+    expect(plain.out).not.toContain("\x1b[");
+    const peek = plsTty(["--dir", dir, "peek", "t", "--tail", "1", "--timeout", "100ms"], { NO_COLOR: "1" });
+    expect(peek.code).toBe(124);
+    expect(peek.out).toContain('{\n  "seq": 1,\n  "time"');
+    expect(peek.out).toContain("no messages received (timed out after 100ms)");
+    const err = plsTty(["--dir", dir, "get", "missing", "1"], { NO_COLOR: "1" });
+    expect(err.code).toBe(3);
+    expect(err.out).toContain("error: pool not found");
+    expect(err.out).toContain("hint: ");
+    expect(err.out).toContain(`path: ${join(dir, "missing.plasmite")}`);
+    expect(err.out).not.toContain('{"error"');
+    const info = plsTty(["--dir", dir, "pool", "info", "t"], { NO_COLOR: "1" });
+    expect(info.out).toContain("Bounds: oldest=1 newest=1 count=1");
+    const version = plsTty(["version"]);
+    expect(version.out.trim()).toBe("pls 0.1.0");
+  });
+});
