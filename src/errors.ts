@@ -9,7 +9,9 @@ export type ErrorKind =
   | "Permission"
   | "Corrupt"
   | "Io"
-  | "Internal";
+  | "Internal"
+  /** A reader asked to fail closed found messages it had not read already overwritten. */
+  | "RetentionGap";
 
 /** Exit code and HTTP status for each kind: the only place this mapping lives. */
 export const ERROR_KINDS: Record<ErrorKind, { exitCode: number; httpStatus: number }> = {
@@ -21,6 +23,7 @@ export const ERROR_KINDS: Record<ErrorKind, { exitCode: number; httpStatus: numb
   Permission: { exitCode: 6, httpStatus: 403 },
   Corrupt: { exitCode: 7, httpStatus: 500 },
   Io: { exitCode: 8, httpStatus: 500 },
+  RetentionGap: { exitCode: 9, httpStatus: 410 },
 };
 
 export interface ErrorDetails {

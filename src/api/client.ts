@@ -31,6 +31,11 @@ export interface TailOptions {
   signal?: AbortSignal;
   /** Called when messages were overwritten before the tail read them. */
   onDrop?: (drop: Drop) => void;
+  /**
+   * "continue" (default) skips past overwritten messages (reporting them to onDrop); "error" fails closed:
+   * the tail throws RetentionGap (seq = first missing) before yielding anything after the gap.
+   */
+  gapPolicy?: "continue" | "error";
 }
 
 export interface Receipt {
@@ -163,6 +168,9 @@ export class PoolHandle {
           : options.sinceTime !== undefined
             ? { timeNs: BigInt(Math.floor(Number(options.sinceTime))) * 1_000_000n }
             : { newest: true };
+    if (options.gapPolicy !== undefined && options.gapPolicy !== "continue" && options.gapPolicy !== "error") {
+      throw new PlasmiteError("Usage", `invalid gap policy '${options.gapPolicy}'`, { hint: "Use continue or error." });
+    }
     const cursor = new Cursor(this.pool, start);
     const timeout = options.timeout ?? Infinity;
     let count = 0;
@@ -176,6 +184,7 @@ export class PoolHandle {
       }
       if (item?.drop) {
         options.onDrop?.(item.drop);
+        if (options.gapPolicy === "error") throw retentionGap(item.drop, this.path);
         continue;
       }
       if (!(await cursor.wait(timeout === Infinity ? 3_600_000 : timeout, options.signal)) && timeout !== Infinity) return;
@@ -185,4 +194,13 @@ export class PoolHandle {
   close(): void {
     this.pool.close();
   }
+}
+
+function retentionGap(drop: Drop, path: string): PlasmiteError {
+  const range = drop.fromSeq === drop.toSeq ? `message ${drop.fromSeq} is` : `messages ${drop.fromSeq}-${drop.toSeq} are`;
+  return new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${drop.toSeq + 1}`, {
+    seq: drop.fromSeq,
+    path,
+    hint: "Read faster, use a larger pool, or resume from the oldest retained seq.",
+  });
 }

@@ -55,17 +55,17 @@ async function resolvePath(words: string[]): Promise<{ cmd: AnyCommand; path: st
 async function main(argv: string[]): Promise<number> {
   const { globals, rest } = extractGlobals(argv);
   setGlobals(globals);
-  // citty reads NO_COLOR once, when it is first imported.
+  if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V" || rest[0] === "-v")) {
+    console.log(`${programName} ${VERSION}`);
+    return 0;
+  }
+  // citty reads NO_COLOR once, when it is first imported; it is loaded only after the cheapest paths.
   if (globals.color === "never" || (globals.color === "auto" && !process.stdout.isTTY)) process.env.NO_COLOR = "1";
   const { renderUsage, runCommand } = await import("citty");
   if (rest.length === 0 || rest[0] === "help") {
     const target = await resolvePath(rest.slice(1));
     process.stdout.write((await renderUsage(target.cmd as never)) + "\n");
     return rest.length === 0 ? 2 : 0;
-  }
-  if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V" || rest[0] === "-v")) {
-    console.log(`${programName} ${VERSION}`);
-    return 0;
   }
   const { cmd, path, rest: cmdArgs } = await resolvePath(rest);
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -84,11 +84,15 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  const code = (err as { code?: unknown }).code;
-  if (err instanceof Error && err.name === "ExitCode" && typeof code === "number") process.exitCode = code;
-  else if (err instanceof Error && err.name === "CLIError") process.exitCode = presentError(new PlasmiteError("Usage", err.message.replace(/\x1b\[[0-9;]*m/g, ""), { hint: "Try `pls --help`." }));
-  else process.exitCode = presentError(err);
-}
+// No top-level await: `bun build --compile --bytecode` needs a module it can load as CommonJS.
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof Error && err.name === "ExitCode" && typeof code === "number") process.exitCode = code;
+    else if (err instanceof Error && err.name === "CLIError") process.exitCode = presentError(new PlasmiteError("Usage", err.message.replace(/\x1b\[[0-9;]*m/g, ""), { hint: "Try `pls --help`." }));
+    else process.exitCode = presentError(err);
+  },
+);
