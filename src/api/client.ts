@@ -159,7 +159,14 @@ export class PoolHandle {
   }
 
   /** Messages in seq order as an async iterator: from `since`/`last`/`sinceTime`, else only new ones. */
-  async *tail(options: TailOptions = {}): AsyncGenerator<Message> {
+  tail(options: TailOptions = {}): AsyncGenerator<Message> {
+    if (options.gapPolicy !== undefined && options.gapPolicy !== "continue" && options.gapPolicy !== "error") {
+      throw new PlasmiteError("Usage", `invalid gap policy '${options.gapPolicy}'`, { hint: "Use continue or error." });
+    }
+    return this.follow(options);
+  }
+
+  private async *follow(options: TailOptions): AsyncGenerator<Message> {
     const start: CursorStart =
       options.since !== undefined
         ? { seq: options.since }
@@ -168,9 +175,6 @@ export class PoolHandle {
           : options.sinceTime !== undefined
             ? { timeNs: BigInt(Math.floor(Number(options.sinceTime))) * 1_000_000n }
             : { newest: true };
-    if (options.gapPolicy !== undefined && options.gapPolicy !== "continue" && options.gapPolicy !== "error") {
-      throw new PlasmiteError("Usage", `invalid gap policy '${options.gapPolicy}'`, { hint: "Use continue or error." });
-    }
     const cursor = new Cursor(this.pool, start);
     const timeout = options.timeout ?? Infinity;
     let count = 0;

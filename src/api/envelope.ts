@@ -19,5 +19,10 @@ export function toMessage(m: StoredMessage): Message {
 /** The envelope as compact JSON text, spliced from the stored payload without parsing it. */
 export function envelopeJson(m: StoredMessage): string {
   // The payload is `{"meta":...,"data":...}`: drop its "{" and prefix seq and time.
-  return `{"seq":${m.seq},"time":"${formatTime(m.timeNs)}",${payloadString(m.payload).slice(1)}`;
+  return envelopePrefix(m) + "," + payloadString(m.payload).slice(1);
+}
+
+/** The envelope's text before the payload's fields: `{"seq":N,"time":"..."` (ASCII only). */
+export function envelopePrefix(m: StoredMessage): string {
+  return `{"seq":${m.seq},"time":"${formatTime(m.timeNs)}"`;
 }

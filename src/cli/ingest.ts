@@ -25,7 +25,6 @@ export type ParsedRecord = RecordOk | RecordError;
 /** Largest record accepted from a stream (the pool's own limit may be lower). */
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 const SNIFF_BYTES = 8192;
-const SNIFF_LINES = 8;
 const SNIPPET_BYTES = 200;
 
 export class RecordSplitter {
@@ -54,8 +53,9 @@ export class RecordSplitter {
   push(text: string): ParsedRecord[] {
     this.buffer += text;
     if (this.mode === null) {
-      const lines = this.buffer.split("\n").length - 1;
-      if (this.buffer.length < SNIFF_BYTES && lines < SNIFF_LINES) return [];
+      // Decide as soon as the first record's start is visible: waiting for 8 KiB or 8 lines would hold back a
+      // slow producer's first lines (tail -f | pls poke).
+      if (!sniffable(this.buffer)) return [];
       this.mode = sniff(this.buffer);
     }
     return this.drain(false);
@@ -238,9 +238,19 @@ function tryParse(text: string): unknown {
   }
 }
 
+/** Enough input to pick a mode: a RFC 7464 separator first, or one complete non-blank line, or 8 KiB. */
+function sniffable(head: string): boolean {
+  const t = head.trimStart();
+  if (t.startsWith("\x1e")) return true;
+  if (head.length >= SNIFF_BYTES) return true;
+  const nl = t.indexOf("\n");
+  return nl >= 0 || /^(data:|event:|id:|:)/.test(t);
+}
+
 function sniff(head: string): EffectiveMode {
-  if (head.includes("\x1e")) return "seq";
-  const first = head.split("\n").find((l) => l.trim() !== "") ?? "";
+  const t = head.trimStart();
+  if (t.startsWith("\x1e") || head.slice(0, SNIFF_BYTES).includes("\x1e")) return "seq";
+  const first = t.split("\n")[0] ?? "";
   if (/^(data:|event:|id:|:)/.test(first)) return "event";
   return "jsonl-multiline";
 }

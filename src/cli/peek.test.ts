@@ -31,6 +31,26 @@ describe("peek", () => {
     expect(await peek.proc.exited).toBe(130);
   });
 
+  test("a slow producer piped into poke (tail -f | pls poke) reaches a follower line by line", async () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "logs"]);
+    const follower = start(["--dir", dir, "peek", "logs"]);
+    const writer = start(["--dir", dir, "poke", "logs"]);
+    await Bun.sleep(400);
+    for (let i = 0; i < 3; i++) {
+      writer.proc.stdin.write(`{"line": ${i}}\n`);
+      writer.proc.stdin.flush();
+      // arrives while the producer is still quiet: no waiting for more input (or for 8 lines to sniff)
+      const got = await follower.line(2000);
+      expect(got).not.toBeNull();
+      expect(JSON.parse(got!).data).toEqual({ line: i });
+    }
+    writer.proc.stdin.end();
+    expect(await writer.proc.exited).toBe(0);
+    follower.proc.kill("SIGINT");
+    expect(await follower.proc.exited).toBe(130);
+  });
+
   test("--where --one blocks until a matching message from another process, then exits 0", async () => {
     const dir = freshDir();
     pls(["--dir", dir, "pool", "create", "ci"]);

@@ -16,12 +16,17 @@ const TABLE = (() => {
 })();
 
 const NATIVE_FROM_BYTES = 128;
+const NATIVE_WHOLE_FROM_BYTES = 48;
 const nativeCrc32: ((data: Uint8Array) => number) | undefined =
   typeof Bun !== "undefined" ? (data) => Bun.hash.crc32(data) : undefined;
 
 /** crc32 of bytes[start, end). */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  if (nativeCrc32 && end - start >= NATIVE_FROM_BYTES) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
+  if (nativeCrc32) {
+    // A whole array goes to the native call as is (36 ns at 105 B); a sub-range needs a view, which costs more.
+    if (start === 0 && end === bytes.length && end >= NATIVE_WHOLE_FROM_BYTES) return nativeCrc32(bytes) >>> 0;
+    if (end - start >= NATIVE_FROM_BYTES) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
+  }
   const t = TABLE;
   let c = -1;
   let i = start;

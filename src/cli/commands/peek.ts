@@ -2,7 +2,7 @@
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
 import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
-import { envelopeJson } from "../../api/envelope.ts";
+import { envelopeJson, envelopePrefix } from "../../api/envelope.ts";
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
 import { collectRepeated } from "../args.ts";
@@ -10,6 +10,9 @@ import { openPool } from "../context.ts";
 import { LineWriter, colorOn, colorJson, notice, stdoutIsTTY, stderrIsTTY } from "../output.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
+
+/** A message that passed the filters, with its envelope text when a filter already needed it. */
+type Item = { m: StoredMessage; json: string | null };
 
 /** Most messages read (and filtered) per step; bounds memory and keeps output flowing. */
 const READ_BATCH = 4096;
@@ -77,7 +80,15 @@ export default defineCommand({
     process.on("SIGTERM", () => void stop(143));
 
     const render = renderer(pretty, Boolean(args["data-only"]));
-    const matcher = (msgs: StoredMessage[]): Array<{ m: StoredMessage; json: string }> => {
+    // Unfiltered JSON Lines: splice envelope bytes straight from the stored payload (no decode, no re-encode).
+    const rawLines = !pretty && !args["data-only"];
+    const emit = (it: Item) => {
+      if (rawLines && it.json === null) {
+        out.pushEnvelope(envelopePrefix(it.m), it.m.payload);
+      } else out.push(render(it.json ?? envelopeJson(it.m)));
+    };
+    const matcher = (msgs: StoredMessage[]): Item[] => {
+      if (tags.length === 0 && !where) return msgs.map((m) => ({ m, json: null }));
       const items = msgs.map((m) => ({ m, json: envelopeJson(m) }));
       const byTag = tags.length === 0 ? items : items.filter((it) => hasAllTags(it.json, tags));
       if (!where || byTag.length === 0) return byTag;
@@ -91,7 +102,7 @@ export default defineCommand({
     const cursor = pool.cursor(start);
 
     // History: the last N matches (or every match since a time), read up to the live edge as it is now.
-    let history: Array<{ m: StoredMessage; json: string }> = [];
+    let history: Item[] = [];
     if (tail !== undefined || sinceNs !== undefined) {
       const edge = pool.pool.state().newestSeq;
       for (;;) {
@@ -114,7 +125,7 @@ export default defineCommand({
           }
         }
         prev = it.m.timeNs;
-        out.push(render(it.json));
+        emit(it);
       }
       return stop(0);
     }
@@ -123,23 +134,23 @@ export default defineCommand({
       // With --tail N, --one prints the newest match once N matches exist (history counts); else the first.
       const needed = tail !== undefined && tail > 0 ? tail : 1;
       if (history.length >= needed) {
-        out.push(render(history[history.length - 1].json));
+        emit(history[history.length - 1]);
         return stop(0);
       }
       let seen = history.length;
       await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
         seen += matches.length;
         if (seen < needed) return false;
-        out.push(render(matches[matches.length - 1].json));
+        emit(matches[matches.length - 1]);
         return true;
       });
       return stop(0);
     }
 
-    for (const it of history) out.push(render(it.json));
+    for (const it of history) emit(it);
     await out.flush();
     await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
-      for (const it of matches) out.push(render(it.json));
+      for (const it of matches) emit(it);
       return out.closed;
     });
     return stop(0);
@@ -153,12 +164,12 @@ export default defineCommand({
  */
 async function follow(
   cursor: Cursor,
-  matcher: (msgs: StoredMessage[]) => Array<{ m: StoredMessage; json: string }>,
+  matcher: (msgs: StoredMessage[]) => Item[],
   drops: DropReporter,
   notify: boolean,
   timeoutMs: number | undefined,
   out: LineWriter,
-  emit: (matches: Array<{ m: StoredMessage; json: string }>) => Promise<boolean>,
+  emit: (matches: Item[]) => Promise<boolean>,
 ): Promise<void> {
   let deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
   for (;;) {
