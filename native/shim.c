@@ -20,7 +20,7 @@
 #define RET(expr) do { long _r = (long)(expr); return _r < 0 ? -errno : _r; } while (0)
 
 /* ABI version: bumped whenever a signature below changes. */
-int32_t pls_abi_version(void) { return 2; }
+int32_t pls_abi_version(void) { return 3; }
 
 int32_t pls_open(const char *path, int32_t flags, int32_t mode) {
   int fd;
@@ -72,6 +72,9 @@ int32_t pls_flock(int32_t fd, int32_t op, int32_t nonblock) {
   do { r = flock(fd, how); } while (r < 0 && errno == EINTR && !nonblock);
   return r < 0 ? -errno : 0;
 }
+
+/* 1 when fd is a terminal, else 0 (Node's process.stdout.isTTY costs milliseconds of start-up in Bun). */
+int32_t pls_isatty(int32_t fd) { return isatty(fd) ? 1 : 0; }
 
 /* Waits while the u32 at base+offset equals expected, for at most timeout_us.
  * Returns 0 when woken or the value differed, -ETIMEDOUT, -EINTR, or -ENOSYS off Linux. */

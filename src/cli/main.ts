@@ -6,6 +6,7 @@ import { PlasmiteError } from "../errors.ts";
 import { rejectUnknownFlags } from "./args.ts";
 import { extractGlobals, setGlobals } from "./context.ts";
 import { presentError } from "./present.ts";
+import { isTerminal } from "../platform/files.ts";
 import { VERSION } from "./version.ts";
 
 const programName = (() => {
@@ -60,16 +61,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // citty reads NO_COLOR once, when it is first imported; it is loaded only after the cheapest paths.
-  if (globals.color === "never" || (globals.color === "auto" && !process.stdout.isTTY)) process.env.NO_COLOR = "1";
+  if (globals.color === "never" || (globals.color === "auto" && !isTerminal(1))) process.env.NO_COLOR = "1";
   const { renderUsage, runCommand } = await import("citty");
   if (rest.length === 0 || rest[0] === "help") {
     const target = await resolvePath(rest.slice(1));
-    process.stdout.write((await renderUsage(target.cmd as never)) + "\n");
+    console.log(await renderUsage(target.cmd as never));
     return rest.length === 0 ? 2 : 0;
   }
   const { cmd, path, rest: cmdArgs } = await resolvePath(rest);
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write((await renderUsage(cmd as never)) + "\n");
+    console.log(await renderUsage(cmd as never));
     return 0;
   }
   if (path.length === 0) {

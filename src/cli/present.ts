@@ -1,6 +1,7 @@
 // How errors reach a terminal or a script: human lines (message, hint, path, seq, offset) on a TTY, else one
 // JSON object. The exit code comes from the error kind's table in src/errors.ts.
 import { asPlasmiteError, type PlasmiteError } from "../errors.ts";
+import { isTerminal } from "../platform/files.ts";
 
 const AUTO_HINTS: Partial<Record<string, string>> = {
   Permission: "Check file and directory permissions, or use --dir with a writable location.",
@@ -12,7 +13,7 @@ const AUTO_HINTS: Partial<Record<string, string>> = {
 export function presentError(err: unknown): number {
   const e: PlasmiteError = asPlasmiteError(err);
   const hint = e.hint ?? AUTO_HINTS[e.kind];
-  if (process.stderr.isTTY) {
+  if (isTerminal(2)) {
     const color = !process.env.NO_COLOR && process.env.PLASMITE_COLOR !== "never";
     const red = (s: string) => (color ? `\x1b[31m${s}\x1b[39m` : s);
     const yellow = (s: string) => (color ? `\x1b[33m${s}\x1b[39m` : s);
@@ -21,11 +22,11 @@ export function presentError(err: unknown): number {
     if (e.path !== undefined) text += `${yellow("path:")} ${e.path}\n`;
     if (e.seq !== undefined) text += `${yellow("seq:")} ${e.seq}\n`;
     if (e.offset !== undefined) text += `${yellow("offset:")} ${e.offset}\n`;
-    process.stderr.write(text);
+    console.error(text.trimEnd());
   } else {
     const json = e.toJSON();
     if (hint && json.hint === undefined) json.hint = hint;
-    process.stderr.write(JSON.stringify({ error: json }) + "\n");
+    console.error(JSON.stringify({ error: json }));
   }
   return e.exitCode;
 }

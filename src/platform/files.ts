@@ -132,3 +132,15 @@ export function futexWake(file: MappedFile, offset: number): void {
 export function nativeBackend(): string {
   return sys().backend;
 }
+
+const ttyCache = new Map<number, boolean>();
+
+/** Whether fd 0/1/2 is a terminal (cached; cheaper than Node's process.stdout.isTTY, which builds a stream). */
+export function isTerminal(fd: number): boolean {
+  let v = ttyCache.get(fd);
+  if (v === undefined) {
+    v = sys().isatty(fd) === 1;
+    ttyCache.set(fd, v);
+  }
+  return v;
+}

@@ -23,6 +23,8 @@ export interface Sys {
   /** 0 when woken (or the word already differed), -ETIMEDOUT, -EINTR, -ENOSYS. */
   futexWait(addr: number, offset: number, expected: number, timeoutUs: number): number;
   futexWake(addr: number, offset: number): number;
+  /** 1 when the file descriptor is a terminal. */
+  isatty(fd: number): number;
 }
 
 export interface OsConstants {
@@ -68,9 +70,10 @@ const SHIM_SYMBOLS = {
   pls_flock: { args: [T.i32, T.i32, T.i32], returns: T.i32 },
   pls_futex_wait: { args: [T.ptr, T.i64, T.u32, T.i64], returns: T.i32 },
   pls_futex_wake: { args: [T.ptr, T.i64], returns: T.i32 },
+  pls_isatty: { args: [T.i32], returns: T.i32 },
 } as const;
 
-const SHIM_ABI_VERSION = 2;
+const SHIM_ABI_VERSION = 3;
 const SHIM_TARGETS = new Set(["linux-x64-gnu"]);
 
 function cString(s: string): Buffer {
@@ -114,6 +117,7 @@ function loadShim(c: OsConstants): Sys | null {
     flock: (fd, op, nonblock) => s.pls_flock(fd, op, nonblock ? 1 : 0),
     futexWait: (addr, offset, expected, timeoutUs) => s.pls_futex_wait(asPtr(addr), offset, expected >>> 0, Math.max(0, Math.floor(timeoutUs))),
     futexWake: (addr, offset) => s.pls_futex_wake(asPtr(addr), offset),
+    isatty: (fd) => s.pls_isatty(fd),
   };
 }
 
@@ -148,6 +152,7 @@ function loadLibc(c: OsConstants): Sys {
     munmap: { args: [T.ptr, T.u64], returns: T.i32 },
     msync: { args: [T.ptr, T.u64, T.i32], returns: T.i32 },
     flock: { args: [T.i32, T.i32], returns: T.i32 },
+    isatty: { args: [T.i32], returns: T.i32 },
     ...(linux
       ? {
           __errno_location: { args: [], returns: T.ptr },
@@ -212,6 +217,7 @@ function loadLibc(c: OsConstants): Sys {
       return r === -c.EAGAIN ? 0 : Math.min(r, 0);
     },
     futexWake: (addr, offset) => (linux ? ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 1, 0x7fffffff, null, null, 0)) : -c.ENOSYS),
+    isatty: (fd) => (s.isatty(fd) ? 1 : 0),
   };
 }
 

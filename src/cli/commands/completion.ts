@@ -33,9 +33,9 @@ export function completionCommand(root: Loaded, programName: string) {
       const globals = ["--dir", "--color"];
       const shell = String(args.shell);
       const names = programName === "plasmite" ? ["plasmite", "pls"] : ["pls", "plasmite"];
-      if (shell === "bash") return void process.stdout.write(bash(specs, globals, names));
-      if (shell === "zsh") return void process.stdout.write(zsh(specs, globals, names));
-      if (shell === "fish") return void process.stdout.write(fish(specs, globals, names));
+      if (shell === "bash") return void await Bun.write(Bun.stdout, bash(specs, globals, names));
+      if (shell === "zsh") return void await Bun.write(Bun.stdout, zsh(specs, globals, names));
+      if (shell === "fish") return void await Bun.write(Bun.stdout, fish(specs, globals, names));
       throw new PlasmiteError("Usage", `unsupported shell '${shell}'`, { hint: "Use bash, zsh or fish." });
     },
   });

@@ -6,7 +6,7 @@ import { PlasmiteError } from "../../errors.ts";
 import { doctorPool, type DoctorReport } from "../../pool/doctor.ts";
 import { client } from "../context.ts";
 import { ExitCode } from "../exit.ts";
-import { colorOn, printJson, stdoutIsTTY } from "../output.ts";
+import { colorOn, printJson, printLine, stdoutIsTTY } from "../output.ts";
 
 export default defineCommand({
   meta: {
@@ -52,13 +52,16 @@ function printHuman(reports: Array<ReturnType<typeof withCounts> & { pool_ref: s
   const ok = color ? "\x1b[32m✓\x1b[39m" : "OK:";
   const bad = color ? "\x1b[31m✗\x1b[39m" : "CORRUPT:";
   for (const r of reports) {
-    if (r.status === "ok") process.stdout.write(`${ok} ${r.pool_ref}: healthy (${r.messages_checked} messages checked)\n`);
-    else process.stdout.write(`${bad} ${r.pool_ref}: corrupt, last_good_seq=${r.last_good_seq ?? "-"} issue=${r.issues[0]?.message}${r.issues[0]?.offset !== undefined ? ` (offset ${r.issues[0].offset})` : ""}\n`);
-    for (const w of r.remediation_hints) process.stdout.write(`  ${w}\n`);
+    if (r.status === "ok") printLine(`${ok} ${r.pool_ref}: healthy (${r.messages_checked} messages checked)`);
+    else {
+      const where = r.issues[0]?.offset !== undefined ? ` (offset ${r.issues[0].offset})` : "";
+      printLine(`${bad} ${r.pool_ref}: corrupt, last_good_seq=${r.last_good_seq ?? "-"} issue=${r.issues[0]?.message}${where}`);
+    }
+    for (const w of r.remediation_hints) printLine(`  ${w}`);
   }
   if (all) {
     const unhealthy = reports.filter((r) => r.status !== "ok").length;
-    process.stdout.write(unhealthy === 0 ? `All ${reports.length} pools healthy.\n` : `${unhealthy} of ${reports.length} pools unhealthy.\n`);
+    printLine(unhealthy === 0 ? `All ${reports.length} pools healthy.` : `${unhealthy} of ${reports.length} pools unhealthy.`);
   }
 }
 

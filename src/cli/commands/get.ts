@@ -1,7 +1,7 @@
 // `pls get POOL SEQ`: print one message by seq (pretty and coloured on a terminal, one line when piped).
 import { defineCommand } from "citty";
 import { openPool } from "../context.ts";
-import { formatJson, stdoutIsTTY } from "../output.ts";
+import { formatJson, printLine, stdoutIsTTY } from "../output.ts";
 import { parseSeq } from "../values.ts";
 
 export default defineCommand({
@@ -15,7 +15,7 @@ export default defineCommand({
     const pool = openPool(String(args.pool));
     try {
       const json = pool.getJson(seq);
-      process.stdout.write((stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json) + "\n");
+      printLine(stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json);
     } finally {
       pool.close();
     }

@@ -7,7 +7,7 @@ import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
 import { collectRepeated } from "../args.ts";
 import { openPool } from "../context.ts";
-import { LineWriter, colorOn, colorJson, notice, stdoutIsTTY, stderrIsTTY } from "../output.ts";
+import { LineWriter, colorOn, colorJson, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
 
@@ -188,7 +188,7 @@ async function follow(
     drops.flush();
     const left = deadline - performance.now();
     if (left <= 0) {
-      if (stderrIsTTY()) process.stderr.write(`no messages received (timed out after ${formatMs(timeoutMs ?? 0)})\n`);
+      if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(timeoutMs ?? 0)})`);
       throw new ExitCode(124);
     }
     await cursor.wait(Math.min(left, 1000), undefined, notify);

@@ -5,7 +5,8 @@ import { validateMessage, type PoolHandle, type Receipt } from "../../api/client
 import { collectRepeated } from "../args.ts";
 import { openPool } from "../context.ts";
 import { DEFAULT_MAX_RECORD_BYTES, RecordSplitter, type InputMode, type ParsedRecord } from "../ingest.ts";
-import { LineWriter, notice, printJson, stderrIsTTY, stdoutIsTTY } from "../output.ts";
+import { LineWriter, notice, printErrLine, printJson, stderrIsTTY, stdoutIsTTY } from "../output.ts";
+import { isTerminal } from "../../platform/files.ts";
 import { parseCount, parseDuration, parseSize } from "../values.ts";
 import { ExitCode } from "../exit.ts";
 
@@ -98,7 +99,7 @@ function parseSingle(text: string): Record<string, unknown> {
 
 function streamSource(file: string | undefined): ReadableStream<Uint8Array> {
   if (file === undefined || file === "-") {
-    if (file === undefined && process.stdin.isTTY) {
+    if (file === undefined && isTerminal(0)) {
       throw new PlasmiteError("Usage", "missing data input", { hint: "Provide JSON via DATA, --file, or pipe JSON to stdin." });
     }
     return Bun.stdin.stream();
@@ -209,7 +210,7 @@ async function ingest(pool: PoolHandle, source: ReadableStream<Uint8Array>, o: I
   if (failed > 0) {
     notice("ingest_summary", "poke", o.ref, `finished with ${failed} skipped record(s)`, { total: appended + failed, ok: appended, failed, pool_path: pool.path });
   }
-  if (stdoutIsTTY() && appended > 0) process.stderr.write(`appended ${appended} message(s) to ${o.ref} (seq ${firstSeq}..${lastSeq})\n`);
+  if (stdoutIsTTY() && appended > 0) printErrLine(`appended ${appended} message(s) to ${o.ref} (seq ${firstSeq}..${lastSeq})`);
   return { appended, failed };
 }
 

@@ -6,7 +6,7 @@ import { PlasmiteError, asPlasmiteError } from "../../errors.ts";
 import type { PoolInfo } from "../../pool/pool.ts";
 import { client, openPool } from "../context.ts";
 import { ExitCode } from "../exit.ts";
-import { printJson, stdoutIsTTY } from "../output.ts";
+import { printJson, printLine, stdoutIsTTY } from "../output.ts";
 import { presentError } from "../present.ts";
 import { parseCount, parseSize } from "../values.ts";
 
@@ -30,7 +30,7 @@ const create = defineCommand({
       const pool = c.createPool(name, { sizeBytes, indexCapacity });
       created.push(pool.info());
       pool.close();
-      if (!wantJson(args)) process.stdout.write(`created ${name} (${formatBytes(created.at(-1)!.file_size)}) at ${pool.path}\n`);
+      if (!wantJson(args)) printLine(`created ${name} (${formatBytes(created.at(-1)!.file_size)}) at ${pool.path}`);
     }
     if (wantJson(args)) printJson({ created });
   },
@@ -53,7 +53,7 @@ const list = defineCommand({
       }
     });
     if (wantJson(args)) return printJson({ pools });
-    if (pools.length === 0) return void process.stdout.write(`no pools in ${c.dir}\n`);
+    if (pools.length === 0) return void printLine(`no pools in ${c.dir}`);
     const rows = pools.map((p) => ["error" in p ? `${p.name} (${(p.error as { kind: string }).kind})` : p.name, "file_size" in p ? formatBytes(p.file_size!) : "-", "message_count" in p ? String(p.message_count) : "-", p.mtime ?? "-", p.path]);
     printTable(["NAME", "SIZE", "MSGS", "MODIFIED", "PATH"], rows);
   },
@@ -69,7 +69,7 @@ const info = defineCommand({
     if (wantJson(args)) return printJson(i);
     const b = i.bounds;
     const m = i.metrics;
-    process.stdout.write(
+    printLine(
       [
         `Pool: ${args.name}`,
         `Path: ${i.path}`,
@@ -78,7 +78,7 @@ const info = defineCommand({
         `Utilization: used=${m.utilization.used_bytes}B free=${m.utilization.free_bytes}B (${m.utilization.used_percent.toFixed(2)}%)`,
         `Oldest: ${m.age.oldest_time ?? "-"} (${formatAge(m.age.oldest_age_ms)})`,
         `Newest: ${m.age.newest_time ?? "-"} (${formatAge(m.age.newest_age_ms)})`,
-      ].join("\n") + "\n",
+      ].join("\n"),
     );
   },
 });
@@ -96,7 +96,7 @@ const del = defineCommand({
         if (name.includes("://")) throw new PlasmiteError("Usage", "pool delete accepts local pool names or paths only");
         c.deletePool(name);
         deleted.push({ pool: name, path: c.pathOf(name) });
-        if (!wantJson(args)) process.stdout.write(`deleted ${name}\n`);
+        if (!wantJson(args)) printLine(`deleted ${name}`);
       } catch (err) {
         const e = asPlasmiteError(err);
         failed.push({ pool: name, error: e.toJSON() });
@@ -139,5 +139,5 @@ function formatAge(ms: number | null): string {
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
-  process.stdout.write([line(header), ...rows.map(line)].join("\n") + "\n");
+  printLine([line(header), ...rows.map(line)].join("\n"));
 }

@@ -1,6 +1,6 @@
 // `pls version [--json]`: the version line, or JSON with the runtime and the OS binding in use.
 import { defineCommand } from "citty";
-import { nativeBackend } from "../../platform/files.ts";
+import { isTerminal, nativeBackend } from "../../platform/files.ts";
 import { hostTarget } from "../../platform/target.ts";
 import { VERSION } from "../version.ts";
 
@@ -10,7 +10,7 @@ export function versionCommand(programName: string) {
     args: { json: { type: "boolean", description: "Also report the runtime, platform and OS binding (shim or libc)" } },
     run({ args }) {
       // A terminal gets a line; a script gets JSON (as the Rust CLI does from v0.6).
-      if (!args.json) return void console.log(process.stdout.isTTY ? `${programName} ${VERSION}` : JSON.stringify({ name: programName, version: VERSION }));
+      if (!args.json) return void console.log(isTerminal(1) ? `${programName} ${VERSION}` : JSON.stringify({ name: programName, version: VERSION }));
       console.log(JSON.stringify({ name: programName, version: VERSION, bun: Bun.version, platform: hostTarget(), native: nativeBackend() }));
     },
   });
