@@ -4,8 +4,12 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { REPO_ROOT, runManifest, type Manifest, type TargetName } from "./conformance-lib.ts";
 
-/** The manifests live in the shared tree beside the repo (CI clones the repo next to `shared/`). */
-const DEFAULT_MANIFESTS = resolve(REPO_ROOT, "../shared/conformance");
+/**
+ * The reference manifests live in the shared tree beside the repo when it is there (the freshest copy);
+ * spec/conformance/v0 holds a copy so a clone anywhere still runs them.
+ */
+const SHARED_MANIFESTS = resolve(REPO_ROOT, "../shared/conformance");
+const DEFAULT_MANIFESTS = existsSync(SHARED_MANIFESTS) ? SHARED_MANIFESTS : resolve(REPO_ROOT, "spec/conformance/v0");
 
 function usage(message: string): never {
   console.error(`conformance: ${message}\nusage: bun scripts/conformance.ts [--target library|cli|all] [--manifests DIR]`);
