@@ -26,3 +26,14 @@ export function envelopeJson(m: StoredMessage): string {
 export function envelopePrefix(m: StoredMessage): string {
   return `{"seq":${m.seq},"time":"${formatTime(m.timeNs)}"`;
 }
+
+/** True when the envelope carries every wanted tag; reads the tag array without parsing the data. */
+export function envelopeHasTags(envelope: string, wanted: readonly string[]): boolean {
+  if (wanted.length === 0) return true;
+  const start = envelope.indexOf(`"meta":{"tags":`);
+  // `},"data":` cannot occur inside a JSON string (its quotes would be escaped), so it ends the tag array.
+  const end = envelope.indexOf(`},"data":`, start);
+  if (start < 0 || end < 0) return false;
+  const tags = JSON.parse(envelope.slice(start + 15, end)) as unknown[];
+  return wanted.every((t) => tags.includes(t));
+}

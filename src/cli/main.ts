@@ -20,6 +20,7 @@ const subCommands = {
   get: () => import("./commands/get.ts").then((m) => m.default),
   pool: () => import("./commands/pool.ts").then((m) => m.default),
   doctor: () => import("./commands/doctor.ts").then((m) => m.default),
+  serve: () => import("./commands/serve.ts").then((m) => m.default),
   completion: () => import("./commands/completion.ts").then((m) => m.completionCommand(root as never, programName)),
   version: () => import("./commands/version.ts").then((m) => m.versionCommand(programName)),
 };
@@ -81,7 +82,8 @@ async function main(argv: string[]): Promise<number> {
     throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName} ${path.join(" ")} --help\`.` });
   }
   rejectUnknownFlags(cmdArgs, args, path.join(" "));
-  await runCommand(cmd as never, { rawArgs: cmdArgs });
+  // The leaf only: citty would otherwise dispatch words to subcommands itself and then also run the parent.
+  await runCommand({ ...cmd, subCommands: undefined } as never, { rawArgs: cmdArgs });
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // Everything the CLI writes: JSON on stdout (pretty and coloured on a terminal, compact when piped), notices
 // and progress on stderr. stdout never carries anything but JSON (or completion scripts).
+import { ByteChunks } from "../api/byte-chunks.ts";
 import { isTerminal } from "../platform/files.ts";
 import { globals } from "./context.ts";
 
@@ -65,58 +66,27 @@ export function notice(kind: string, cmd: string, pool: string, message: string,
   printErrLine(JSON.stringify({ notice: { kind, time: new Date().toISOString(), cmd, pool, message, details } }));
 }
 
-/** Buffered stdout for streams of lines: text and raw bytes go into one buffer, written once per ~256 KiB and
- * before waiting; a reader that went away (`| head -1`) sets `closed` instead of throwing. */
+/** Buffered stdout for streams of lines, written once per ~256 KiB and before waiting; a reader that went away
+ * (`| head -1`) sets `closed` instead of throwing. */
 export class LineWriter {
-  private buf = new Uint8Array(512 * 1024);
-  private pos = 0;
-  private readonly encoder = new TextEncoder();
+  private readonly chunks = new ByteChunks(512 * 1024);
   private readonly writer = Bun.stdout.writer();
   closed = false;
 
   push(text: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit
-    this.reserve(text.length * 3);
-    this.pos += this.encoder.encodeInto(text, this.buf.subarray(this.pos)).written;
-    if (this.pos >= FLUSH_BYTES) void this.flush();
+    this.chunks.pushText(text);
+    if (this.chunks.length >= FLUSH_BYTES) void this.flush();
   }
 
-  pushBytes(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
-    if (this.pos >= FLUSH_BYTES) void this.flush();
-  }
-
-  /**
-   * One JSON Lines envelope spliced from an ASCII prefix (`{"seq":N,"time":"…"`) and the stored payload
-   * (`{"meta":…,"data":…}`): the payload's "{" becomes the ",". Avoids decoding and re-encoding the payload.
-   */
+  /** One JSON Lines envelope spliced from the stored payload (see ByteChunks.pushEnvelope). */
   pushEnvelope(asciiPrefix: string, payload: Uint8Array): void {
-    const n = asciiPrefix.length;
-    this.reserve(n + payload.length + 1);
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let i = 0; i < n; i++) buf[pos++] = asciiPrefix.charCodeAt(i);
-    buf.set(payload, pos);
-    buf[pos] = 0x2c; // ","
-    pos += payload.length;
-    buf[pos++] = 0x0a;
-    this.pos = pos;
-    if (pos >= FLUSH_BYTES) void this.flush();
-  }
-
-  private reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
-    bigger.set(this.buf.subarray(0, this.pos));
-    this.buf = bigger;
+    this.chunks.pushEnvelope(asciiPrefix, payload, "\n");
+    if (this.chunks.length >= FLUSH_BYTES) void this.flush();
   }
 
   async flush(): Promise<void> {
-    if (this.pos === 0 || this.closed) return;
-    const chunk = this.buf.slice(0, this.pos);
-    this.pos = 0;
+    if (this.chunks.length === 0 || this.closed) return;
+    const chunk = this.chunks.take();
     try {
       this.writer.write(chunk);
       await this.writer.flush();

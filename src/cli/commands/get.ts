@@ -3,16 +3,23 @@ import { defineCommand } from "citty";
 import { openPool } from "../context.ts";
 import { formatJson, printLine, stdoutIsTTY } from "../output.ts";
 import { parseSeq } from "../values.ts";
+import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 
 export default defineCommand({
-  meta: { name: "get", description: "Fetch one message by seq.\n\nExamples:\n  pls get chat 1\n  pls get chat 42 | jq .data" },
+  meta: { name: "get", description: "Fetch one message by seq.\n\nExamples:\n  pls get chat 1\n  pls get chat 42 | jq .data\n  pls get http://host:9700/chat 1 --token-file serve-token.txt" },
   args: {
-    pool: { type: "positional", description: "Pool name or path", required: true },
+    pool: { type: "positional", description: "Pool name, path, or http(s)://host:port/POOL", required: true },
     seq: { type: "positional", description: "Message seq (see `pls pool info POOL` for the retained range)", required: true },
+    ...remoteFlags,
   },
-  run({ args }) {
+  async run({ args }) {
     const seq = parseSeq(String(args.seq));
-    const pool = openPool(String(args.pool));
+    const ref = String(args.pool);
+    if (isRemote(ref)) {
+      const json = await (await remotePool(ref, args)).getJson(seq);
+      return printLine(stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json);
+    }
+    const pool = openPool(ref);
     try {
       const json = pool.getJson(seq);
       printLine(stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json);

@@ -2,11 +2,14 @@
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
 import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
-import { envelopeJson, envelopePrefix } from "../../api/envelope.ts";
+import { envelopeHasTags, envelopeJson, envelopePrefix } from "../../api/envelope.ts";
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
 import { collectRepeated } from "../args.ts";
 import { openPool } from "../context.ts";
+import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts";
+import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
+import type { WhereFilter } from "../../filter/jq.ts";
 import { LineWriter, colorOn, colorJson, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
@@ -35,6 +38,7 @@ export default defineCommand({
       "  pls peek incidents --tag sev1 --tail 20",
       "  pls peek incidents --since 1h --replay 10",
       "  pls peek logs --where '.data.msg | test(\"timeout\")' --jsonl > timeouts.jsonl",
+      "  pls peek http://host:9700/chat --tail 20 --token-file serve-token.txt",
     ].join("\n"),
   },
   args: {
@@ -52,6 +56,7 @@ export default defineCommand({
     "quiet-drops": { type: "boolean", description: "Do not report overwritten (dropped) messages" },
     "no-notify": { type: "boolean", description: "Poll instead of sleeping on the pool's wake-up word" },
     create: { type: "boolean", description: "Create the pool if missing (to wait before the first writer)" },
+    ...remoteFlags,
   },
   async run({ args, rawArgs }) {
     const ref = String(args.pool);
@@ -69,6 +74,11 @@ export default defineCommand({
     // jq is loaded only when a --where is given (start-up cost for everyone else stays low).
     const where = wheres.length > 0 ? await (await import("../../filter/jq.ts")).compileWhere(wheres) : null;
 
+    if (isRemote(ref)) {
+      rejectForRemote(args, ["replay", "create", "no-notify"]);
+      const remote = await remotePool(ref, args);
+      return peekRemote(remote, { tags, where, tail, sinceNs, one: Boolean(args.one), timeoutMs, render: renderer(pretty, Boolean(args["data-only"])), quietDrops: Boolean(args["quiet-drops"]), ref });
+    }
     const pool = openPool(ref, args.create ? {} : undefined);
     const out = new LineWriter();
     const stop = async (code: number) => {
@@ -90,7 +100,7 @@ export default defineCommand({
     const matcher = (msgs: StoredMessage[]): Item[] => {
       if (tags.length === 0 && !where) return msgs.map((m) => ({ m, json: null }));
       const items = msgs.map((m) => ({ m, json: envelopeJson(m) }));
-      const byTag = tags.length === 0 ? items : items.filter((it) => hasAllTags(it.json, tags));
+      const byTag = tags.length === 0 ? items : items.filter((it) => envelopeHasTags(it.json, tags));
       if (!where || byTag.length === 0) return byTag;
       const flags = where.matchBatch(byTag.map((it) => it.json));
       return byTag.filter((_, i) => flags[i]);
@@ -206,16 +216,6 @@ function readAvailable(cursor: Cursor, drops: DropReporter, untilSeq = Infinity)
   return batch;
 }
 
-/** The envelope's tags without parsing the data: the payload is `{"meta":{"tags":[...]},"data":...}`. */
-function hasAllTags(envelope: string, wanted: readonly string[]): boolean {
-  const start = envelope.indexOf(`"meta":{"tags":`);
-  // `},"data":` cannot occur inside a JSON string (its quotes would be escaped), so it ends the tag array.
-  const end = envelope.indexOf(`},"data":`, start);
-  if (start < 0 || end < 0) return false;
-  const tags = JSON.parse(envelope.slice(start + 15, end)) as unknown[];
-  return wanted.every((t) => tags.includes(t));
-}
-
 function renderer(pretty: boolean, dataOnly: boolean): (envelope: string) => string {
   const color = pretty && colorOn("stdout");
   if (!pretty && !dataOnly) return (json) => json + "\n";
@@ -266,4 +266,74 @@ class DropReporter {
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+interface RemotePeek {
+  tags: string[];
+  where: WhereFilter | null;
+  tail?: number;
+  sinceNs?: bigint;
+  one: boolean;
+  timeoutMs?: number;
+  render: (json: string) => string;
+  quietDrops: boolean;
+  ref: string;
+}
+
+/**
+ * Remote peek: the server filters tags and streams from the live edge (or --tail/--since); --where runs here on
+ * batches of received lines. Reconnects resume at the next seq (see RemotePoolHandle.tailLines).
+ */
+async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> {
+  const out = new LineWriter();
+  const ac = new AbortController();
+  const stop = async (code: number) => {
+    ac.abort();
+    await out.flush();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(130));
+  process.on("SIGTERM", () => void stop(143));
+  const drops = new DropReporter(o.ref, pool.path, o.quietDrops);
+  const lines = pool.tailLines({
+    last: o.tail,
+    sinceTimeMs: o.sinceNs === undefined ? undefined : Number(o.sinceNs / 1_000_000n),
+    tags: o.tags,
+    idleTimeoutMs: o.timeoutMs,
+    signal: ac.signal,
+    onDrop: (d) => drops.add(d.fromSeq, d.toSeq, d.count),
+  });
+  let printed = 0;
+  // Batch what has already arrived so --where costs one jq call per burst, not per message.
+  const pending: RemoteLine[] = [];
+  let next = lines.next();
+  for (;;) {
+    const r = await next;
+    if (r.done) break;
+    pending.push(r.value);
+    next = lines.next();
+    while (pending.length < READ_BATCH) {
+      const more = await Promise.race([next, Bun.sleep(0).then(() => null)]);
+      if (more === null || more.done) break;
+      pending.push(more.value);
+      next = lines.next();
+    }
+    const batch = pending.splice(0);
+    const flags = o.where ? o.where.matchBatch(batch.map((l) => l.json)) : null;
+    for (let i = 0; i < batch.length; i++) {
+      if (flags && !flags[i]) continue;
+      out.push(o.render(batch[i].json));
+      printed++;
+      if (o.one) return stop(0);
+    }
+    drops.flush();
+    await out.flush();
+    if (out.closed) return stop(0);
+  }
+  await out.flush();
+  if (o.timeoutMs !== undefined) {
+    if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(o.timeoutMs)})`);
+    throw new ExitCode(124);
+  }
+
 }

@@ -1,9 +1,10 @@
 // `pls poke POOL [DATA]`: append one JSON object, or ingest a stream from stdin / --file with group commit.
 import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
-import { validateMessage, type PoolHandle, type Receipt } from "../../api/client.ts";
+import { validateMessage, type Receipt } from "../../api/client.ts";
 import { collectRepeated } from "../args.ts";
 import { openPool } from "../context.ts";
+import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 import { DEFAULT_MAX_RECORD_BYTES, RecordSplitter, type InputMode, type ParsedRecord } from "../ingest.ts";
 import { LineWriter, notice, printErrLine, printJson, stderrIsTTY, stdoutIsTTY } from "../output.ts";
 import { isTerminal } from "../../platform/files.ts";
@@ -26,6 +27,7 @@ export default defineCommand({
       `  pls poke incidents --tag sev1 --tag billing '{"msg": "payment gateway timeout"}'`,
       "  tail -f app.log | pls poke logs --create",
       "  pls poke events --file events.jsonl --errors skip",
+      `  pls poke http://host:9700/events --token-file serve-token.txt '{"kind": "deploy"}'`,
     ].join("\n"),
   },
   args: {
@@ -41,6 +43,7 @@ export default defineCommand({
     in: { type: "string", alias: "i", description: "Stream format: auto (default), jsonl, json, seq, jq" },
     errors: { type: "string", alias: "e", description: "On a bad record: stop (default, exit 2) or skip (notice, exit 1 at the end)" },
     "max-record-bytes": { type: "string", description: "Largest stream record (default 1M)" },
+    ...remoteFlags,
   },
   async run({ args, rawArgs }) {
     const ref = String(args.pool);
@@ -57,10 +60,15 @@ export default defineCommand({
     const createSize = args["create-size"] === undefined ? undefined : parseSize(String(args["create-size"]), "--create-size");
     const retry = <T>(fn: () => T) => withRetry(fn, retries, retryDelayMs);
 
+    const target: PokeTarget = isRemote(ref) ? await remoteTarget(ref, args, Boolean(args.create), createSize) : null;
     if (args.data !== undefined) {
       if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
       const data = parseSingle(String(args.data));
       validateMessage(data, tags);
+      if (target) {
+        const m = await retryAsync(() => target.append([{ data, tags }], durability), retries, retryDelayMs);
+        return printJson({ seq: m[0].seq, time: m[0].time, meta: { tags: m[0].tags } });
+      }
       const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
       const [receipt] = await retry(() => pool.appendBatchReceipts([{ data, tags }], { durability }));
       printJson({ seq: receipt.seq, time: receipt.time, meta: { tags: receipt.tags } });
@@ -69,9 +77,13 @@ export default defineCommand({
     }
 
     const source = streamSource(args.file === undefined ? undefined : String(args.file));
-    const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
-    const summary = await ingest(pool, source, { tags, durability, mode, errorPolicy, maxRecordBytes, retry, ref });
-    pool.close();
+    const pool = target ? null : openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
+    const sink: Sink = target ?? {
+      path: pool!.path,
+      append: async (records, d) => retry(() => pool!.appendBatchReceipts(records, { durability: d })),
+    };
+    const summary = await ingest(sink, source, { tags, durability, mode, errorPolicy, maxRecordBytes, retry, ref });
+    pool?.close();
     if (summary.appended + summary.failed === 0) {
       throw new PlasmiteError("Usage", "missing data input: the stream held no records", { hint: `Provide JSON as DATA, --file, or pipe JSON to stdin, e.g. pls poke ${ref} '{"x":1}'.` });
     }
@@ -140,7 +152,51 @@ interface IngestOptions {
  * Group commit: every chunk read from the source is parsed and its complete records appended under one lock
  * right away, so a slow producer's line reaches followers at once and a fast one gets batches.
  */
-async function ingest(pool: PoolHandle, source: ReadableStream<Uint8Array>, o: IngestOptions) {
+/** Where ingested records go: a local pool (one lock per batch) or a remote one (one request per record). */
+interface Sink {
+  path: string;
+  append(records: Array<{ data: Record<string, unknown>; tags: string[] }>, durability: Durability): Promise<Receipt[]>;
+}
+type PokeTarget = Sink | null;
+
+async function remoteTarget(ref: string, args: Record<string, unknown>, create: boolean, createSize: number | undefined): Promise<Sink> {
+  const pool = await remotePool(ref, args);
+  const appendOne = async (r: { data: Record<string, unknown>; tags: string[] }, d: Durability): Promise<Receipt> => {
+    try {
+      const m = await pool.append(r.data, { tags: r.tags, durability: d });
+      return { seq: m.seq, time: m.time, tags: m.meta.tags };
+    } catch (err) {
+      if (!create || !(err instanceof PlasmiteError) || err.kind !== "NotFound") throw err;
+      await pool.client.createPool(pool.name, { sizeBytes: createSize }).catch((e: unknown) => {
+        if (!(e instanceof PlasmiteError) || e.kind !== "AlreadyExists") throw e;
+      });
+      create = false;
+      return appendOne(r, d);
+    }
+  };
+  return {
+    path: pool.path,
+    append: async (records, d) => {
+      const out: Receipt[] = [];
+      for (const r of records) out.push(await appendOne(r, d));
+      return out;
+    },
+  };
+}
+
+async function retryAsync<T>(fn: () => Promise<T>, retries: number, delayMs: number): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retryable = err instanceof PlasmiteError && (err.kind === "Busy" || err.kind === "Io");
+      if (!retryable || attempt >= retries) throw err;
+      await Bun.sleep(delayMs);
+    }
+  }
+}
+
+async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestOptions) {
   const splitter = new RecordSplitter(o.mode, o.maxRecordBytes);
   const decoder = new TextDecoder();
   // Receipts go to stdout when it is piped (script-stable); on a terminal a summary is enough.
@@ -177,7 +233,7 @@ async function ingest(pool: PoolHandle, source: ReadableStream<Uint8Array>, o: I
     if (good.length > 0) {
       let out: Receipt[];
       try {
-        out = await o.retry(() => pool.appendBatchReceipts(good, { durability: o.durability }));
+        out = await pool.append(good, o.durability);
       } catch (err) {
         if (err instanceof PlasmiteError && err.kind === "Usage") {
           // e.g. a record larger than this pool takes: report it like a bad record

@@ -1,0 +1,58 @@
+// A growable byte buffer for streams of JSON lines: message envelopes are spliced from the stored payload
+// bytes without decoding them (used by `pls peek` and the server's tail streams).
+
+export class ByteChunks {
+  private buf: Uint8Array;
+  private pos = 0;
+  private readonly encoder = new TextEncoder();
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = new Uint8Array(initialBytes);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  pushText(text: string): void {
+    this.reserve(text.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    this.pos += this.encoder.encodeInto(text, this.buf.subarray(this.pos)).written;
+  }
+
+  pushBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /**
+   * One envelope: an ASCII prefix (`{"seq":N,"time":"…"`) then the stored payload (`{"meta":…,"data":…}`)
+   * whose "{" becomes ",", then `suffix` (ASCII, e.g. "\n").
+   */
+  pushEnvelope(asciiPrefix: string, payload: Uint8Array, suffix: string): void {
+    const n = asciiPrefix.length;
+    this.reserve(n + payload.length + suffix.length);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) buf[pos++] = asciiPrefix.charCodeAt(i);
+    buf.set(payload, pos);
+    buf[pos] = 0x2c; // ","
+    pos += payload.length;
+    for (let i = 0; i < suffix.length; i++) buf[pos++] = suffix.charCodeAt(i);
+    this.pos = pos;
+  }
+
+  /** The bytes so far (a copy), and an empty buffer for the next chunk. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    bigger.set(this.buf.subarray(0, this.pos));
+    this.buf = bigger;
+  }
+}

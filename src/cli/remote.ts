@@ -1,0 +1,40 @@
+// Remote pool refs in the CLI (`http(s)://host:port/pool`): the shared flags and the client they configure.
+import { readFileSync } from "node:fs";
+import { PlasmiteError } from "../errors.ts";
+import type { RemotePoolHandle } from "../remote/client.ts";
+
+export const remoteFlags = {
+  token: { type: "string", description: "Bearer token for a remote pool (prefer --token-file)" },
+  "token-file": { type: "string", description: "File holding the bearer token for a remote pool" },
+  "tls-ca": { type: "string", description: "CA or server certificate (PEM) to trust for https:// pools" },
+  "tls-skip-verify": { type: "boolean", description: "Do not verify the server's certificate (testing only)" },
+} as const;
+
+export function isRemote(ref: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
+}
+
+function readFlagFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new PlasmiteError("Usage", `failed to read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { path });
+  }
+}
+
+/** The remote pool a URL ref names, configured from the remote flags (loads the HTTP client lazily). */
+export async function remotePool(ref: string, args: Record<string, unknown>): Promise<RemotePoolHandle> {
+  const { RemoteClient, parseRemoteRef } = await import("../remote/client.ts");
+  const { base, pool } = parseRemoteRef(ref);
+  if (args.token !== undefined && args["token-file"] !== undefined) throw new PlasmiteError("Usage", "use --token or --token-file, not both");
+  const token = args["token-file"] !== undefined ? readFlagFile(String(args["token-file"]), "token file").trim() : args.token === undefined ? undefined : String(args.token);
+  const tlsCa = args["tls-ca"] === undefined ? undefined : readFlagFile(String(args["tls-ca"]), "CA file");
+  return new RemoteClient(base, { token, tlsCa, tlsSkipVerify: Boolean(args["tls-skip-verify"]) }).openPool(pool);
+}
+
+/** Throws Usage when a local-only flag is used with a remote pool. */
+export function rejectForRemote(args: Record<string, unknown>, flags: string[]): void {
+  for (const f of flags) {
+    if (args[f] !== undefined && args[f] !== false) throw new PlasmiteError("Usage", `--${f} is not supported for remote pools`);
+  }
+}

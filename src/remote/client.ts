@@ -1,0 +1,254 @@
+// The HTTP client for remote pools (`pls poke http://host:9700/chat …`, `Client.connect(url)`): the same pool
+// operations as a local PoolHandle, over protocol v0. Tails resume after a dropped connection from the last
+// seq without duplicates, and report gaps when the server's ring overwrote messages not yet delivered.
+import { PlasmiteError, type ErrorKind } from "../errors.ts";
+import type { Message } from "../api/envelope.ts";
+import type { Drop } from "../pool/cursor.ts";
+
+export interface RemoteOptions {
+  token?: string;
+  /** PEM of a CA (or the server's self-signed certificate) to trust. */
+  tlsCa?: string;
+  tlsSkipVerify?: boolean;
+}
+
+export interface RemoteTailOptions {
+  /** Start at this seq (inclusive). Default: the live edge. */
+  since?: number;
+  /** Start with the last N messages. */
+  last?: number;
+  /** Start at the first message at or after this time (Unix ms). */
+  sinceTimeMs?: number;
+  /** Server-side tag filter: every tag must be present. */
+  tags?: string[];
+  /** Stop after this many ms without a message (default: follow forever). */
+  idleTimeoutMs?: number;
+  max?: number;
+  signal?: AbortSignal;
+  onDrop?: (drop: Drop) => void;
+  gapPolicy?: "continue" | "error";
+}
+
+/** One streamed message: its seq and the envelope exactly as the server sent it. */
+export interface RemoteLine {
+  seq: number;
+  json: string;
+}
+
+const KINDS = new Set<ErrorKind>(["Usage", "NotFound", "AlreadyExists", "Busy", "Permission", "Corrupt", "Io", "Internal", "RetentionGap"]);
+/** Server-side limit we ask for per tail connection; the stream is simply reopened after it. */
+const TAIL_CONNECTION_MS = 25_000;
+
+/** `http(s)://host:port/pool` → base URL and pool name (exactly one path segment, no query). */
+export function parseRemoteRef(ref: string): { base: string; pool: string } {
+  let u: URL;
+  try {
+    u = new URL(ref);
+  } catch {
+    throw new PlasmiteError("Usage", `invalid remote pool ref '${ref}'`, { hint: "Use http(s)://host:port/POOL." });
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new PlasmiteError("Usage", "remote pool ref must use http or https scheme");
+  const segments = u.pathname.split("/").filter((s) => s !== "");
+  if (u.search || u.hash || segments.length !== 1 || u.pathname.endsWith("/") || /%2f/i.test(u.pathname)) {
+    throw new PlasmiteError("Usage", "remote pool ref must use shorthand http(s)://host:port/<pool>", { hint: "API-shaped URLs are not accepted as pool refs." });
+  }
+  return { base: u.origin, pool: decodeURIComponent(segments[0]) };
+}
+
+export function isRemoteRef(ref: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
+}
+
+export class RemoteClient {
+  readonly base: string;
+  private readonly opts: RemoteOptions;
+
+  constructor(base: string, opts: RemoteOptions = {}) {
+    this.base = base.replace(/\/+$/, "");
+    this.opts = opts;
+  }
+
+  /** @internal one request with auth, TLS options and the error envelope turned into a PlasmiteError. */
+  async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+        tls: this.opts.tlsCa || this.opts.tlsSkipVerify ? { ca: this.opts.tlsCa, rejectUnauthorized: !this.opts.tlsSkipVerify } : undefined,
+      } as RequestInit);
+    } catch (err) {
+      if ((err as Error).name === "AbortError") throw err;
+      throw new PlasmiteError("Io", `cannot reach ${this.base}: ${(err as Error).message}`, {
+        hint: /certificate|self.signed|SSL|TLS/i.test((err as Error).message) ? "Pass --tls-ca CERT.pem (from `pls serve init`) or --tls-skip-verify." : "Check the URL and that `pls serve` is running.",
+      });
+    }
+    if (!res.ok) throw await remoteError(res);
+    return res;
+  }
+
+  async createPool(name: string, options: { sizeBytes?: number } = {}): Promise<RemotePoolHandle> {
+    await this.request("POST", "/v0/pools", { pool: name, ...(options.sizeBytes ? { size_bytes: options.sizeBytes } : {}) });
+    return new RemotePoolHandle(this, name);
+  }
+
+  /** No round trip: operations on a missing pool fail with NotFound (a write-only server can still be written). */
+  openPool(name: string): RemotePoolHandle {
+    return new RemotePoolHandle(this, name);
+  }
+
+  async listPools(): Promise<Array<{ name: string }>> {
+    const body = (await (await this.request("GET", "/v0/pools")).json()) as { pools: Array<{ name: string }> };
+    return body.pools;
+  }
+
+  async deletePool(name: string): Promise<void> {
+    await this.request("DELETE", `/v0/pools/${encodeURIComponent(name)}`);
+  }
+}
+
+export class RemotePoolHandle {
+  readonly client: RemoteClient;
+  readonly name: string;
+
+  constructor(client: RemoteClient, name: string) {
+    this.client = client;
+    this.name = name;
+  }
+
+  get path(): string {
+    return `${this.client.base}/${this.name}`;
+  }
+
+  private route(suffix: string): string {
+    return `/v0/pools/${encodeURIComponent(this.name)}${suffix}`;
+  }
+
+  /** Appends one message; resolves to its receipt. */
+  async append(data: Record<string, unknown>, options: { tags?: string[]; durability?: "fast" | "flush" } = {}): Promise<Message> {
+    const res = await this.client.request("POST", this.route("/append"), { data, tags: options.tags ?? [], ...(options.durability ? { durability: options.durability } : {}) });
+    return ((await res.json()) as { message: Message }).message;
+  }
+
+  async get(seq: number): Promise<Message> {
+    return JSON.parse(await this.getJson(seq)) as Message;
+  }
+
+  /** The envelope text as the server sent it. */
+  async getJson(seq: number): Promise<string> {
+    const text = await (await this.client.request("GET", this.route(`/messages/${seq}`))).text();
+    const start = text.indexOf(":");
+    return text.slice(start + 1, text.lastIndexOf("}")); // {"message":ENVELOPE}
+  }
+
+  async info(): Promise<Record<string, unknown> & { bounds: { oldest: number | null; newest: number | null } }> {
+    return ((await (await this.client.request("GET", this.route("/info"))).json()) as { pool: never }).pool;
+  }
+
+  async *tail(options: RemoteTailOptions = {}): AsyncGenerator<Message> {
+    for await (const line of this.tailLines(options)) yield JSON.parse(line.json) as Message;
+  }
+
+  /**
+   * Envelope lines in seq order, across reconnects: each connection resumes at the next expected seq, so
+   * nothing is repeated; a server-side overwrite shows up as a seq jump and is reported (or thrown).
+   */
+  async *tailLines(o: RemoteTailOptions = {}): AsyncGenerator<RemoteLine> {
+    let next: number | null = o.since ?? null;
+    let first = true;
+    let delivered = 0;
+    let backoffMs = 100;
+    let idleDeadline = o.idleTimeoutMs === undefined ? Infinity : performance.now() + o.idleTimeoutMs;
+    if (next === null && o.last === undefined && o.sinceTimeMs === undefined) {
+      // The live edge, pinned to a seq so a reconnect cannot skip what arrived in between.
+      next = ((await this.info()).bounds.newest ?? 0) + 1;
+    }
+    while (!o.signal?.aborted) {
+      const left = idleDeadline - performance.now();
+      if (left <= 0) return;
+      const q = new URLSearchParams();
+      if (next !== null) q.set("since_seq", String(next));
+      else if (first && o.last !== undefined) q.set("last", String(o.last));
+      else if (first && o.sinceTimeMs !== undefined) q.set("since_time_ms", String(Math.floor(o.sinceTimeMs)));
+      q.set("timeout_ms", String(Math.max(1, Math.min(TAIL_CONNECTION_MS, Math.ceil(left)))));
+      for (const t of o.tags ?? []) q.append("tag", t);
+      if (o.gapPolicy === "error") q.set("gap_policy", "error");
+      const ac = new AbortController();
+      const onAbort = () => ac.abort();
+      o.signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        const res = await this.client.request("GET", `${this.route("/tail")}?${q}`, undefined, ac.signal);
+        backoffMs = 100;
+        for await (const text of readLines(res.body!)) {
+          if (text.startsWith('{"error"')) throw remoteErrorFromBody(JSON.parse(text));
+          const seq = Number(/^\{"seq":(\d+)/.exec(text)?.[1]);
+          if (next !== null && seq > next && (o.tags ?? []).length === 0) {
+            // messages next..seq-1 were overwritten on the server before this client got them
+            const drop = { fromSeq: next, toSeq: seq - 1, count: seq - next };
+            o.onDrop?.(drop);
+            if (o.gapPolicy === "error") throw new PlasmiteError("RetentionGap", `messages ${drop.fromSeq}-${drop.toSeq} are no longer retained; the next available message is ${seq}`, { seq: drop.fromSeq });
+          }
+          if (next !== null && seq < next) continue; // already delivered before a reconnect
+          next = seq + 1;
+          first = false;
+          if (o.idleTimeoutMs !== undefined) idleDeadline = performance.now() + o.idleTimeoutMs;
+          yield { seq, json: text };
+          if (o.max !== undefined && ++delivered >= o.max) return;
+        }
+        first = false;
+      } catch (err) {
+        if (o.signal?.aborted) return;
+        if (err instanceof PlasmiteError && err.kind !== "Io" && err.kind !== "Busy") throw err;
+        // Connection refused or dropped (e.g. the server restarted): retry, resuming at `next`.
+        await Bun.sleep(Math.min(backoffMs, Math.max(0, idleDeadline - performance.now())));
+        backoffMs = Math.min(2000, backoffMs * 2);
+      } finally {
+        o.signal?.removeEventListener("abort", onAbort);
+        ac.abort();
+      }
+    }
+  }
+}
+
+async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  try {
+    for await (const chunk of body) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line) yield line;
+      }
+    }
+  } catch (err) {
+    throw new PlasmiteError("Io", `connection lost: ${(err as Error).message}`);
+  }
+  if (buf.trim()) yield buf;
+}
+
+async function remoteError(res: Response): Promise<PlasmiteError> {
+  const text = await res.text();
+  try {
+    return remoteErrorFromBody(JSON.parse(text), res.status);
+  } catch {
+    const kind: ErrorKind = res.status === 404 ? "NotFound" : res.status === 401 || res.status === 403 ? "Permission" : res.status === 423 ? "Busy" : res.status < 500 ? "Usage" : "Io";
+    return new PlasmiteError(kind, `server answered ${res.status}: ${text.slice(0, 200)}`);
+  }
+}
+
+function remoteErrorFromBody(body: { error?: { kind?: string; message?: string; hint?: string; seq?: number; offset?: number } }, status?: number): PlasmiteError {
+  const e = body.error;
+  if (!e || typeof e.message !== "string") throw new Error("not an error envelope");
+  const kind = (KINDS.has(e.kind as ErrorKind) ? e.kind : "Internal") as ErrorKind;
+  let hint = e.hint;
+  if (status === 401) hint ??= "Pass --token-file (or --token) with the server's token.";
+  return new PlasmiteError(kind, e.message, { hint, seq: e.seq, offset: e.offset });
+}

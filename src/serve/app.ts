@@ -1,0 +1,196 @@
+// The HTTP server (`pls serve`): protocol v0 routes on Elysia, bearer auth, access modes, body and tail limits,
+// CORS, the embedded web UI. Handlers only translate HTTP to the library API; storage rules live in src/pool.
+import { timingSafeEqual } from "node:crypto";
+import { Elysia } from "elysia";
+import { PlasmiteError } from "../errors.ts";
+import { checkMessage } from "../format/payload.ts";
+import type { Durability } from "../pool/pool.ts";
+import uiHtmlText from "../ui/index.html" with { type: "text" };
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, usage } from "./http.ts";
+import { DEFAULT_CREATE_SIZE_BYTES, parseBind, type ServeOptions } from "./options.ts";
+import { ServedPools } from "./pools.ts";
+import { parseTailParams, tailResponse, type TailFormat } from "./tail.ts";
+import { Watchers } from "./watcher.ts";
+
+type Access = "read" | "write" | "none";
+
+// A text import (bun's types describe .html imports as HTML bundles; with type "text" it is the page's source).
+const uiHtml = uiHtmlText as unknown as string;
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  stats(): { activeTails: number; watchedPools: number };
+}
+
+/** Builds the app; `listen` is the caller's (startServer, or tests). */
+export function buildApp(o: ServeOptions) {
+  const pools = new ServedPools(o.dir);
+  const watchers = new Watchers();
+  const state = { activeTails: 0 };
+  const tokenBytes = o.token ? Buffer.from(o.token) : null;
+  const cors = new Set(o.corsOrigins);
+
+  const corsHeaders = (request: Request): Record<string, string> => {
+    const origin = request.headers.get("origin");
+    if (!origin || !cors.has(origin)) return {};
+    return { "access-control-allow-origin": origin, vary: "Origin" };
+  };
+
+  const authorize = (request: Request, access: Access) => {
+    if (access === "none") return;
+    if (tokenBytes) {
+      const header = request.headers.get("authorization");
+      if (!header) throw new PlasmiteError("Permission", "unauthorized: missing bearer token", { hint: "Send Authorization: Bearer <token>." });
+      const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
+      if (given.length !== tokenBytes.length || !timingSafeEqual(given, tokenBytes)) {
+        throw new PlasmiteError("Permission", "unauthorized: invalid bearer token");
+      }
+    }
+    if (access === "read" && o.access === "write-only") throw new PlasmiteError("Permission", "forbidden: access mode disallows read operations");
+    if (access === "write" && o.access === "read-only") throw new PlasmiteError("Permission", "forbidden: access mode disallows write operations");
+  };
+
+  /** Wraps a handler: auth, errors as the JSON envelope, CORS headers. */
+  const route =
+    (access: Access, fn: (ctx: { request: Request; params: Record<string, string> }) => Response | Promise<Response>) =>
+    async (ctx: { request: Request; params: Record<string, string> }): Promise<Response> => {
+      let res: Response;
+      try {
+        authorize(ctx.request, access);
+        res = await fn(ctx);
+      } catch (err) {
+        res = errorResponseWithStatus(err);
+      }
+      for (const [k, v] of Object.entries(corsHeaders(ctx.request))) res.headers.set(k, v);
+      return res;
+    };
+
+  const poolJson = (name: string) => {
+    const h = pools.get(name);
+    return { ...h.info(), name };
+  };
+
+  const tail = (format: TailFormat) =>
+    route("read", ({ request, params }) => {
+      const p = parseTailParams(new URL(request.url), request.headers, o.maxTailTimeoutMs);
+      const handle = pools.get(params.pool);
+      if (state.activeTails >= o.maxTailConcurrency) {
+        throw new PlasmiteError("Busy", "too many concurrent tail requests", { hint: `The server allows ${o.maxTailConcurrency} (--max-tail-concurrency); retry later.` });
+      }
+      state.activeTails++;
+      const lease = watchers.acquire(handle);
+      return tailResponse(format, handle, p, lease, request.signal, () => state.activeTails--, corsHeaders(request));
+    });
+
+  const uiPage = () => new Response(uiHtml, { headers: { "content-type": "text/html; charset=utf-8", [PROTOCOL_HEADER]: PROTOCOL_VERSION, "cache-control": "no-cache" } });
+
+  const app = new Elysia()
+    .onRequest(({ request }) => {
+      if (request.method !== "OPTIONS") return;
+      const h = corsHeaders(request);
+      if (!h["access-control-allow-origin"]) return new Response(null, { status: 403 });
+      return new Response(null, {
+        status: 204,
+        headers: { ...h, "access-control-allow-methods": "GET, POST, DELETE, OPTIONS", "access-control-allow-headers": "Authorization, Content-Type, Last-Event-ID", "access-control-max-age": "600" },
+      });
+    })
+    .get("/healthz", route("none", () => json({ ok: true })))
+    .get("/ui", route("none", uiPage))
+    .get("/ui/pools/:pool", route("none", uiPage))
+    .get("/v0/pools", route("read", () => json({ pools: pools.list().map(poolJson) })))
+    .get("/v0/ui/pools", route("read", () => json({ pools: pools.list().map(poolJson) })))
+    .post(
+      "/v0/pools",
+      route("write", async ({ request }) => {
+        const body = await readJsonBody(request, o.maxBodyBytes);
+        const { pool, size_bytes } = (body ?? {}) as { pool?: unknown; size_bytes?: unknown };
+        if (typeof pool !== "string") throw usage("pool is required", 'Send {"pool":"name","size_bytes":1048576}.');
+        if (size_bytes !== undefined && (typeof size_bytes !== "number" || !Number.isSafeInteger(size_bytes))) throw usage("size_bytes must be an integer");
+        const h = pools.create(pool, (size_bytes as number | undefined) ?? DEFAULT_CREATE_SIZE_BYTES);
+        return json({ pool: { ...h.info(), name: pool } });
+      }),
+      { parse: "none" },
+    )
+    .post(
+      "/v0/pools/open",
+      route("read", async ({ request }) => {
+        const body = (await readJsonBody(request, o.maxBodyBytes)) as { pool?: unknown } | null;
+        if (typeof body?.pool !== "string") throw usage("pool is required", 'Send {"pool":"name"}.');
+        return json({ pool: poolJson(body.pool) });
+      }),
+      { parse: "none" },
+    )
+    .get("/v0/pools/:pool/info", route("read", ({ params }) => json({ pool: poolJson(params.pool) })))
+    .get("/v0/ui/pools/:pool/info", route("read", ({ params }) => json({ pool: poolJson(params.pool) })))
+    .delete(
+      "/v0/pools/:pool",
+      route("write", ({ params }) => {
+        pools.delete(params.pool);
+        return json({ ok: true });
+      }),
+    )
+    .post(
+      "/v0/pools/:pool/append",
+      route("write", async ({ request, params }) => {
+        const body = (await readJsonBody(request, o.maxBodyBytes)) as { data?: unknown; tags?: unknown; durability?: unknown } | null;
+        if (body === null || typeof body !== "object" || Array.isArray(body)) throw usage("request body must be a JSON object", 'Send {"data":{...},"tags":["t"]}.');
+        const tags = body.tags ?? [];
+        if (!Array.isArray(tags)) throw usage("tags must be an array of strings");
+        checkMessage(body.data, tags);
+        const durability = body.durability ?? "fast";
+        if (durability !== "fast" && durability !== "flush") throw usage("invalid durability", "Use fast or flush.");
+        const h = pools.get(params.pool);
+        const [receipt] = h.appendBatchReceipts([{ data: body.data as Record<string, unknown>, tags: tags as string[] }], { durability: durability as Durability });
+        return json({ message: { seq: receipt.seq, time: receipt.time, meta: { tags }, data: body.data } });
+      }),
+      { parse: "none" },
+    )
+    .get(
+      "/v0/pools/:pool/messages/:seq",
+      route("read", ({ params }) => {
+        if (!/^\d+$/.test(params.seq) || Number(params.seq) < 1) throw usage(`invalid seq '${params.seq.slice(0, 40)}'`, "seq is a positive integer.");
+        const h = pools.get(params.pool);
+        return new Response(`{"message":${h.getJson(Number(params.seq))}}`, { headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION } });
+      }),
+    )
+    .get("/v0/pools/:pool/tail", tail("jsonl"))
+    .get("/v0/pools/:pool/events", tail("sse"))
+    .get("/v0/ui/pools/:pool/events", tail("sse"))
+    .onError(({ code, request }) => {
+      if (code === "NOT_FOUND") {
+        const e = new PlasmiteError("NotFound", `no route for ${request.method} ${new URL(request.url).pathname}`, { hint: "See spec/remote/v0/SPEC.md for the routes." });
+        return errorResponseWithStatus(e);
+      }
+      return errorResponseWithStatus(new PlasmiteError("Internal", `request failed (${String(code)})`));
+    });
+
+  return { app, pools, watchers, state };
+}
+
+/** Binds and serves; resolves once listening. */
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const { app, pools, watchers, state } = buildApp(o);
+  const { host, port } = parseBind(o.bind);
+  app.listen({
+    hostname: host,
+    port,
+    // Bodies are read and limited by the handlers (413 with the JSON envelope); this is only a backstop.
+    maxRequestBodySize: o.maxBodyBytes + 64 * 1024,
+    idleTimeout: 0,
+    ...(o.tls ? { tls: { cert: o.tls.cert, key: o.tls.key } } : {}),
+  });
+  const server = app.server!;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    port: server.port!,
+    url: `${o.tls ? "https" : "http"}://${shownHost === "0.0.0.0" ? "127.0.0.1" : shownHost}:${server.port}`,
+    stats: () => ({ activeTails: state.activeTails, watchedPools: watchers.count }),
+    async stop() {
+      await app.stop(true);
+      await watchers.stopAll();
+      pools.closeAll();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// Responses of the remote protocol: JSON bodies, the error envelope and status mapping (from the one table in
+// src/errors.ts), and the headers every response carries.
+import { ERROR_KINDS, PlasmiteError, asPlasmiteError } from "../errors.ts";
+
+export const PROTOCOL_HEADER = "plasmite-version";
+export const PROTOCOL_VERSION = "0";
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION, ...headers },
+  });
+}
+
+/** The HTTP status for an error: the kind's status, except authentication failures (401). */
+export function statusOf(e: PlasmiteError): number {
+  if (e.kind === "Permission" && e.message.startsWith("unauthorized:")) return 401;
+  return ERROR_KINDS[e.kind].httpStatus;
+}
+
+/** `{"error":{kind,message,hint?,path?,seq?,offset?}}` with the mapped status; paths of the server's files are not shown. */
+export function errorResponse(err: unknown): Response {
+  const e = asPlasmiteError(err);
+  const body = e.toJSON();
+  delete body.path; // clients name pools, not files: do not reveal the server's directory layout
+  return json({ error: body }, statusOf(e));
+}
+
+export function errorBody(err: unknown): Record<string, unknown> {
+  const body = asPlasmiteError(err).toJSON();
+  delete body.path;
+  return { error: body };
+}
+
+export function usage(message: string, hint?: string): PlasmiteError {
+  return new PlasmiteError("Usage", message, { hint });
+}
+
+/** Reads a request body as JSON, refusing more than `maxBytes` (413) even when no Content-Length is sent. */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const reader = request.body?.getReader();
+  if (!reader) throw usage("request body is required", 'Send a JSON object, e.g. {"data":{"hello":"world"}}.');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      void reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const text = new TextDecoder().decode(Buffer.concat(chunks));
+  if (text.trim() === "") throw usage("request body is required", 'Send a JSON object, e.g. {"data":{"hello":"world"}}.');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw usage(`invalid JSON body: ${(err as Error).message}`);
+  }
+}
+
+function tooLarge(maxBytes: number): PlasmiteError {
+  // Busy maps to 423; 413 is specific to this one rule, so it is flagged on the error.
+  const e = new PlasmiteError("Usage", `request body exceeds ${maxBytes} bytes`, { hint: `Send at most ${maxBytes} bytes (server --max-body-bytes).` });
+  (e as PlasmiteError & { status?: number }).status = 413;
+  return e;
+}
+
+/** errorResponse honouring a status attached to the error (413). */
+export function errorResponseWithStatus(err: unknown): Response {
+  const status = (err as { status?: number }).status;
+  const res = errorResponse(err);
+  return status ? new Response(res.body, { status, headers: res.headers }) : res;
+}

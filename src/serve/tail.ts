@@ -1,0 +1,176 @@
+// Tail streams of the remote protocol: JSON Lines (`/tail`) and Server-Sent Events (`/events`). Each stream
+// holds one concurrency permit and one lease on its pool's watcher, and gives both back exactly once: at the
+// end, on error, or as soon as the client disconnects (even on an idle pool).
+import { PlasmiteError, asPlasmiteError } from "../errors.ts";
+import { ByteChunks } from "../api/byte-chunks.ts";
+import { envelopeHasTags, envelopeJson, envelopePrefix } from "../api/envelope.ts";
+import type { PoolHandle } from "../api/client.ts";
+import type { CursorStart, Drop } from "../pool/cursor.ts";
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorBody, usage } from "./http.ts";
+import type { WatchLease } from "./watcher.ts";
+
+/** Most messages put in one response chunk. */
+const CHUNK_MESSAGES = 4096;
+/** SSE comment sent on idle streams so proxies and browsers keep the connection. */
+const SSE_KEEPALIVE_MS = 15_000;
+
+export type TailFormat = "jsonl" | "sse";
+
+export interface TailParams {
+  start: CursorStart;
+  max?: number;
+  timeoutMs: number;
+  tags: string[];
+  gapPolicy: "continue" | "error";
+}
+
+function intParam(url: URL, name: string, min: number): number | undefined {
+  const v = url.searchParams.get(name);
+  if (v === null || v === "") return undefined;
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min) throw usage(`invalid ${name} '${v.slice(0, 40)}'`, `${name} must be an integer >= ${min}.`);
+  return Number(v);
+}
+
+/**
+ * Query: since_seq (inclusive), last (N newest), since_time_ms (Unix ms), from=oldest|live (default oldest,
+ * as the Rust server), max,
+ * timeout_ms (total stream time, at most the server limit), tag (repeatable, all must match),
+ * gap_policy=continue|error. For SSE, a Last-Event-ID header resumes after that seq.
+ */
+export function parseTailParams(url: URL, headers: Headers, maxTimeoutMs: number): TailParams {
+  const sinceSeq = intParam(url, "since_seq", 0);
+  const last = intParam(url, "last", 0);
+  const sinceTimeMs = intParam(url, "since_time_ms", 0);
+  const from = url.searchParams.get("from") ?? "oldest";
+  if (from !== "oldest" && from !== "live") throw usage(`invalid from '${from.slice(0, 40)}'`, "Use from=oldest or from=live.");
+  const lastEventId = headers.get("last-event-id");
+  const resumeAfter = lastEventId && /^\d+$/.test(lastEventId) ? Number(lastEventId) : undefined;
+  if ([sinceSeq, last, sinceTimeMs].filter((v) => v !== undefined).length > 1) throw usage("use only one of since_seq, last and since_time_ms");
+  const start: CursorStart =
+    resumeAfter !== undefined
+      ? { seq: resumeAfter + 1 }
+      : sinceSeq !== undefined
+        ? { seq: Math.max(1, sinceSeq) }
+        : last !== undefined
+          ? { last }
+          : sinceTimeMs !== undefined
+            ? { timeNs: BigInt(sinceTimeMs) * 1_000_000n }
+            : from === "live"
+            ? { newest: true }
+            : { oldest: true };
+  const timeoutMs = intParam(url, "timeout_ms", 0) ?? maxTimeoutMs;
+  if (timeoutMs > maxTimeoutMs) throw usage("tail timeout exceeds server limit", `Use timeout_ms <= ${maxTimeoutMs}.`);
+  const gap = url.searchParams.get("gap_policy") ?? "continue";
+  if (gap !== "continue" && gap !== "error") throw usage("invalid tail gap policy", "Use gap_policy=continue or gap_policy=error.");
+  const tags = url.searchParams.getAll("tag").map((t) => t.trim()).filter((t) => t !== "");
+  return { start, max: intParam(url, "max", 1), timeoutMs, tags, gapPolicy: gap };
+}
+
+function gapError(drop: Drop): PlasmiteError {
+  const range = drop.fromSeq === drop.toSeq ? `message ${drop.fromSeq} is` : `messages ${drop.fromSeq}-${drop.toSeq} are`;
+  return new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${drop.toSeq + 1}`, { seq: drop.fromSeq });
+}
+
+/** Builds the streaming response; `done` runs exactly once when the stream ends for any reason. */
+export function tailResponse(format: TailFormat, handle: PoolHandle, p: TailParams, lease: WatchLease, signal: AbortSignal, done: () => void, extraHeaders: Record<string, string>): Response {
+  const cursor = handle.cursor(p.start);
+  const deadline = performance.now() + p.timeoutMs;
+  const chunks = new ByteChunks();
+  let sent = 0;
+  let finished = false;
+  let lastActivity = performance.now();
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    signal.removeEventListener("abort", onAbort);
+    lease.release();
+    done();
+  };
+  let wake: (() => void) | null = null;
+  const onAbort = () => {
+    wake?.();
+    finish();
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  const line = (m: Parameters<typeof envelopePrefix>[0], json: string | null) => {
+    if (format === "jsonl") {
+      if (json === null) chunks.pushEnvelope(envelopePrefix(m), m.payload, "\n");
+      else chunks.pushText(json + "\n");
+    } else chunks.pushText(`id: ${m.seq}\nevent: message\ndata: ${json ?? envelopeJson(m)}\n\n`);
+  };
+  const errorLine = (err: unknown) => {
+    const body = JSON.stringify(errorBody(err));
+    chunks.pushText(format === "jsonl" ? body + "\n" : `event: error\ndata: ${body}\n\n`);
+  };
+
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        for (;;) {
+          if (finished) return controller.close();
+          const gen = lease.generation();
+          let ended = false;
+          for (let i = 0; i < CHUNK_MESSAGES; i++) {
+            const item = cursor.next();
+            if (!item) break;
+            if (item.drop) {
+              if (p.gapPolicy === "error") {
+                errorLine(gapError(item.drop));
+                ended = true;
+                break;
+              }
+              continue; // the default policy continues from the oldest retained message
+            }
+            const m = item.message;
+            let json: string | null = null;
+            if (p.tags.length > 0) {
+              json = envelopeJson(m);
+              if (!envelopeHasTags(json, p.tags)) continue;
+            }
+            line(m, json);
+            if (p.max !== undefined && ++sent >= p.max) {
+              ended = true;
+              break;
+            }
+          }
+          const now = performance.now();
+          if (format === "sse" && chunks.length === 0 && now - lastActivity >= SSE_KEEPALIVE_MS) chunks.pushText(": keepalive\n\n");
+          if (chunks.length > 0) {
+            controller.enqueue(chunks.take());
+            lastActivity = now;
+          }
+          if (ended || now >= deadline) {
+            finish();
+            return controller.close();
+          }
+          if (chunks.length === 0 && lastActivity === now) return; // delivered: wait for the consumer to pull again
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            void lease.wait(Math.min(deadline - now, SSE_KEEPALIVE_MS), signal, gen).then(resolve);
+          });
+          wake = null;
+        }
+      } catch (err) {
+        // An error after the stream started ends it with one final error line, not a silent cut.
+        errorLine(asPlasmiteError(err));
+        if (chunks.length > 0) controller.enqueue(chunks.take());
+        finish();
+        controller.close();
+      }
+    },
+    cancel() {
+      finish();
+    },
+  });
+  const contentType = format === "jsonl" ? "application/jsonl" : "text/event-stream";
+  return new Response(stream, {
+    headers: {
+      "content-type": contentType,
+      "cache-control": "no-cache, no-transform",
+      [PROTOCOL_HEADER]: PROTOCOL_VERSION,
+      ...(format === "sse" ? { connection: "keep-alive", "x-accel-buffering": "no" } : {}),
+      ...extraHeaders,
+    },
+  });
+}
