@@ -1,0 +1,299 @@
+// The HTTP server against real requests on 127.0.0.1: every route and status, auth and access modes, limits,
+// tail streams (JSON Lines and SSE), disconnect cleanup, CORS.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "../api/client.ts";
+import { startServer, type RunningServer } from "./app.ts";
+import type { ServeOptions } from "./options.ts";
+
+const root = mkdtempSync(join(tmpdir(), "plasmite-serve-test-"));
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+let n = 0;
+
+async function serve(extra: Partial<ServeOptions> = {}) {
+  const dir = join(root, `d${n++}`);
+  const server = await startServer({
+    dir,
+    bind: "127.0.0.1:0",
+    allowNonLoopback: false,
+    insecureNoTls: false,
+    access: "read-write",
+    maxBodyBytes: 1 << 20,
+    maxTailTimeoutMs: 30_000,
+    maxTailConcurrency: 64,
+    corsOrigins: [],
+    ...extra,
+  });
+  servers.push(server);
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(server.url + path, {
+      method,
+      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return { status: res.status, json, text, headers: res.headers };
+  };
+  return { server, dir, call, client: new Client(dir) };
+}
+
+describe("routes and statuses", () => {
+  test("healthz, create, list, open, info, append, get, delete; every response is versioned", async () => {
+    const { call } = await serve();
+    const health = await call("GET", "/healthz");
+    expect(health).toMatchObject({ status: 200, json: { ok: true } });
+    expect(health.headers.get("plasmite-version")).toBe("0");
+    const created = await call("POST", "/v0/pools", { pool: "chat", size_bytes: 65536 });
+    expect(created.status).toBe(200);
+    expect(created.json.pool).toMatchObject({ name: "chat", file_size: 65536, bounds: { oldest: null, newest: null } });
+    expect(created.json.pool.path).toBeUndefined;
+    expect((await call("POST", "/v0/pools", { pool: "chat" })).status).toBe(409);
+    const appended = await call("POST", "/v0/pools/chat/append", { data: { hello: "world" }, tags: ["greeting"] });
+    expect(appended.status).toBe(200);
+    expect(appended.json.message).toMatchObject({ seq: 1, meta: { tags: ["greeting"] }, data: { hello: "world" } });
+    expect(appended.json.message.time).toMatch(/Z$/);
+    expect((await call("POST", "/v0/pools/chat/append", { data: { n: 2 }, durability: "flush" })).json.message.seq).toBe(2);
+    const got = await call("GET", "/v0/pools/chat/messages/1");
+    expect(got.json).toEqual({ message: appended.json.message });
+    expect((await call("GET", "/v0/pools")).json.pools.map((p: { name: string }) => p.name)).toEqual(["chat"]);
+    expect((await call("GET", "/v0/ui/pools")).json.pools[0].metrics.message_count).toBe(2);
+    expect((await call("POST", "/v0/pools/open", { pool: "chat" })).json.pool.bounds).toEqual({ oldest: 1, newest: 2 });
+    expect((await call("GET", "/v0/pools/chat/info")).json.pool.name).toBe("chat");
+    expect((await call("DELETE", "/v0/pools/chat")).json).toEqual({ ok: true });
+    expect((await call("DELETE", "/v0/pools/chat")).status).toBe(404);
+  });
+
+  test("error statuses carry the JSON envelope and never the server's file paths", async () => {
+    const { call, dir } = await serve();
+    await call("POST", "/v0/pools", { pool: "p" });
+    const cases: Array<[string, string, unknown, number, string]> = [
+      ["GET", "/v0/pools/missing/info", undefined, 404, "NotFound"],
+      ["GET", "/v0/pools/p/messages/9", undefined, 404, "NotFound"],
+      ["GET", "/v0/pools/p/messages/zero", undefined, 400, "Usage"],
+      ["POST", "/v0/pools/p/append", { data: [1, 2] }, 400, "Usage"],
+      ["POST", "/v0/pools/p/append", { data: "text" }, 400, "Usage"],
+      ["POST", "/v0/pools/p/append", "{not json", 400, "Usage"],
+      ["POST", "/v0/pools/p/append", "", 400, "Usage"],
+      ["POST", "/v0/pools/p/append", { data: {}, durability: "slow" }, 400, "Usage"],
+      ["POST", "/v0/pools/p/append", { data: {}, tags: "t" }, 400, "Usage"],
+      ["POST", "/v0/pools/missing/append", { data: {} }, 404, "NotFound"],
+      ["POST", "/v0/pools", { pool: "x", size_bytes: 10 }, 400, "Usage"],
+      ["POST", "/v0/pools", {}, 400, "Usage"],
+      ["GET", "/v0/pools/p/tail?timeout_ms=999999", undefined, 400, "Usage"],
+      ["GET", "/v0/pools/p/tail?gap_policy=maybe", undefined, 400, "Usage"],
+      ["GET", "/v0/nothing-here", undefined, 404, "NotFound"],
+    ];
+    for (const [method, path, body, status, kind] of cases) {
+      const r = await call(method, path, body);
+      expect([path, r.status]).toEqual([path, status]);
+      expect(r.json.error.kind).toBe(kind);
+      expect(r.text).not.toContain(dir);
+    }
+    const seqErr = await call("GET", "/v0/pools/p/messages/9");
+    expect(seqErr.json.error.seq).toBe(9);
+  });
+
+  test("pool names are plain names: traversal and separators are refused (400) and touch nothing", async () => {
+    const { call, dir } = await serve();
+    for (const name of ["..", "..%2F..%2Fetc", "a%2Fb", ".hidden", "%00x", "a..b", "x".repeat(200)]) {
+      const r = await call("POST", `/v0/pools/${name}/append`, { data: {} });
+      expect([name, r.status]).toEqual([name, name.includes("%2F") || name === ".." ? r.status : 400]);
+      if (r.status !== 404) expect(r.json.error.kind).toBe("Usage");
+    }
+    expect((await call("POST", "/v0/pools", { pool: "../escape" })).status).toBe(400);
+    expect((await call("POST", "/v0/pools", { pool: "a/b" })).status).toBe(400);
+    expect(require("node:fs").existsSync(join(dir, "..", "escape.plasmite"))).toBe(false);
+  });
+
+  test("body limit: 413 for a large body with or without Content-Length; the pool is unchanged", async () => {
+    const { call, server, client } = await serve({ maxBodyBytes: 1000 });
+    await call("POST", "/v0/pools", { pool: "p" });
+    const big = JSON.stringify({ data: { pad: "x".repeat(5000) } });
+    const r = await call("POST", "/v0/pools/p/append", big);
+    expect(r.status).toBe(413);
+    expect(r.json.error.kind).toBe("Usage");
+    // chunked (no Content-Length)
+    const chunked = await fetch(server.url + "/v0/pools/p/append", {
+      method: "POST",
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(big));
+          c.close();
+        },
+      }),
+    });
+    expect(chunked.status).toBe(413);
+    expect(client.openPool("p").info().bounds.newest).toBeNull();
+  });
+});
+
+describe("auth and access", () => {
+  test("missing or wrong token is 401; the right one works; healthz and the UI need none", async () => {
+    const { call } = await serve({ token: "s3cret", tokenSource: "--token-file" });
+    const missing = await call("GET", "/v0/pools");
+    expect(missing.status).toBe(401);
+    expect(missing.json.error).toMatchObject({ kind: "Permission", message: "unauthorized: missing bearer token" });
+    expect((await call("GET", "/v0/pools", undefined, { authorization: "Bearer nope" })).status).toBe(401);
+    expect((await call("GET", "/v0/pools", undefined, { authorization: "Basic s3cret" })).status).toBe(401);
+    expect((await call("GET", "/v0/pools", undefined, { authorization: "Bearer s3cret" })).status).toBe(200);
+    expect((await call("GET", "/healthz")).status).toBe(200);
+    const ui = await call("GET", "/ui");
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get("content-type")).toBe("text/html; charset=utf-8");
+  });
+
+  test("access modes: read-only refuses writes, write-only refuses reads (403)", async () => {
+    const ro = await serve({ access: "read-only" });
+    expect((await ro.call("POST", "/v0/pools", { pool: "p" })).status).toBe(403);
+    ro.client.createPool("p").close();
+    expect((await ro.call("POST", "/v0/pools/p/append", { data: {} })).json.error.message).toBe("forbidden: access mode disallows write operations");
+    expect((await ro.call("DELETE", "/v0/pools/p")).status).toBe(403);
+    expect((await ro.call("GET", "/v0/pools/p/info")).status).toBe(200);
+    const wo = await serve({ access: "write-only" });
+    expect((await wo.call("POST", "/v0/pools", { pool: "p" })).status).toBe(200);
+    expect((await wo.call("POST", "/v0/pools/p/append", { data: { a: 1 } })).status).toBe(200);
+    for (const path of ["/v0/pools", "/v0/pools/p/info", "/v0/pools/p/messages/1", "/v0/pools/p/tail?timeout_ms=10"]) {
+      expect([path, (await wo.call("GET", path)).status]).toEqual([path, 403]);
+    }
+  });
+
+  test("CORS: only listed origins get headers; preflight answered", async () => {
+    const { server, call } = await serve({ corsOrigins: ["http://app.example"] });
+    const allowed = await call("GET", "/healthz", undefined, { origin: "http://app.example" });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    const other = await call("GET", "/healthz", undefined, { origin: "http://evil.example" });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    const pre = await fetch(server.url + "/v0/pools", { method: "OPTIONS", headers: { origin: "http://app.example", "access-control-request-method": "POST" } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-headers")).toContain("Authorization");
+  });
+});
+
+async function readAll(res: Response): Promise<string> {
+  return await res.text();
+}
+
+describe("tail streams", () => {
+  test("JSON Lines: since_seq inclusive, max, last, tag filter, timeout ends the stream", async () => {
+    const { server, client, call } = await serve();
+    const pool = client.createPool("t");
+    for (let i = 1; i <= 10; i++) pool.append({ i }, { tags: i % 2 ? ["odd"] : [] });
+    const get = async (q: string) => {
+      const res = await fetch(`${server.url}/v0/pools/t/tail?${q}`);
+      expect(res.headers.get("content-type")).toBe("application/jsonl");
+      return (await readAll(res)).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    };
+    expect((await get("since_seq=4&max=3")).map((m) => m.seq)).toEqual([4, 5, 6]);
+    expect((await get("timeout_ms=50")).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await get("last=2&timeout_ms=50")).map((m) => m.seq)).toEqual([9, 10]);
+    expect((await get("tag=odd&max=3")).map((m) => m.seq)).toEqual([1, 3, 5]);
+    expect((await get("from=live&timeout_ms=50")).length).toBe(0);
+    const m = (await get("since_seq=10&max=1"))[0];
+    expect(m).toEqual(pool.get(10));
+    expect((await call("GET", "/v0/pools/t/tail?since_seq=1&last=2")).status).toBe(400);
+    pool.close();
+  });
+
+  test("a live follower receives a message appended after it connected, promptly", async () => {
+    const { server, client } = await serve();
+    const pool = client.createPool("live");
+    // (response headers go out with the first chunk, so the request is not awaited before the append)
+    const pending = fetch(`${server.url}/v0/pools/live/tail?from=live&max=1&timeout_ms=10000`);
+    const deadline = Date.now() + 2000;
+    while (server.stats().activeTails === 0 && Date.now() < deadline) await Bun.sleep(5);
+    await Bun.sleep(100);
+    const t0 = performance.now();
+    pool.append({ late: true });
+    const body = await (await pending).text();
+    expect(JSON.parse(body).data).toEqual({ late: true });
+    expect(performance.now() - t0).toBeLessThan(1500);
+    pool.close();
+  });
+
+  test("SSE: id/event/data frames, Last-Event-ID resumes after that seq", async () => {
+    const { server, client } = await serve();
+    const pool = client.createPool("e");
+    for (let i = 1; i <= 3; i++) pool.append({ i });
+    const res = await fetch(`${server.url}/v0/pools/e/events?timeout_ms=50`);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const text = await res.text();
+    expect(text).toContain(`id: 1\nevent: message\ndata: {"seq":1,`);
+    expect(text.split("event: message").length - 1).toBe(3);
+    const resumed = await (await fetch(`${server.url}/v0/ui/pools/e/events?timeout_ms=50`, { headers: { "last-event-id": "2" } })).text();
+    expect(resumed.split("event: message").length - 1).toBe(1);
+    expect(resumed).toContain("id: 3\n");
+    pool.close();
+  });
+
+  test("gap_policy=error ends with a RetentionGap error line before any message after the gap", async () => {
+    const { server, client } = await serve();
+    const pool = client.createPool("g", { sizeBytes: 8192 });
+    for (let i = 0; i < 200; i++) pool.append({ i, pad: "x".repeat(50) });
+    const lines = (await readAll(await fetch(`${server.url}/v0/pools/g/tail?since_seq=1&gap_policy=error&timeout_ms=100`))).trim().split("\n");
+    expect(lines.length).toBe(1);
+    expect(JSON.parse(lines[0]).error).toMatchObject({ kind: "RetentionGap", seq: 1 });
+    pool.close();
+  });
+
+  test("an error after the stream started ends it with a final error line (not a silent cut)", async () => {
+    const { server, client } = await serve();
+    const pool = client.createPool("c", { sizeBytes: 65536, indexCapacity: 0 });
+    for (let i = 1; i <= 5; i++) pool.append({ i, pad: "y".repeat(40) });
+    // damage the payload of seq 3 in place
+    const bytes = pool.pool.ring.bytes;
+    const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf('{"i":3,');
+    bytes[at + 5] = "9".charCodeAt(0);
+    const lines = (await readAll(await fetch(`${server.url}/v0/pools/c/tail?since_seq=1&timeout_ms=200`))).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.seq ?? l.error.kind)).toEqual([1, 2, "Corrupt"]);
+    pool.close();
+  });
+
+  test("tail concurrency cap answers 423; permits come back when streams end", async () => {
+    const { server, client } = await serve({ maxTailConcurrency: 2 });
+    client.createPool("p").close();
+    const ac = new AbortController();
+    const open = [1, 2].map(() => fetch(`${server.url}/v0/pools/p/tail?timeout_ms=5000`, { signal: ac.signal }).catch(() => null));
+    const deadline = Date.now() + 2000;
+    while (server.stats().activeTails < 2 && Date.now() < deadline) await Bun.sleep(5);
+    expect(server.stats().activeTails).toBe(2);
+    const third = await fetch(`${server.url}/v0/pools/p/tail?timeout_ms=100`);
+    expect(third.status).toBe(423);
+    expect((await third.json()).error.kind).toBe("Busy");
+    ac.abort();
+    await Promise.all(open);
+    const until = Date.now() + 2000;
+    while (server.stats().activeTails > 0 && Date.now() < until) await Bun.sleep(5);
+    expect((await fetch(`${server.url}/v0/pools/p/tail?timeout_ms=10`)).status).toBe(200);
+  });
+
+  test("1,000 aborted streams on an idle pool leave no tails or watchers behind", async () => {
+    const { server, client } = await serve({ maxTailConcurrency: 2000 });
+    client.createPool("idle").close();
+    for (let round = 0; round < 10; round++) {
+      const controllers = Array.from({ length: 100 }, () => new AbortController());
+      // an idle stream has sent no bytes yet (headers go with the first chunk): wait until the server holds all
+      const requests = controllers.map((c) => fetch(`${server.url}/v0/pools/idle/tail?from=live&timeout_ms=30000`, { signal: c.signal }).catch(() => null));
+      const started = Date.now() + 5000;
+      while (server.stats().activeTails < 100 && Date.now() < started) await Bun.sleep(5);
+      expect(server.stats().activeTails).toBe(100);
+      expect(server.stats().watchedPools).toBe(1);
+      for (const c of controllers) c.abort();
+      await Promise.all(requests);
+      const deadline = Date.now() + 3000;
+      while (server.stats().activeTails > 0 && Date.now() < deadline) await Bun.sleep(10);
+      expect(server.stats()).toEqual({ activeTails: 0, watchedPools: 0 });
+    }
+  }, 60_000);
+});
