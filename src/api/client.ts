@@ -8,6 +8,7 @@ import { Cursor, type CursorStart, type Drop } from "../pool/cursor.ts";
 import { Pool, formatTime, type CreateOptions, type Durability, type PoolInfo } from "../pool/pool.ts";
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
+import { RemoteClient, type RemoteOptions } from "../remote/client.ts";
 
 /** Throws Usage unless `data` is a JSON object and `tags` are non-empty strings. */
 export const validateMessage: (data: unknown, tags: readonly unknown[]) => asserts data is Record<string, unknown> = checkMessage;
@@ -53,8 +54,20 @@ export interface PoolEntry {
 export class Client {
   readonly dir: string;
 
+  /** A local pool directory; for a server use Client.connect(url). */
   constructor(dir: string = defaultPoolDir()) {
+    if (/^https?:\/\//i.test(dir)) {
+      throw new PlasmiteError("Usage", `Client(dir) takes a directory; for ${dir} use Client.connect(url)`, { hint: 'const remote = Client.connect("http://host:9700", { token })' });
+    }
     this.dir = dir;
+  }
+
+  /**
+   * A `pls serve` server (http:// or https://): the same pool operations, asynchronous, with tails that resume
+   * across reconnects. Loads the HTTP client only when called.
+   */
+  static connect(url: string, options: RemoteOptions = {}): RemoteClient {
+    return new RemoteClient(url, options);
   }
 
   /** The file a pool reference names (see resolvePoolRef). */

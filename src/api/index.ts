@@ -4,3 +4,4 @@ export { type Message } from "./envelope.ts";
 export { PlasmiteError, ERROR_KINDS, type ErrorKind } from "../errors.ts";
 export { type Durability, type PoolInfo, type CreateOptions } from "../pool/pool.ts";
 export { Cursor, type CursorStart, type Drop } from "../pool/cursor.ts";
+export { RemoteClient, RemotePoolHandle, type RemoteOptions, type RemoteTailOptions } from "../remote/client.ts";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { BUN, MAIN, errorOf, lines, pls, start, tempRoot } from "./test-harness.ts";
 
 const root = tempRoot("remote-test");
-const procs: Array<{ kill(sig?: string): void }> = [];
+const procs: Array<ReturnType<typeof Bun.spawn>> = [];
 afterAll(() => {
   for (const p of procs) p.kill("SIGKILL");
   rmSync(root, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 import { PlasmiteError, type ErrorKind } from "../errors.ts";
 import type { Message } from "../api/envelope.ts";
 import type { Drop } from "../pool/cursor.ts";
+import type { PoolInfo } from "../pool/pool.ts";
 
 export interface RemoteOptions {
   token?: string;
@@ -146,8 +147,8 @@ export class RemotePoolHandle {
     return text.slice(start + 1, text.lastIndexOf("}")); // {"message":ENVELOPE}
   }
 
-  async info(): Promise<Record<string, unknown> & { bounds: { oldest: number | null; newest: number | null } }> {
-    return ((await (await this.client.request("GET", this.route("/info"))).json()) as { pool: never }).pool;
+  async info(): Promise<PoolInfo & { name: string }> {
+    return ((await (await this.client.request("GET", this.route("/info"))).json()) as { pool: PoolInfo & { name: string } }).pool;
   }
 
   async *tail(options: RemoteTailOptions = {}): AsyncGenerator<Message> {

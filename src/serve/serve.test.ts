@@ -297,3 +297,35 @@ describe("tail streams", () => {
     }
   }, 60_000);
 });
+
+describe("library Client.connect", () => {
+  test("remote handle: create, append, get, info, tail from a seq and live, list, delete", async () => {
+    const { server } = await serve();
+    const remote = Client.connect(server.url);
+    const pool = await remote.createPool("lib", { sizeBytes: 65536 });
+    const m = await pool.append({ a: 1 }, { tags: ["t"] });
+    expect(m).toMatchObject({ seq: 1, meta: { tags: ["t"] }, data: { a: 1 } });
+    expect((await pool.get(1)).data).toEqual({ a: 1 });
+    expect((await pool.info()).bounds).toEqual({ oldest: 1, newest: 1 });
+    const fromOne: number[] = [];
+    for await (const msg of pool.tail({ since: 1, max: 1 })) fromOne.push(msg.seq);
+    expect(fromOne).toEqual([1]);
+    const ac = new AbortController();
+    const live: unknown[] = [];
+    const done = (async () => {
+      for await (const msg of pool.tail({ signal: ac.signal })) {
+        live.push(msg.data);
+        if (live.length === 2) ac.abort();
+      }
+    })();
+    await Bun.sleep(300);
+    await pool.append({ b: 2 });
+    await pool.append({ c: 3 });
+    await done;
+    expect(live).toEqual([{ b: 2 }, { c: 3 }]);
+    expect((await remote.listPools()).map((p) => p.name)).toEqual(["lib"]);
+    await remote.deletePool("lib");
+    await expect(pool.get(1)).rejects.toThrow("pool not found: lib");
+    expect(() => new Client("http://x:1")).toThrow("Client.connect");
+  });
+});
