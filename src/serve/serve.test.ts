@@ -270,7 +270,7 @@ describe("tail streams", () => {
     expect(server.stats().activeTails).toBe(2);
     const third = await fetch(`${server.url}/v0/pools/p/tail?timeout_ms=100`);
     expect(third.status).toBe(423);
-    expect((await third.json()).error.kind).toBe("Busy");
+    expect(((await third.json()) as { error: { kind: string } }).error.kind).toBe("Busy");
     ac.abort();
     await Promise.all(open);
     const until = Date.now() + 2000;
