@@ -9,9 +9,10 @@ import { presentError } from "./present.ts";
 import { isTerminal } from "../platform/files.ts";
 import { VERSION } from "./version.ts";
 
+// The name the user typed: argv[1] for `bun main.ts`/links, the launcher's hint under Node, argv0 for binaries.
 const programName = (() => {
-  const name = basename(process.argv[1] ?? "pls").replace(/\.(ts|js)$/, "");
-  return name === "plasmite" ? "plasmite" : "pls";
+  const candidates = [process.env.PLASMITE_PROGRAM_NAME, basename(process.execPath), basename(process.argv[1] ?? "")];
+  return candidates.some((c) => c?.replace(/\.(ts|js|cjs)$/, "") === "plasmite") ? "plasmite" : "pls";
 })();
 
 const subCommands = {
@@ -54,6 +55,16 @@ async function resolvePath(words: string[]): Promise<{ cmd: AnyCommand; path: st
   return { cmd, path, rest: words.slice(i) };
 }
 
+/** citty prints "PARENT NAME" in the usage line: make the parent the full command path ("pls pool"). */
+function usageParent(path: string[]): { meta: { name: string } } | undefined {
+  return path.length === 0 ? undefined : { meta: { name: [programName, ...path.slice(0, -1)].join(" ") } };
+}
+
+/** Help examples are written for `pls`; show the name the program runs as. */
+function helpText(text: string): string {
+  return programName === "pls" ? text : text.replace(/(^|\s)pls (?=[a-z-])/g, `$1${programName} `);
+}
+
 async function main(argv: string[]): Promise<number> {
   const { globals, rest } = extractGlobals(argv);
   setGlobals(globals);
@@ -66,12 +77,12 @@ async function main(argv: string[]): Promise<number> {
   const { renderUsage, runCommand } = await import("citty");
   if (rest.length === 0 || rest[0] === "help") {
     const target = await resolvePath(rest.slice(1));
-    console.log(await renderUsage(target.cmd as never));
+    console.log(helpText(await renderUsage(target.cmd as never, usageParent(target.path) as never)));
     return rest.length === 0 ? 2 : 0;
   }
   const { cmd, path, rest: cmdArgs } = await resolvePath(rest);
   if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(await renderUsage(cmd as never));
+    console.log(helpText(await renderUsage(cmd as never, usageParent(path) as never)));
     return 0;
   }
   if (path.length === 0) {
