@@ -155,7 +155,13 @@ function writeAllOwnerOnly(files: [path: string, data: string][]): void {
       staged.shift();
     }
   } finally {
-    for (const [tmp] of staged) rmSync(tmp, { force: true });
+    for (const [tmp] of staged) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // best effort: the original error (e.g. a read-only file system) is the one to report
+      }
+    }
   }
 }
 
