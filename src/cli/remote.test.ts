@@ -71,6 +71,30 @@ describe("remote pools from the CLI", () => {
     expect(JSON.parse(pls(["get", `${url}/p`, "1", "--token-file", tokenFile]).out).data).toEqual({ ok: 1 });
   });
 
+  test("TLS with the certificate from serve init: trusted with --tls-ca, refused without it", async () => {
+    const dir = join(root, "tls");
+    const out = join(root, "tls-files");
+    const init = pls(["serve", "init", "--output-dir", out, "--bind", "127.0.0.1:9700"]);
+    expect(init.code).toBe(0);
+    const paths = JSON.parse(init.out).init.artifact_paths;
+    expect(init.out).not.toContain(readFileSync(paths.token_file, "utf8").trim());
+    pls(["--dir", dir, "pool", "create", "secure"]);
+    const { url } = await startServe(dir, ["--token-file", paths.token_file, "--tls-cert", paths.tls_cert, "--tls-key", paths.tls_key]);
+    expect(url.startsWith("https://127.0.0.1:")).toBe(true);
+    const auth = ["--token-file", paths.token_file];
+    expect(pls(["poke", `${url}/secure`, '{"tls":true}', ...auth, "--tls-ca", paths.tls_cert]).code).toBe(0);
+    expect(JSON.parse(pls(["get", `${url}/secure`, "1", ...auth, "--tls-ca", paths.tls_cert]).out).data).toEqual({ tls: true });
+    const untrusted = pls(["get", `${url}/secure`, "1", ...auth]);
+    expect(untrusted.code).toBe(8);
+    expect(errorOf(untrusted).hint).toContain("--tls-ca");
+    expect(pls(["get", `${url}/secure`, "1", ...auth, "--tls-skip-verify"]).code).toBe(0);
+    // refuses to overwrite the artifacts without --force
+    expect(pls(["serve", "init", "--output-dir", out]).code).toBe(4);
+    // an in-memory self-signed certificate
+    const selfSigned = await startServe(dir, ["--tls-self-signed"]);
+    expect(pls(["get", `${selfSigned.url}/secure`, "1", "--tls-skip-verify"]).code).toBe(0);
+  }, 30_000);
+
   test("a remote follower resumes after the server restarts: nothing lost, nothing repeated", async () => {
     const dir = join(root, "c");
     pls(["--dir", dir, "pool", "create", "feed"]);
