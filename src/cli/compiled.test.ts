@@ -1,9 +1,11 @@
-// The compiled `pls` binary, copied alone into an empty folder, works with a noexec $TMPDIR:
-// the embedded C shim is loaded from memory (memfd), never extracted to disk.
+// The compiled `pls` binary, copied alone into an empty folder with no Bun and no C compiler on PATH and a
+// noexec $TMPDIR: poke, peek --where (jq's wasm is embedded), get, doctor, and serve with the web UI. The native
+// shim is loaded from memory (memfd), never extracted to disk.
 import { afterAll, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildBinary } from "../../scripts/build.ts";
 
 const work = mkdtempSync(join(tmpdir(), "plasmite-compiled-"));
 const noexec = join(work, "noexec-tmp");
@@ -13,26 +15,52 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test("compiled binary in an empty folder: poke, get, shim loaded with a noexec TMPDIR", () => {
-  const build = Bun.spawnSync([process.execPath, "build", "--compile", join(import.meta.dir, "main.ts"), "--outfile", join(work, "build", "pls")]);
-  expect(build.exitCode).toBe(0);
+test("compiled binary alone in an empty folder: poke, peek --where, get, doctor, serve + UI", async () => {
+  buildBinary(join(work, "build", "pls"));
   const empty = join(work, "empty");
   mkdirSync(empty);
   copyFileSync(join(work, "build", "pls"), join(empty, "pls"));
   Bun.spawnSync(["chmod", "+x", join(empty, "pls")]);
   mkdirSync(noexec);
-  // A noexec tmpfs needs root; elsewhere TMPDIR still points at an empty private folder.
+  // A noexec tmpfs needs root; elsewhere TMPDIR is still a private empty folder (and nothing may appear in it).
   mounted = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "noexec,size=4m", "tmpfs", noexec]).exitCode === 0;
-  if (mounted) console.log("compiled.test: TMPDIR is a noexec tmpfs");
-  else console.log("compiled.test: could not mount a noexec tmpfs (not root); TMPDIR is a private empty folder");
+  console.log(`compiled.test: TMPDIR is ${mounted ? "a noexec tmpfs" : "a private empty folder (could not mount noexec: not root)"}`);
+  // PATH without bun, cc or node_modules
   const env = { PATH: "/usr/bin:/bin", HOME: empty, TMPDIR: noexec, NO_COLOR: "1" };
-  const run = (...args: string[]) => Bun.spawnSync([join(empty, "pls"), ...args], { cwd: empty, env });
-  const poke = run("--dir", "pools", "poke", "chat", "--create", '{"msg":"from the binary"}');
-  expect(poke.stderr.toString()).toBe("");
-  expect(poke.exitCode).toBe(0);
-  const get = run("--dir", "pools", "get", "chat", "1");
-  expect(JSON.parse(get.stdout.toString()).data).toEqual({ msg: "from the binary" });
-  const version = JSON.parse(run("version", "--json").stdout.toString());
-  expect(version.native).toBe("shim");
+  expect(Bun.spawnSync(["sh", "-c", "command -v bun || command -v cc || true"], { env }).stdout.toString().trim()).toBe(
+    existsSync("/usr/bin/cc") ? "/usr/bin/cc" : "",
+  );
+  const run = (...args: string[]) => {
+    const r = Bun.spawnSync([join(empty, "pls"), ...args], { cwd: empty, env });
+    return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+  };
+  const poke = run("--dir", "pools", "poke", "chat", "--create", '{"msg":"from the binary","n":1}');
+  expect(poke.err).toBe("");
+  expect(poke.code).toBe(0);
+  expect(run("--dir", "pools", "poke", "chat", '{"msg":"second","n":2}').code).toBe(0);
+  expect(JSON.parse(run("--dir", "pools", "get", "chat", "1").out).data).toEqual({ msg: "from the binary", n: 1 });
+  const where = run("--dir", "pools", "peek", "chat", "--tail", "10", "--where", '.data.msg | test("sec")', "--timeout", "200ms");
+  expect(where.code).toBe(124);
+  expect(JSON.parse(where.out).data.n).toBe(2);
+  expect(JSON.parse(run("--dir", "pools", "doctor", "chat").out).reports[0].status).toBe("ok");
+  expect(JSON.parse(run("version", "--json").out).native).toBe("shim");
+
+  // serve, with the UI page embedded
+  const ready = join(empty, "ready");
+  const serve = Bun.spawn([join(empty, "pls"), "--dir", "pools", "serve", "--bind", "127.0.0.1:0"], { cwd: empty, env: { ...env, PLASMITE_SERVE_READY_FILE: ready }, stderr: "pipe" });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(ready) && Date.now() < deadline) await Bun.sleep(20);
+  const url = readFileSync(ready, "utf8").trim();
+  const page = await fetch(`${url}/ui`);
+  expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+  expect(await page.text()).toContain("plasmite");
+  const appended = await fetch(`${url}/v0/pools/chat/append`, { method: "POST", body: JSON.stringify({ data: { via: "http" } }) });
+  expect(((await appended.json()) as { message: { seq: number } }).message.seq).toBe(3);
+  const tail = await (await fetch(`${url}/v0/pools/chat/tail?since_seq=3&max=1`)).text();
+  expect(JSON.parse(tail).data).toEqual({ via: "http" });
+  serve.kill("SIGTERM");
+  expect(await serve.exited).toBe(0);
+
   expect(readdirSync(noexec)).toEqual([]); // nothing extracted
-}, 60_000);
+  expect(readdirSync(empty).sort()).toEqual(["pls", "pools", "ready"]);
+}, 90_000);
