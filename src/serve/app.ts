@@ -67,10 +67,12 @@ export function buildApp(o: ServeOptions) {
       return res;
     };
 
-  const poolJson = (name: string) => {
-    const h = pools.get(name);
-    return { ...h.info(), name };
+  // POOL-INFO without `path`: clients name pools, they never see the server's directory layout.
+  const infoJson = (info: { path?: string } & Record<string, unknown>, name: string) => {
+    const { path: _path, ...rest } = info;
+    return { ...rest, name };
   };
+  const poolJson = (name: string) => infoJson(pools.get(name).info(), name);
 
   const tail = (format: TailFormat) =>
     route("read", ({ request, params }) => {
@@ -109,7 +111,7 @@ export function buildApp(o: ServeOptions) {
         if (typeof pool !== "string") throw usage("pool is required", 'Send {"pool":"name","size_bytes":1048576}.');
         if (size_bytes !== undefined && (typeof size_bytes !== "number" || !Number.isSafeInteger(size_bytes))) throw usage("size_bytes must be an integer");
         const h = pools.create(pool, (size_bytes as number | undefined) ?? DEFAULT_CREATE_SIZE_BYTES);
-        return json({ pool: { ...h.info(), name: pool } });
+        return json({ pool: infoJson(h.info(), pool) });
       }),
       { parse: "none" },
     )

@@ -58,7 +58,8 @@ describe("routes and statuses", () => {
     const created = await call("POST", "/v0/pools", { pool: "chat", size_bytes: 65536 });
     expect(created.status).toBe(200);
     expect(created.json.pool).toMatchObject({ name: "chat", file_size: 65536, bounds: { oldest: null, newest: null } });
-    expect(created.json.pool.path).toBeUndefined;
+    expect(created.json.pool.path).toBeUndefined();
+    expect(JSON.stringify((await call("GET", "/v0/pools")).json)).not.toContain(".plasmite");
     expect((await call("POST", "/v0/pools", { pool: "chat" })).status).toBe(409);
     const appended = await call("POST", "/v0/pools/chat/append", { data: { hello: "world" }, tags: ["greeting"] });
     expect(appended.status).toBe(200);
@@ -235,6 +236,17 @@ describe("tail streams", () => {
     expect(resumed.split("event: message").length - 1).toBe(1);
     expect(resumed).toContain("id: 3\n");
     pool.close();
+  });
+
+  test("an SSE stream on an idle pool answers at once (headers do not wait for the first message)", async () => {
+    const { server, client } = await serve();
+    client.createPool("quiet").close();
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const res = await fetch(`${server.url}/v0/pools/quiet/events?from=live&timeout_ms=10000`, { signal: ac.signal });
+    expect(res.status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    ac.abort();
   });
 
   test("gap_policy=error ends with a RetentionGap error line before any message after the gap", async () => {

@@ -78,6 +78,8 @@ export function tailResponse(format: TailFormat, handle: PoolHandle, p: TailPara
   const chunks = new ByteChunks();
   let sent = 0;
   let finished = false;
+  // SSE starts with a comment so the response (and its headers) goes out at once, even on an idle pool.
+  if (format === "sse") chunks.pushText(": ok\n\n");
   let lastActivity = performance.now();
   const finish = () => {
     if (finished) return;
