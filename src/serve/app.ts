@@ -4,7 +4,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { PlasmiteError } from "../errors.ts";
 import { checkMessage } from "../format/payload.ts";
-import type { Durability } from "../pool/pool.ts";
+import type { Durability, PoolInfo } from "../pool/pool.ts";
 import uiHtmlText from "../ui/index.html" with { type: "text" };
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, usage } from "./http.ts";
 import { DEFAULT_CREATE_SIZE_BYTES, parseBind, type ServeOptions } from "./options.ts";
@@ -68,7 +68,7 @@ export function buildApp(o: ServeOptions) {
     };
 
   // POOL-INFO without `path`: clients name pools, they never see the server's directory layout.
-  const infoJson = (info: { path?: string } & Record<string, unknown>, name: string) => {
+  const infoJson = (info: PoolInfo, name: string) => {
     const { path: _path, ...rest } = info;
     return { ...rest, name };
   };

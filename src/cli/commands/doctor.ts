@@ -4,7 +4,7 @@ import { readdirSync } from "node:fs";
 import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
 import { doctorPool, type DoctorReport } from "../../pool/doctor.ts";
-import { client } from "../context.ts";
+import { client } from "../pools.ts";
 import { ExitCode } from "../exit.ts";
 import { colorOn, printJson, printLine, stdoutIsTTY } from "../output.ts";
 

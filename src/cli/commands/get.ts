@@ -1,6 +1,6 @@
 // `pls get POOL SEQ`: print one message by seq (pretty and coloured on a terminal, one line when piped).
 import { defineCommand } from "citty";
-import { openPool } from "../context.ts";
+import { openPool } from "../pools.ts";
 import { formatJson, printLine, stdoutIsTTY } from "../output.ts";
 import { parseSeq } from "../values.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";

@@ -6,7 +6,7 @@ import { envelopeHasTags, envelopeJson, envelopePrefix } from "../../api/envelop
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
 import { collectRepeated } from "../args.ts";
-import { openPool } from "../context.ts";
+import { openPool } from "../pools.ts";
 import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
 import type { WhereFilter } from "../../filter/jq.ts";

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
 import { validateMessage, type Receipt } from "../../api/client.ts";
 import { collectRepeated } from "../args.ts";
-import { openPool } from "../context.ts";
+import { openPool } from "../pools.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 import { DEFAULT_MAX_RECORD_BYTES, RecordSplitter, type InputMode, type ParsedRecord } from "../ingest.ts";
 import { LineWriter, notice, printErrLine, printJson, stderrIsTTY, stdoutIsTTY } from "../output.ts";

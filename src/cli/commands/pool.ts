@@ -4,7 +4,7 @@ import { statSync } from "node:fs";
 import { defineCommand } from "citty";
 import { PlasmiteError, asPlasmiteError } from "../../errors.ts";
 import type { PoolInfo } from "../../pool/pool.ts";
-import { client, openPool } from "../context.ts";
+import { client, openPool } from "../pools.ts";
 import { ExitCode } from "../exit.ts";
 import { printJson, printLine, stdoutIsTTY } from "../output.ts";
 import { presentError } from "../present.ts";
