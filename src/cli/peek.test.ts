@@ -209,6 +209,16 @@ describe("peek", () => {
     }
   });
 
+  test("a pool deleted while peek follows it is reported (NotFound, exit 3), not followed forever", async () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "gone"]);
+    const peek = start(["--dir", dir, "peek", "gone"]);
+    await Bun.sleep(400);
+    expect(pls(["--dir", dir, "pool", "delete", "gone"]).code).toBe(0);
+    expect(await peek.proc.exited).toBe(3);
+    expect(await peek.stderr()).toContain("deleted or replaced");
+  });
+
   test("piping into a reader that exits early (| head -1) ends quietly at the next write", async () => {
     const dir = freshDir();
     pokeN(dir, "p", 5000);

@@ -94,6 +94,16 @@ export class Cursor {
     throw new PlasmiteError("Busy", "cursor could not keep up with concurrent writers", { path: this.pool.path });
   }
 
+  private linkCheckedAt = 0;
+
+  /** False once the pool file was deleted or replaced (checked at most once a second: it costs a stat). */
+  poolStillLinked(): boolean {
+    const now = performance.now();
+    if (now - this.linkCheckedAt < 1000) return true;
+    this.linkCheckedAt = now;
+    return this.pool.stillLinked();
+  }
+
   /** True when a message newer than the cursor's position is published. */
   hasNewer(): boolean {
     return this.nextSeq <= this.reader.state().newestSeq || this.nextSeq < this.reader.state().oldestSeq;

@@ -77,3 +77,19 @@ export function releaseMapping(file: MappedFile): void {
 export function openMappingCount(): number {
   return byKey.size;
 }
+
+/**
+ * True while `path` still names the file this mapping was opened from. A pool deleted (or replaced) while in
+ * use keeps working for the processes that have it mapped, but new writers would go to the new file: long-lived
+ * users (followers, the server) check this to report it instead of silently reading an orphan.
+ */
+export function stillLinked(file: MappedFile, path: string): boolean {
+  const entry = byFile.get(file);
+  if (!entry) return false;
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}` === entry.key;
+  } catch {
+    return false;
+  }
+}

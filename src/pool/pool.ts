@@ -33,7 +33,7 @@ import {
   type MappedFile,
 } from "../platform/files.ts";
 import { nowNs } from "./clock.ts";
-import { acquireMapping, adoptMapping, releaseMapping } from "./open-files.ts";
+import { acquireMapping, adoptMapping, releaseMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
 
 export type Durability = "fast" | "flush";
@@ -337,6 +337,11 @@ export class Pool {
       if (err instanceof PlasmiteError && err.kind === "NotFound") return null;
       throw err;
     }
+  }
+
+  /** False once the pool file was deleted or replaced since this process opened it. */
+  stillLinked(): boolean {
+    return this.file !== null && stillLinked(this.file, this.path);
   }
 
   /** Releases this handle's share of the process-wide mapping. */

@@ -98,7 +98,7 @@ export function buildApp(o: ServeOptions) {
         headers: { ...h, "access-control-allow-methods": "GET, POST, DELETE, OPTIONS", "access-control-allow-headers": "Authorization, Content-Type, Last-Event-ID", "access-control-max-age": "600" },
       });
     })
-    .get("/healthz", route("none", () => json({ ok: true })))
+    .get("/healthz", route("none", () => json({ ok: true, active_tails: state.activeTails, watched_pools: watchers.count })))
     .get("/ui", route("none", uiPage))
     .get("/ui/pools/:pool", route("none", uiPage))
     .get("/v0/pools", route("read", () => json({ pools: pools.list().map(poolJson) })))

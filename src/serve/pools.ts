@@ -26,7 +26,12 @@ export class ServedPools {
   get(name: string): PoolHandle {
     checkPoolName(name);
     let handle = this.open.get(name);
-    if (handle) return handle;
+    // A pool deleted or recreated behind the server's back must not keep receiving writes into the old file.
+    if (handle && handle.pool.stillLinked()) return handle;
+    if (handle) {
+      handle.close();
+      this.open.delete(name);
+    }
     try {
       handle = this.client.openPool(name);
     } catch (err) {

@@ -118,6 +118,21 @@ describe("routes and statuses", () => {
     expect(require("node:fs").existsSync(join(dir, "..", "escape.plasmite"))).toBe(false);
   });
 
+  test("a pool deleted and recreated behind the server's back gets new writes in the new file", async () => {
+    const { call, client } = await serve();
+    await call("POST", "/v0/pools", { pool: "r" });
+    expect((await call("POST", "/v0/pools/r/append", { data: { old: true } })).json.message.seq).toBe(1);
+    client.deletePool("r");
+    client.createPool("r").close();
+    const again = await call("POST", "/v0/pools/r/append", { data: { fresh: true } });
+    expect(again.json.message.seq).toBe(1);
+    const p = client.openPool("r");
+    expect(p.get(1).data).toEqual({ fresh: true });
+    p.close();
+    client.deletePool("r");
+    expect((await call("POST", "/v0/pools/r/append", { data: {} })).status).toBe(404);
+  });
+
   test("body limit: 413 for a large body with or without Content-Length; the pool is unchanged", async () => {
     const { call, server, client } = await serve({ maxBodyBytes: 1000 });
     await call("POST", "/v0/pools", { pool: "p" });

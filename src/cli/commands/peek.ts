@@ -196,6 +196,9 @@ async function follow(
     }
     await out.flush();
     drops.flush();
+    if (!cursor.poolStillLinked()) {
+      throw new PlasmiteError("NotFound", "the pool file was deleted or replaced while peek was following it", { hint: "Start peek again to follow the new pool." });
+    }
     const left = deadline - performance.now();
     if (left <= 0) {
       if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(timeoutMs ?? 0)})`);
