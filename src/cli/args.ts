@@ -41,6 +41,9 @@ export function rejectUnknownFlags(rawArgs: readonly string[], known: Record<str
     if (takesValue === undefined) {
       throw new PlasmiteError("Usage", `unknown option '${flag}' for \`${command}\``, { hint: `Try \`pls ${command} --help\`.` });
     }
+    if (!takesValue && arg.includes("=")) {
+      throw new PlasmiteError("Usage", `option '${flag}' does not take a value`, { hint: `Write \`${flag}\` alone.` });
+    }
     if (takesValue && !arg.includes("=")) i++;
   }
 }

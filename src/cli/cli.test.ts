@@ -105,6 +105,12 @@ describe("poke and get", () => {
       expect(errorOf(r).kind).toBe("Usage");
       expect(r.out).toBe("");
     }
+    // invalid UTF-8 is refused, not stored as replacement characters (found by the fault campaign)
+    const badUtf8 = pls(["--dir", dir, "poke", "p"], { stdin: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d, 0x0a]) });
+    expect(badUtf8.code).toBe(2);
+    expect(errorOf(badUtf8).message).toContain("not valid UTF-8");
+    // a boolean flag given a value is a Usage error, not silently ignored
+    expect(pls(["--dir", dir, "peek", "p", "--jsonl=maybe", "--timeout", "10ms"]).code).toBe(2);
     const stream = pls(["--dir", dir, "poke", "p", "--in", "json"], { stdin: "[1]" });
     expect(stream.code).toBe(2);
     expect(pls(["--dir", dir, "poke", "p"], { stdin: "" }).code).toBe(2);

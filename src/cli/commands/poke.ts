@@ -198,7 +198,15 @@ async function retryAsync<T>(fn: () => Promise<T>, retries: number, delayMs: num
 
 async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestOptions) {
   const splitter = new RecordSplitter(o.mode, o.maxRecordBytes);
-  const decoder = new TextDecoder();
+  // fatal: invalid UTF-8 is refused, never stored as U+FFFD replacement characters
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decode = (chunk?: Uint8Array) => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new PlasmiteError("Usage", `input is not valid UTF-8 (after ${appended} appended record(s))`, { hint: "JSON text must be UTF-8; convert it first (e.g. iconv -t UTF-8)." });
+    }
+  };
   // Receipts go to stdout when it is piped (script-stable); on a terminal a summary is enough.
   const receipts = stdoutIsTTY() ? null : new LineWriter();
   const progress = stderrIsTTY() ? new Progress() : null;
@@ -259,9 +267,9 @@ async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestO
   };
 
   for await (const chunk of source) {
-    await commit(splitter.push(decoder.decode(chunk, { stream: true })));
+    await commit(splitter.push(decode(chunk)));
   }
-  await commit(splitter.push(decoder.decode()).concat(splitter.end()));
+  await commit(splitter.push(decode()).concat(splitter.end()));
   progress?.done();
   if (failed > 0) {
     notice("ingest_summary", "poke", o.ref, `finished with ${failed} skipped record(s)`, { total: appended + failed, ok: appended, failed, pool_path: pool.path });

@@ -1,0 +1,338 @@
+// The fault campaign: SIGKILLed writers, readers and servers; concurrent writers with followers; a table of bad
+// CLI and HTTP input; sustained server load; permissions and a full disk. Prints what it measured and exits 1 on
+// any failure. Usage: bun scripts/campaign.ts [--quick] [--only crash,concurrency,badinput,load,limits]
+// (--quick is what CI runs; the default is the long version.) The corrupt-file fuzzer is scripts/fuzz-pool.ts.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Cursor } from "../src/pool/cursor.ts";
+import { doctorPool } from "../src/pool/doctor.ts";
+import { Pool } from "../src/pool/pool.ts";
+import { decodePayload, encodePayload } from "../src/format/payload.ts";
+
+const quick = process.argv.includes("--quick");
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1].split(",") : null;
+const ROOT = join(import.meta.dir, "..");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
+const PROCS = join(ROOT, "src", "pool", "procs");
+const work = mkdtempSync(join(tmpdir(), "plasmite-campaign-"));
+const failures: string[] = [];
+const figures: string[] = [];
+
+function check(ok: boolean, what: string): void {
+  if (!ok) failures.push(what);
+}
+
+function pls(args: string[], opts: { stdin?: string | Uint8Array; env?: Record<string, string> } = {}) {
+  const r = Bun.spawnSync([process.execPath, MAIN, ...args], {
+    stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+  });
+  return { code: r.exitCode ?? 128, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+const sha = (path: string) => (existsSync(path) ? createHash("sha256").update(readFileSync(path)).digest("hex") : "missing");
+
+async function startServe(dir: string, extra: string[] = []) {
+  const ready = join(work, `ready-${Math.random().toString(36).slice(2)}`);
+  const proc = Bun.spawn([process.execPath, MAIN, "--dir", dir, "serve", "--bind", "127.0.0.1:0", ...extra], { env: { ...process.env, PLASMITE_SERVE_READY_FILE: ready }, stdout: "ignore", stderr: "pipe" });
+  while (!existsSync(ready)) {
+    if (proc.exitCode !== null) throw new Error(`serve failed: ${await new Response(proc.stderr).text()}`);
+    await Bun.sleep(20);
+  }
+  return { proc, url: readFileSync(ready, "utf8").trim() };
+}
+
+/** doctor ok, and a cursor from the oldest returns complete messages with contiguous seqs. */
+function verifyPool(path: string, label: string): number {
+  const report = doctorPool(path);
+  check(report.status === "ok", `${label}: doctor ${report.status} ${JSON.stringify(report.issues)}`);
+  const pool = Pool.open(path);
+  const s = pool.state();
+  const c = new Cursor(pool, { oldest: true });
+  let expected = s.oldestSeq;
+  for (let it = c.next(); it && it.message && it.message.seq <= s.newestSeq; it = c.next()) {
+    check(it.message.seq === expected++, `${label}: seq ${it.message.seq} out of order`);
+    try {
+      decodePayload(it.message.payload);
+    } catch {
+      check(false, `${label}: seq ${it.message.seq} is not a complete message`);
+    }
+  }
+  pool.close();
+  return s.newestSeq;
+}
+
+/** The writer lock is free: an append finishes within 1 s. */
+function lockIsFree(path: string, label: string): void {
+  const pool = Pool.open(path);
+  const t0 = performance.now();
+  pool.appendPayload(encodePayload({ probe: true }, ["campaign"]));
+  check(performance.now() - t0 < 1000, `${label}: next writer waited ${(performance.now() - t0).toFixed(0)} ms`);
+  pool.close();
+}
+
+async function crashCampaign(): Promise<void> {
+  const kills = quick ? 40 : 200;
+  const path = join(work, "crash.plasmite");
+  Pool.create(path, { sizeBytes: 65536 }).close();
+  const t0 = performance.now();
+  for (let k = 0; k < kills; k++) {
+    const w = Bun.spawn([process.execPath, join(PROCS, "writer.ts"), path, String(k), "1000000", "mixed"], { env: { ...process.env, SEED: String(k + 1) }, stderr: "pipe" });
+    await Bun.sleep(50 + Math.random() * 100);
+    w.kill("SIGKILL");
+    await w.exited;
+    verifyPool(path, `crash kill ${k + 1}`);
+    lockIsFree(path, `crash kill ${k + 1}`);
+  }
+  const newest = verifyPool(path, "crash final");
+  figures.push(`crash: ${kills} writer SIGKILLs mid-append (single/batch, fast/flush, wrapping a 64 KiB ring): doctor ok after each, ${newest} seqs contiguous, lock free (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+
+  // readers and the server killed mid-stream leave nothing locked
+  const dir = join(work, "crash-serve");
+  mkdirSync(dir);
+  const rpath = join(dir, "r.plasmite");
+  Pool.create(rpath).close();
+  for (let k = 0; k < (quick ? 3 : 10); k++) {
+    const f = Bun.spawn([process.execPath, join(PROCS, "follower.ts"), rpath, "100000000", "60000"], { stdout: "ignore" });
+    const w = Bun.spawn([process.execPath, join(PROCS, "writer.ts"), rpath, String(k), "3000"], { stderr: "ignore" });
+    await Bun.sleep(80);
+    f.kill("SIGKILL");
+    await w.exited;
+    lockIsFree(rpath, `reader kill ${k + 1}`);
+    const { proc, url } = await startServe(dir);
+    const tail = fetch(`${url}/v0/pools/r/tail?from=live&timeout_ms=30000`).catch(() => null);
+    const appends = Array.from({ length: 50 }, (_, i) => fetch(`${url}/v0/pools/r/append`, { method: "POST", body: JSON.stringify({ data: { i } }) }).catch(() => null));
+    await Bun.sleep(20);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    await Promise.all([tail, ...appends]);
+    verifyPool(rpath, `server kill ${k + 1}`);
+    lockIsFree(rpath, `server kill ${k + 1}`);
+  }
+  figures.push(`crash: followers and servers SIGKILLed mid-stream (${quick ? 3 : 10} each): the pool stays valid and the next writer proceeds at once`);
+}
+
+async function concurrencyCampaign(): Promise<void> {
+  const writers = 8;
+  const per = quick ? 1500 : 10_000;
+  const total = writers * per;
+  const dir = join(work, "conc");
+  mkdirSync(dir);
+  const path = join(dir, "c.plasmite");
+  Pool.create(path, { sizeBytes: 64 * 1024 * 1024 }).close();
+  const followers = Array.from({ length: 4 }, () => Bun.spawn([process.execPath, join(PROCS, "follower.ts"), path, String(total), "120000"], { stdout: "pipe" }));
+  // a CLI --where follower: exactly the even i of every writer
+  const where = Bun.spawn([process.execPath, MAIN, "--dir", dir, "peek", "c", "--since", "1h", "--where", ".data.i % 2 == 0", "--jsonl", "--timeout", "3s"], { stdout: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  await Bun.sleep(500);
+  const t0 = performance.now();
+  const ws = Array.from({ length: writers }, (_, w) => Bun.spawn([process.execPath, join(PROCS, "writer.ts"), path, String(w), String(per)], { stderr: "pipe" }));
+  for (const w of ws) check((await w.exited) === 0, "concurrency: a writer failed");
+  const writeMs = performance.now() - t0;
+  const summaries = await Promise.all(followers.map(async (f) => JSON.parse((await new Response(f.stdout).text()).split("\n").filter((l) => l.startsWith("{")).pop()!)));
+  for (const s of summaries) check(s.read === total && s.dropped === 0 && s.problems.length === 0, `concurrency: follower ${JSON.stringify(s)}`);
+  const whereLines = (await new Response(where.stdout).text()).trim().split("\n").filter(Boolean);
+  check(whereLines.length === total / 2, `concurrency: --where follower saw ${whereLines.length}, expected ${total / 2}`);
+  const pool = Pool.open(path);
+  const s = pool.state();
+  check(s.oldestSeq === 1 && s.newestSeq === total, `concurrency: seqs ${s.oldestSeq}..${s.newestSeq}`);
+  const last = new Map<number, number>();
+  const c = new Cursor(pool, { oldest: true });
+  let seq = 0;
+  for (let it = c.next(); it; it = c.next()) {
+    check(it.message!.seq === ++seq, "concurrency: seq gap");
+    const { data } = decodePayload(it.message!.payload);
+    check((data.i as number) === (last.get(data.w as number) ?? -1) + 1, `concurrency: writer ${data.w} out of order`);
+    last.set(data.w as number, data.i as number);
+  }
+  pool.close();
+  figures.push(`concurrency: ${writers} writer processes x ${per} = ${total} messages in ${(writeMs / 1000).toFixed(1)} s (${Math.round(total / (writeMs / 1000))}/s) with 4 followers and a --where follower: ${seq} contiguous seqs, every writer's order kept, each follower saw all ${total}, --where matched exactly ${whereLines.length}`);
+}
+
+async function badInputCampaign(): Promise<void> {
+  const dir = join(work, "bad");
+  pls(["--dir", dir, "pool", "create", "p", "--size", "64K"]);
+  pls(["--dir", dir, "poke", "p", '{"seed":1}']);
+  const file = join(dir, "p.plasmite");
+  const before = sha(file);
+  const badFile = join(work, "bad-utf8.json");
+  writeFileSync(badFile, Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
+  const nulFile = join(work, "nul.json");
+  writeFileSync(nulFile, Buffer.from('{"a":"x\0y"}'));
+  type Case = [string, string[], number, string?, (string | Uint8Array)?];
+  const cli: Case[] = [];
+  for (const bad of ["{", "}", "{a:1}", "{'a':1}", '{"a":}', '{"a":1,}', "[", "nul", "tru", '{"a":1}}', '{"a" 1}', "{\"a\":\"\\x\"}", "01", "{\"a\":NaN}", "{\"a\":Infinity}"]) cli.push([`invalid JSON ${bad}`, ["poke", "p", bad], 2, "Usage"]);
+  for (const bad of ["[1]", '"s"', "1", "true", "null", "[]", "-0"]) cli.push([`non-object ${bad}`, ["poke", "p", bad], 2, "Usage"]);
+  cli.push(["huge record", ["poke", "p", JSON.stringify({ x: "y".repeat(100_000) })], 2, "Usage"]);
+  cli.push(["huge stream record", ["poke", "p", "--in", "jsonl"], 2, "Usage", JSON.stringify({ x: "z".repeat(2_000_000) }) + "\n"]);
+  cli.push(["invalid UTF-8 file", ["poke", "p", "--file", badFile], 2, "Usage"]);
+  cli.push(["NUL byte in JSON text", ["poke", "p", "--file", nulFile], 2, "Usage"]);
+  cli.push(["empty stdin", ["poke", "p"], 2, "Usage", ""]);
+  cli.push(["only whitespace", ["poke", "p"], 2, "Usage", "  \n\n "]);
+  cli.push(["stream with a bad record (stop)", ["poke", "p"], 2, "Usage", "not json\n"]);
+  for (const size of ["", "0", "10", "1.5X", "-1M", "5G", "1e9", "K", "12 34", "9999999999999999999"]) cli.push([`size '${size}'`, ["pool", "create", "q", "--size", size], 2, "Usage"]);
+  for (const dur of ["5", "1w", "-1s", "s", "1.2.3s", "10 minutes"]) cli.push([`duration '${dur}'`, ["peek", "p", "--timeout", dur], 2, "Usage"]);
+  for (const since of ["yesterday", "2026-13-01T00:00:00Z", "5x", "2026-01-01"]) cli.push([`since '${since}'`, ["peek", "p", "--since", since], 2, "Usage"]);
+  for (const seq of ["0", "-1", "abc", "1.5", "99999999999999999999", ""]) cli.push([`seq '${seq}'`, ["get", "p", seq], 2, "Usage"]);
+  for (const flag of ["--bogus", "-z", "--tail=", "--format=xml", "--jsonl=maybe"]) cli.push([`flag ${flag}`, ["peek", "p", flag, "--timeout", "10ms"], 2, "Usage"]);
+  cli.push(["unknown command", ["frobnicate"], 2, "Usage"]);
+  cli.push(["missing pool get", ["get", "missing", "1"], 3, "NotFound"]);
+  cli.push(["missing pool poke", ["poke", "missing", "{}"], 3, "NotFound"]);
+  cli.push(["seq not retained", ["get", "p", "999"], 3, "NotFound"]);
+  cli.push(["pool exists", ["pool", "create", "p"], 4, "AlreadyExists"]);
+  cli.push(["bad --where", ["peek", "p", "--where", ".data |||", "--tail", "1"], 2, "Usage"]);
+  cli.push(["non-boolean --where", ["peek", "p", "--where", ".data", "--tail", "1", "--timeout", "1s"], 2, "Usage"]);
+  cli.push(["remote scheme", ["get", "ftp://h/p", "1"], 2, "Usage"]);
+  cli.push(["remote API path", ["get", "http://127.0.0.1:1/v0/pools/p", "1"], 2, "Usage"]);
+  cli.push(["unreachable server", ["get", "http://127.0.0.1:1/p", "1"], 8, "Io"]);
+  let passed = 0;
+  for (const [name, args, code, kind, stdin] of cli) {
+    const r = pls(["--dir", dir, ...args], { stdin });
+    const errKind = r.err.includes('"error"') ? JSON.parse(r.err.trim().split("\n").find((l) => l.startsWith('{"error"'))!).error.kind : null;
+    const ok = r.code === code && (!kind || errKind === kind);
+    check(ok, `bad input (cli) ${name}: exit ${r.code} kind ${errKind}, expected ${code} ${kind}`);
+    if (ok) passed++;
+  }
+  check(sha(file) === before, "bad input: the pool file changed");
+
+  // HTTP
+  const tokenFile = join(work, "token");
+  writeFileSync(tokenFile, "campaign-token\n");
+  const { proc, url } = await startServe(dir, ["--token-file", tokenFile, "--max-body-bytes", "4096"]);
+  const auth = { authorization: "Bearer campaign-token" };
+  type HttpCase = [string, string, string, BodyInit | undefined, Record<string, string>, number];
+  const http: HttpCase[] = [];
+  for (const name of ["..", "..%2F..%2Fetc%2Fpasswd", "a%2Fb", ".hidden", "%00", "a..b", "x".repeat(200), "sp%20ace", "semi;colon", "%2e%2e"]) {
+    http.push([`pool name ${name}`, "POST", `/v0/pools/${name}/append`, JSON.stringify({ data: {} }), auth, 400]);
+  }
+  http.push(["create ../escape", "POST", "/v0/pools", JSON.stringify({ pool: "../escape" }), auth, 400]);
+  http.push(["create a/b", "POST", "/v0/pools", JSON.stringify({ pool: "a/b" }), auth, 400]);
+  http.push(["oversized body", "POST", "/v0/pools/p/append", JSON.stringify({ data: { x: "y".repeat(10_000) } }), auth, 413]);
+  http.push(["invalid JSON body", "POST", "/v0/pools/p/append", "{nope", auth, 400]);
+  http.push(["empty body", "POST", "/v0/pools/p/append", "", auth, 400]);
+  http.push(["non-object data", "POST", "/v0/pools/p/append", JSON.stringify({ data: [1] }), auth, 400]);
+  http.push(["invalid UTF-8 body", "POST", "/v0/pools/p/append", new Uint8Array([0x7b, 0x22, 0x64, 0x22, 0x3a, 0xff, 0x7d]), auth, 400]);
+  http.push(["missing token", "GET", "/v0/pools", undefined, {}, 401]);
+  http.push(["wrong token", "GET", "/v0/pools", undefined, { authorization: "Bearer nope" }, 401]);
+  http.push(["wrong scheme token", "GET", "/v0/pools", undefined, { authorization: "Token campaign-token" }, 401]);
+  http.push(["bad seq", "GET", "/v0/pools/p/messages/abc", undefined, auth, 400]);
+  http.push(["bad tail timeout", "GET", "/v0/pools/p/tail?timeout_ms=99999999", undefined, auth, 400]);
+  http.push(["bad tail max", "GET", "/v0/pools/p/tail?max=-1", undefined, auth, 400]);
+  http.push(["bad gap policy", "GET", "/v0/pools/p/tail?gap_policy=x", undefined, auth, 400]);
+  http.push(["unknown route", "GET", "/v0/nope", undefined, auth, 404]);
+  for (const [name, method, path, body, headers, status] of http) {
+    const r = await fetch(url + path, { method, body, headers });
+    const text = await r.text();
+    // dot segments ("..", "%2e%2e") are resolved by the HTTP client before sending: no route (404), nothing touched
+    const dotSegment = /\/(\.\.|%2e%2e)\//i.test(path) && r.status === 404;
+    const ok = (r.status === status || dotSegment) && text.includes('"error"');
+    check(ok, `bad input (http) ${name}: status ${r.status}, expected ${status}: ${text.slice(0, 120)}`);
+    if (ok) passed++;
+  }
+  // slow clients that never read a tail stream: they hold a slot until they go away, then it comes back
+  const slow = Array.from({ length: 20 }, () => new AbortController());
+  const big = Array.from({ length: 200 }, (_, i) => ({ data: { i, pad: "p".repeat(200) } }));
+  for (const b of big) await fetch(`${url}/v0/pools/p/append`, { method: "POST", body: JSON.stringify(b), headers: auth });
+  const streams = slow.map((c) => fetch(`${url}/v0/pools/p/tail?since_seq=1&timeout_ms=30000`, { headers: auth, signal: c.signal }).catch(() => null));
+  await Bun.sleep(500);
+  const busy = (await (await fetch(`${url}/healthz`)).json()) as { active_tails: number };
+  for (const c of slow) c.abort();
+  await Promise.all(streams);
+  await Bun.sleep(300);
+  const after = (await (await fetch(`${url}/healthz`)).json()) as { active_tails: number; watched_pools: number };
+  const slowOk = busy.active_tails === 20 && after.active_tails === 0 && after.watched_pools === 0;
+  check(slowOk, `bad input: slow clients ${JSON.stringify({ busy, after })}`);
+  if (slowOk) passed++;
+  proc.kill("SIGTERM");
+  await proc.exited;
+  figures.push(`bad input: ${cli.length} CLI + ${http.length} HTTP cases + 20 never-reading tail clients: ${passed}/${cli.length + http.length + 1} gave the documented kind and exit code/status; the pool file was byte-for-byte unchanged by the CLI cases`);
+}
+
+async function loadCampaign(): Promise<void> {
+  const seconds = quick ? 5 : 60;
+  const dir = join(work, "load");
+  pls(["--dir", dir, "pool", "create", "load", "--size", "16M"]);
+  const { proc, url } = await startServe(dir);
+  const pid = proc.pid;
+  const sample = () => ({
+    rssKb: Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0),
+    fds: readdirSync(`/proc/${pid}/fd`).length,
+  });
+  const samples: Array<{ rssKb: number; fds: number }> = [];
+  const loader = Bun.spawn([process.execPath, join(import.meta.dir, "campaign-load.ts"), url, String(seconds)], { stdout: "pipe", stderr: "inherit" });
+  const sampler = setInterval(() => samples.push(sample()), 1000);
+  const result = JSON.parse((await new Response(loader.stdout).text()).trim()) as { appends: number; errors: number; p50: number; p99: number; tailed: number };
+  clearInterval(sampler);
+  await Bun.sleep(500);
+  const end = sample();
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { active_tails: number; watched_pools: number };
+  proc.kill("SIGTERM");
+  await proc.exited;
+  const warm = samples[Math.min(samples.length - 1, Math.floor(samples.length / 4))] ?? end;
+  const maxRss = Math.max(...samples.map((s) => s.rssKb), end.rssKb);
+  check(result.errors === 0, `load: ${result.errors} errors`);
+  check(health.active_tails === 0 && health.watched_pools === 0, `load: leaked ${JSON.stringify(health)}`);
+  check(end.fds <= samples[0].fds + 2, `load: fds ${samples[0].fds} -> ${end.fds}`);
+  check(maxRss < warm.rssKb * 1.5 + 20_000, `load: memory grew ${warm.rssKb} -> ${maxRss} kB`);
+  figures.push(`load: ${seconds} s of 16 append connections + 8 tail followers on 127.0.0.1: ${Math.round(result.appends / seconds)} appends/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.errors} errors, ${result.tailed} messages streamed; server RSS ${(warm.rssKb / 1024).toFixed(0)} MB after warm-up, max ${(maxRss / 1024).toFixed(0)} MB; fds ${samples[0]?.fds} -> ${end.fds}; tails/watchers at the end ${health.active_tails}/${health.watched_pools}`);
+}
+
+async function limitsCampaign(): Promise<void> {
+  // a pool the user cannot write: Permission (exit 6); run as `nobody` when we are root
+  const dir = join(work, "perm");
+  pls(["--dir", dir, "poke", "p", "--create", "{}"]);
+  Bun.spawnSync(["chmod", "755", work, dir]);
+  Bun.spawnSync(["chmod", "644", join(dir, "p.plasmite")]);
+  const asNobody = process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
+  const cmd = [process.execPath, MAIN, "--dir", dir, "poke", "p", "{}"];
+  const r = asNobody
+    ? Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...cmd], { env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1" } })
+    : Bun.spawnSync(cmd);
+  const perm = { code: r.exitCode, err: r.stderr.toString() };
+  check(!asNobody || (perm.code === 6 && perm.err.includes('"Permission"')), `limits: unwritable pool gave ${perm.code} ${perm.err.slice(0, 200)}`);
+  if (asNobody) {
+    const read = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, MAIN, "--dir", dir, "get", "p", "1"], { env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1" } });
+    check(read.exitCode === 0, `limits: a read-only user could not read: ${read.stderr}`);
+  }
+  // a full disk: creating a pool that does not fit is reported (Io, exit 8); a created pool never runs out
+  const small = join(work, "small-disk");
+  mkdirSync(small);
+  const mounted = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small]).exitCode === 0;
+  if (mounted) {
+    try {
+      const big = pls(["--dir", small, "pool", "create", "big", "--size", "8M"]);
+      check(big.code === 8 && big.err.includes("no space"), `limits: full disk create gave ${big.code} ${big.err.slice(0, 200)}`);
+      check(!existsSync(join(small, "big.plasmite")), "limits: a failed create left a file behind");
+      check(pls(["--dir", small, "pool", "create", "fits", "--size", "1M"]).code === 0, "limits: 1M pool should fit");
+      Bun.spawnSync(["sh", "-c", `dd if=/dev/zero of='${small}/filler' bs=64k 2>/dev/null; true`]);
+      const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i, pad: "q".repeat(100) })).join("\n");
+      const fill = pls(["--dir", small, "poke", "fits"], { stdin: lines });
+      check(fill.code === 0, `limits: appends to a pre-allocated pool on a full disk failed: ${fill.err.slice(0, 200)}`);
+      check(doctorPool(join(small, "fits.plasmite")).status === "ok", "limits: pool on the full disk is not ok");
+    } finally {
+      Bun.spawnSync(["umount", small]);
+    }
+  }
+  figures.push(`limits: unwritable pool ${asNobody ? "(as nobody)" : "(skipped: not root)"} -> exit ${perm.code} Permission, reads still work; full disk ${mounted ? "(2 MiB tmpfs)" : "(skipped: cannot mount)"}: create reported as Io (exit 8) with nothing left behind, and a created pool kept taking 20,000 appends (blocks are reserved at creation, so no SIGBUS)`);
+}
+
+const campaigns: Record<string, () => Promise<void>> = { crash: crashCampaign, concurrency: concurrencyCampaign, badinput: badInputCampaign, load: loadCampaign, limits: limitsCampaign };
+for (const [name, run] of Object.entries(campaigns)) {
+  if (only && !only.includes(name)) continue;
+  const t0 = performance.now();
+  try {
+    await run();
+  } catch (err) {
+    failures.push(`${name}: ${(err as Error).stack ?? err}`);
+  }
+  console.log(`== ${name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+for (const f of figures) console.log(`  ${f}`);
+rmSync(work, { recursive: true, force: true });
+if (failures.length) {
+  console.log(`\nFAILURES (${failures.length}):`);
+  for (const f of failures.slice(0, 50)) console.log(`  - ${f}`);
+}
+console.log(`campaign: ${failures.length === 0 ? "ok" : `${failures.length} failure(s)`}`);
+process.exit(failures.length === 0 ? 0 : 1);
