@@ -54,3 +54,4 @@ await Promise.all(tails);
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
 console.log(JSON.stringify({ appends: latencies.length, errors, p50: pct(0.5), p99: pct(0.99), tailed }));
+export {};

@@ -201,7 +201,7 @@ async function badInputCampaign(): Promise<void> {
   writeFileSync(tokenFile, "campaign-token\n");
   const { proc, url } = await startServe(dir, ["--token-file", tokenFile, "--max-body-bytes", "4096"]);
   const auth = { authorization: "Bearer campaign-token" };
-  type HttpCase = [string, string, string, BodyInit | undefined, Record<string, string>, number];
+  type HttpCase = [string, string, string, string | Uint8Array | undefined, Record<string, string>, number];
   const http: HttpCase[] = [];
   for (const name of ["..", "..%2F..%2Fetc%2Fpasswd", "a%2Fb", ".hidden", "%00", "a..b", "x".repeat(200), "sp%20ace", "semi;colon", "%2e%2e"]) {
     http.push([`pool name ${name}`, "POST", `/v0/pools/${name}/append`, JSON.stringify({ data: {} }), auth, 400]);
