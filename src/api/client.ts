@@ -133,23 +133,13 @@ export class PoolHandle {
 
   /** Appends many messages under one lock; returns the first seq (the rest follow in order). */
   appendBatch(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>, options: { durability?: Durability } = {}): number {
-    const payloads = messages.map((m) => {
-      const tags = m.tags ?? [];
-      checkMessage(m.data, tags);
-      return encodePayload(m.data, tags);
-    });
-    return this.pool.appendPayloads(payloads, options.durability);
+    return this.pool.appendPayloads(encodeAll(messages), options.durability);
   }
 
   /** appendBatch that also returns each message's seq and time (for receipts). */
   appendBatchReceipts(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>, options: { durability?: Durability } = {}): Receipt[] {
-    const payloads = messages.map((m) => {
-      const tags = m.tags ?? [];
-      checkMessage(m.data, tags);
-      return encodePayload(m.data, tags);
-    });
     const times: bigint[] = [];
-    const first = this.pool.appendPayloads(payloads, options.durability, times);
+    const first = this.pool.appendPayloads(encodeAll(messages), options.durability, times);
     return times.map((t, i) => ({ seq: first + i, time: formatTime(t), tags: messages[i].tags ?? [] }));
   }
 
@@ -211,6 +201,15 @@ export class PoolHandle {
   close(): void {
     this.pool.close();
   }
+}
+
+/** Checks and encodes every message before anything is written (a rejected batch changes nothing). */
+function encodeAll(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>): Uint8Array[] {
+  return messages.map((m) => {
+    const tags = m.tags ?? [];
+    checkMessage(m.data, tags);
+    return encodePayload(m.data, tags);
+  });
 }
 
 function retentionGap(drop: Drop, path: string): PlasmiteError {

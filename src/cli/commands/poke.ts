@@ -58,7 +58,7 @@ export default defineCommand({
     if (mode === "jq" && errorPolicy === "skip") throw new PlasmiteError("Usage", "--errors skip is not supported with --in jq", { hint: "Use --in jsonl for line-delimited input." });
     const maxRecordBytes = args["max-record-bytes"] === undefined ? DEFAULT_MAX_RECORD_BYTES : parseSize(String(args["max-record-bytes"]), "--max-record-bytes");
     const createSize = args["create-size"] === undefined ? undefined : parseSize(String(args["create-size"]), "--create-size");
-    const retry = <T>(fn: () => T) => withRetry(fn, retries, retryDelayMs);
+    const retry = <T>(fn: () => T | Promise<T>) => withRetry(fn, retries, retryDelayMs);
 
     const target: PokeTarget = isRemote(ref) ? await remoteTarget(ref, args, Boolean(args.create), createSize) : null;
     if (args.data !== undefined) {
@@ -66,7 +66,7 @@ export default defineCommand({
       const data = parseSingle(String(args.data));
       validateMessage(data, tags);
       if (target) {
-        const m = await retryAsync(() => target.append([{ data, tags }], durability), retries, retryDelayMs);
+        const m = await withRetry(() => target.append([{ data, tags }], durability), retries, retryDelayMs);
         return printJson({ seq: m[0].seq, time: m[0].time, meta: { tags: m[0].tags } });
       }
       const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
@@ -120,11 +120,12 @@ function streamSource(file: string | undefined): ReadableStream<Uint8Array> {
   return f.stream();
 }
 
-async function withRetry<T>(fn: () => T, retries: number, delayMs: number): Promise<T> {
+/** Runs `fn`, retrying Busy and Io failures `retries` times, `delayMs` apart. */
+async function withRetry<T>(fn: () => T | Promise<T>, retries: number, delayMs: number): Promise<T> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      return fn();
+      return await fn();
     } catch (err) {
       const retryable = err instanceof PlasmiteError && (err.kind === "Busy" || err.kind === "Io");
       if (!retryable || attempt >= retries) {
@@ -144,7 +145,7 @@ interface IngestOptions {
   mode: InputMode;
   errorPolicy: string;
   maxRecordBytes: number;
-  retry: <T>(fn: () => T) => Promise<T>;
+  retry: <T>(fn: () => T | Promise<T>) => Promise<T>;
   ref: string;
 }
 
@@ -184,17 +185,6 @@ async function remoteTarget(ref: string, args: Record<string, unknown>, create: 
   };
 }
 
-async function retryAsync<T>(fn: () => Promise<T>, retries: number, delayMs: number): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const retryable = err instanceof PlasmiteError && (err.kind === "Busy" || err.kind === "Io");
-      if (!retryable || attempt >= retries) throw err;
-      await Bun.sleep(delayMs);
-    }
-  }
-}
 
 async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestOptions) {
   const splitter = new RecordSplitter(o.mode, o.maxRecordBytes);
