@@ -177,6 +177,13 @@ async function badInputCampaign(): Promise<void> {
   for (const seq of ["0", "-1", "abc", "1.5", "99999999999999999999", ""]) cli.push([`seq '${seq}'`, ["get", "p", seq], 2, "Usage"]);
   for (const flag of ["--bogus", "-z", "--tail=", "--format=xml", "--jsonl=maybe"]) cli.push([`flag ${flag}`, ["peek", "p", flag, "--timeout", "10ms"], 2, "Usage"]);
   cli.push(["unknown command", ["frobnicate"], 2, "Usage"]);
+  cli.push(["--retry not a number", ["poke", "p", "--retry", "many", "{}"], 2, "Usage"]);
+  cli.push(["--create-size without --create", ["poke", "p", "--create-size", "1M", "{}"], 2, "Usage"]);
+  cli.push(["--in xml", ["poke", "p", "--in", "xml", "{}"], 2, "Usage"]);
+  cli.push(["--errors maybe", ["poke", "p", "--errors", "maybe", "{}"], 2, "Usage"]);
+  cli.push(["--replay without history", ["peek", "p", "--replay", "2"], 2, "Usage"]);
+  cli.push(["--tail with --since", ["peek", "p", "--tail", "1", "--since", "1h"], 2, "Usage"]);
+  cli.push(["empty tag", ["poke", "p", "--tag", "", "{}"], 2, "Usage"]);
   cli.push(["missing pool get", ["get", "missing", "1"], 3, "NotFound"]);
   cli.push(["missing pool poke", ["poke", "missing", "{}"], 3, "NotFound"]);
   cli.push(["seq not retained", ["get", "p", "999"], 3, "NotFound"]);
@@ -221,6 +228,12 @@ async function badInputCampaign(): Promise<void> {
   http.push(["bad tail max", "GET", "/v0/pools/p/tail?max=-1", undefined, auth, 400]);
   http.push(["bad gap policy", "GET", "/v0/pools/p/tail?gap_policy=x", undefined, auth, 400]);
   http.push(["unknown route", "GET", "/v0/nope", undefined, auth, 404]);
+  http.push(["bad since_time_ms", "GET", "/v0/pools/p/tail?since_time_ms=yesterday", undefined, auth, 400]);
+  http.push(["two start params", "GET", "/v0/pools/p/tail?since_seq=1&last=2", undefined, auth, 400]);
+  http.push(["bad durability", "POST", "/v0/pools/p/append", JSON.stringify({ data: {}, durability: "later" }), auth, 400]);
+  http.push(["tags not an array", "POST", "/v0/pools/p/append", JSON.stringify({ data: {}, tags: "a" }), auth, 400]);
+  http.push(["empty tag", "POST", "/v0/pools/p/append", JSON.stringify({ data: {}, tags: [""] }), auth, 400]);
+  http.push(["create size too small", "POST", "/v0/pools", JSON.stringify({ pool: "tiny", size_bytes: 100 }), auth, 400]);
   for (const [name, method, path, body, headers, status] of http) {
     const r = await fetch(url + path, { method, body, headers });
     const text = await r.text();
