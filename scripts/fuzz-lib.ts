@@ -597,9 +597,17 @@ const mutators: Array<[weight: number, name: string, fn: Mutator]> = [
     return `publish_gen ${g} -> ${v}`;
   }],
   [4, "geometry", (rng, base, t) => {
-    const choice = rng.int(4);
+    const choice = rng.int(5);
     let what: string;
-    if (choice === 0 && base.indexCapacity > 0) {
+    if (choice === 4) {
+      // Every field consistent, but the ring moved: frames now sit at other ring-relative offsets.
+      const cap = rng.chance(0.3) ? 0 : rng.range(1, Math.floor(t.bytes.length / 16));
+      const ringOffset = alignPage(HEADER + 8 * cap);
+      setU32(t.bytes, 32, cap);
+      setU64(t.bytes, 40, ringOffset);
+      setU64(t.bytes, 48, Math.max(0, t.bytes.length - ringOffset));
+      what = `index_capacity -> ${cap}, ring_offset -> ${ringOffset}`;
+    } else if (choice === 0 && base.indexCapacity > 0) {
       const maxCap = (base.ringOffset - HEADER) / 8;
       const cap = rng.range(Math.floor((base.ringOffset - 2 * HEADER) / 8) + 1, maxCap);
       setU32(t.bytes, 32, cap);
@@ -663,7 +671,7 @@ export function mutate(rng: Rng, base: Base, t: Target): string[] {
 
 // ---------------------------------------------------------------------------------------------- checks
 
-export type FailureKind = "HARNESS" | "EXCEPTION" | "HANG" | "WRONG-DATA" | "FALSE-CORRUPT" | "DOCTOR-MISSED" | "BAD-ERROR" | "ACCEPTED-DAMAGE" | "LEAK";
+export type FailureKind = "HARNESS" | "EXCEPTION" | "CRASH" | "HANG" | "WRONG-DATA" | "FALSE-CORRUPT" | "DOCTOR-MISSED" | "BAD-ERROR" | "ACCEPTED-DAMAGE" | "LEAK";
 
 export interface Failure {
   seed: number;
@@ -684,6 +692,10 @@ export interface CaseResult {
   /** Doctor said corrupt although every read came back intact (damage only doctor looks at). */
   doctorOnly: boolean;
   drops: number;
+  /** The file was undamaged where reads look (so every retained message had to come back). */
+  undamaged: boolean;
+  /** Messages returned and found byte-identical to what was written. */
+  verified: number;
 }
 
 export interface FuzzContext {
@@ -703,6 +715,7 @@ class CaseRun {
   readCorrupt = false;
   doctorOnly = false;
   drops = 0;
+  verified = 0;
   /** Choices made while checking (start seqs, probe times), separate from the mutation stream. */
   readonly rng: Rng;
   constructor(
@@ -769,6 +782,8 @@ class CaseRun {
       this.fail("WRONG-DATA", check, `seq ${m.seq}: payload differs (${m.payload.length} bytes vs ${w.payload.length} written; first difference at ${firstDiff(m.payload, w.payload)})`);
     } else if (m.timeNs !== w.timeNs) {
       this.fail("WRONG-DATA", check, `seq ${m.seq}: timeNs ${m.timeNs} vs ${w.timeNs} written`);
+    } else {
+      this.verified++;
     }
   }
 }
@@ -817,7 +832,7 @@ export function runCase(ctx: FuzzContext, caseNo: number): CaseResult {
     // A bug in the fuzzer itself, not in the engine.
     const e = err as Error;
     const failure: Failure = { seed: ctx.seed, caseNo, base: "?", mutations: [], kind: "HARNESS", check: "make case", detail: String(e?.message ?? err), stack: e?.stack };
-    return { outcome: "failed", failures: [failure], doctorOnly: false, drops: 0 };
+    return { outcome: "failed", failures: [failure], doctorOnly: false, drops: 0, undamaged: false, verified: 0 };
   }
   const { base, mutations, bytes } = made;
   const run = new CaseRun(ctx, caseNo, base, mutations, path, bytes.length, isDamaged(base, bytes));
@@ -827,7 +842,7 @@ export function runCase(ctx: FuzzContext, caseNo: number): CaseResult {
   checkDoctor(run, read);
   if (openMappingCount() !== mappedBefore) run.fail("LEAK", "close", `${openMappingCount() - mappedBefore} mapping(s) left open`);
   const outcome: Outcome = run.failures.length > 0 ? "failed" : run.corruptSeen ? "corrupt" : "read";
-  return { outcome, failures: run.failures, doctorOnly: run.doctorOnly, drops: run.drops };
+  return { outcome, failures: run.failures, doctorOnly: run.doctorOnly, drops: run.drops, undamaged: !run.damaged, verified: run.verified };
 }
 
 /** What the read checks learned, for the doctor comparison. */

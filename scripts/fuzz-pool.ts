@@ -10,7 +10,7 @@
 // to --fail-dir (default $TMPDIR/plasmite-fuzz-failures). Exit status 1 when any case failed.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { buildBases, casePath, makeCase, runCase, type Failure, type FuzzContext } from "./fuzz-lib.ts";
 
 /** A worker that prints nothing for this long is hung (base building included). */
@@ -83,7 +83,7 @@ function worker(o: Options): void {
       saveCaseFile(o.failDir, o.seed, c, casePath(ctx, c));
       emit(`F ${JSON.stringify(f)}`);
     }
-    emit(`C ${c} ${r.outcome} ${r.doctorOnly ? 1 : 0} ${r.drops}`);
+    emit(`C ${c} ${r.outcome} ${r.doctorOnly ? 1 : 0} ${r.drops} ${r.undamaged ? 1 : 0} ${r.verified}`);
   }
 }
 
@@ -130,6 +130,19 @@ function classOf(f: Failure): string {
   return `${f.kind} ${check}: ${f.detail.split("\n")[0].replace(/-?\d+/g, "N").slice(0, 120)}`;
 }
 
+let describer: FuzzContext | null = null;
+
+/** Base and mutations of a case, recomputed here after its worker died (bases built once, on demand). */
+function describeCase(seed: number, caseNo: number): { base: string; mutations: string[] } {
+  try {
+    describer ??= context(seed, scratchDir());
+    const made = makeCase(describer, caseNo);
+    return { base: made.base.name, mutations: made.mutations };
+  } catch (err) {
+    return { base: "?", mutations: [`(could not rebuild the case: ${(err as Error).message})`] };
+  }
+}
+
 /** Runs the campaign in worker children, restarting after a crash or hang. */
 async function supervise(o: Options): Promise<void> {
   const dir = scratchDir();
@@ -140,6 +153,8 @@ async function supervise(o: Options): Promise<void> {
   let read = 0;
   let doctorOnly = 0;
   let drops = 0;
+  let undamaged = 0;
+  let verified = 0;
   let next = 0; // first case not yet completed
   const record = (f: Failure) => {
     failures++;
@@ -154,12 +169,14 @@ async function supervise(o: Options): Promise<void> {
     while (next < o.cases) {
       const stopped = await runWorker(o, dir, next, (line) => {
         if (line.startsWith("C ")) {
-          const [, c, outcome, dOnly, d] = line.split(" ");
+          const [, c, outcome, dOnly, d, u, v] = line.split(" ");
           next = Number(c) + 1;
           if (outcome === "corrupt") corrupt++;
           else if (outcome === "read") read++;
           doctorOnly += Number(dOnly);
           drops += Number(d);
+          undamaged += Number(u);
+          verified += Number(v);
           if (next % 10_000 === 0) console.log(`... ${next} cases, ${failures} failures, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         } else if (line.startsWith("F ")) {
           record(JSON.parse(line.slice(2)) as Failure);
@@ -172,14 +189,14 @@ async function supervise(o: Options): Promise<void> {
         return;
       }
       // The worker died or stalled inside case `next`: report it and go on after it.
-      const kind = stopped.hung ? "HANG" : "EXCEPTION";
       const saved = saveCaseFile(o.failDir, o.seed, next, join(dir, `case${next % 4}.plasmite`));
+      const made = describeCase(o.seed, next);
       record({
         seed: o.seed,
         caseNo: next,
-        base: "(see replay)",
-        mutations: [`case file saved to ${saved}`],
-        kind,
+        base: made.base,
+        mutations: [...made.mutations, `(case file saved to ${saved})`],
+        kind: stopped.hung ? "HANG" : "CRASH",
         check: stopped.hung ? "worker (no progress)" : "worker (process died)",
         detail: stopped.hung ? `no progress for ${STALL_MS} ms; worker killed` : `worker exited with ${stopped.how}; stderr: ${stopped.stderr.slice(-2000)}`,
       });
@@ -187,12 +204,14 @@ async function supervise(o: Options): Promise<void> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (describer) rmSync(dirname(describer.casePaths[0]), { recursive: true, force: true });
   }
   const secs = (performance.now() - t0) / 1000;
   if (classes.size > 0) {
     console.log("failure classes:");
     for (const [key, n] of classes) console.log(`  ${n} x ${key}`);
   }
+  console.log(`undamaged where reads look (full read required): ${undamaged}; messages verified byte-identical: ${verified}`);
   console.log(`doctor-only corrupt (reads intact): ${doctorOnly}; drops reported: ${drops}`);
   console.log(`fuzz: ${o.cases} cases, ${failures} failures, ${corrupt} corrupt, ${read} opened-and-read, ${secs.toFixed(1)} s, ${Math.round(o.cases / secs)} cases/s`);
   process.exitCode = failures > 0 ? 1 : 0;
