@@ -1,6 +1,6 @@
 // The message envelope users see: {"seq","time","meta":{"tags"},"data"}. Pure.
 import { decodePayload, payloadString } from "../format/payload.ts";
-import { formatTime } from "../pool/pool.ts";
+import { formatTime, formatTimeParts } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 
 export interface Message {
@@ -24,7 +24,7 @@ export function envelopeJson(m: StoredMessage): string {
 
 /** The envelope's text before the payload's fields: `{"seq":N,"time":"..."` (ASCII only). */
 export function envelopePrefix(m: StoredMessage): string {
-  return `{"seq":${m.seq},"time":"${formatTime(m.timeNs)}"`;
+  return `{"seq":${m.seq},"time":"${formatTimeParts(m.timeHi, m.timeLo)}"`;
 }
 
 /** True when the envelope carries every wanted tag; reads the tag array without parsing the data. */

@@ -6,17 +6,17 @@ import type { RingView } from "./ring.ts";
 /** Records that `seq` is at ring offset `off`. */
 export function writeIndexSlot(ring: RingView, capacity: number, seq: number, off: number): void {
   if (capacity === 0) return;
-  const abs = HEADER_SIZE_BYTES + (seq % capacity) * INDEX_SLOT_BYTES;
-  ring.view.setUint32(abs, seq >>> 0, true);
-  ring.view.setUint32(abs + 4, off, true);
+  const w = (HEADER_SIZE_BYTES + (seq % capacity) * INDEX_SLOT_BYTES) >>> 2;
+  ring.u32[w] = seq >>> 0;
+  ring.u32[w + 1] = off;
 }
 
 /** Ring offset the index suggests for `seq`, or -1 when its slot holds another seq or an impossible offset. */
 export function lookupIndexSlot(ring: RingView, capacity: number, seq: number): number {
   if (capacity === 0) return -1;
-  const abs = HEADER_SIZE_BYTES + (seq % capacity) * INDEX_SLOT_BYTES;
-  if (ring.view.getUint32(abs, true) !== seq >>> 0) return -1;
-  const off = ring.view.getUint32(abs + 4, true);
+  const w = (HEADER_SIZE_BYTES + (seq % capacity) * INDEX_SLOT_BYTES) >>> 2;
+  if (ring.u32[w] !== seq >>> 0) return -1;
+  const off = ring.u32[w + 1];
   return off < ring.ringSize && off % 8 === 0 ? off : -1;
 }
 

@@ -368,12 +368,24 @@ export class Pool {
 
 /** RFC 3339 UTC with nanoseconds, trailing zeros trimmed: 2026-11-27T16:31:43.123456789Z. */
 export function formatTime(ns: bigint): string {
-  const secs = ns / 1_000_000_000n;
-  const nanos = Number(ns - secs * 1_000_000_000n);
+  return formatTimeParts(Number(ns >> 32n), Number(ns & 0xffffffffn));
+}
+
+/**
+ * formatTime for a timestamp given as its high and low 32 bits, in exact double arithmetic (no BigInt): peek and
+ * tail streams format one per message. hi·2^32 + lo = hi·4·10^9 + h1·(19330·10^9 + 976710656) + h0·294967296 + lo
+ * where hi = h1·2^16 + h0; every term stays below 2^53.
+ */
+export function formatTimeParts(hi: number, lo: number): string {
+  const h1 = Math.floor(hi / 65536);
+  const h0 = hi % 65536;
+  const rest = h1 * 976710656 + h0 * 294967296 + lo;
+  const secs = hi * 4 + h1 * 19330 + Math.floor(rest / 1e9);
+  const nanos = rest % 1e9;
   // Messages arrive in bursts within one second: cache that second's prefix (toISOString is the slow part).
   if (secs !== cachedSecond) {
     cachedSecond = secs;
-    cachedPrefix = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
+    cachedPrefix = new Date(secs * 1000).toISOString().slice(0, 19);
   }
   if (nanos === 0) return `${cachedPrefix}Z`;
   let frac = String(nanos).padStart(9, "0");
@@ -381,7 +393,7 @@ export function formatTime(ns: bigint): string {
   return `${cachedPrefix}.${frac}Z`;
 }
 
-let cachedSecond = -1n;
+let cachedSecond = -1;
 let cachedPrefix = "";
 
 function notRetained(seq: number, s: PoolState, path: string): PlasmiteError {

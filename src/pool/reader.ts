@@ -1,16 +1,33 @@
 // Lock-free reads of retained frames (spec/format/v1.md §8): locate a seq, copy a frame out and prove the copy
 // exact by re-checking the published state afterwards. Never takes the writer lock.
 import { PlasmiteError } from "../errors.ts";
-import { FrameStatus, frameTimeNs, newFrameInfo, payloadIntact, readFrameHeader, type FrameInfo } from "../format/frame.ts";
+import { FrameStatus, newFrameInfo, payloadIntact, readFrameHeader, type FrameInfo } from "../format/frame.ts";
 import { loadPublishGen, readState, type PoolState } from "../format/header.ts";
 import type { RingView } from "../format/ring.ts";
 import { lookupIndexSlot } from "../format/seq-index.ts";
 
 /** One message as stored: its seq, timestamp and payload bytes (a private copy). */
 export interface StoredMessage {
-  seq: number;
-  timeNs: bigint;
-  payload: Uint8Array;
+  readonly seq: number;
+  readonly timeNs: bigint;
+  /** The timestamp's high and low 32 bits (what formatTime needs, without BigInt work per message). */
+  readonly timeHi: number;
+  readonly timeLo: number;
+  readonly payload: Uint8Array;
+}
+
+/** StoredMessage whose BigInt timestamp is built only if someone asks for it. */
+class ReadMessage implements StoredMessage {
+  constructor(
+    readonly seq: number,
+    readonly timeHi: number,
+    readonly timeLo: number,
+    readonly payload: Uint8Array,
+  ) {}
+
+  get timeNs(): bigint {
+    return (BigInt(this.timeHi) << 32n) | BigInt(this.timeLo);
+  }
 }
 
 /** A lock-free view of one pool's ring with a cached published state. */
@@ -66,11 +83,11 @@ export class RingReader {
       });
     }
     const payload = ring.bytes.slice(info.payloadAbs, info.payloadAbs + info.payloadLen);
-    const timeNs = frameTimeNs(info);
+    const { timeHi, timeLo } = info;
     const end = off + info.frameLen;
     if (!this.stillRetained(seq, s)) return null;
     out.nextOff = end === ring.ringSize ? 0 : end;
-    return { seq, timeNs, payload };
+    return new ReadMessage(seq, timeHi, timeLo, payload);
   }
 
   /** Frame header of `seq` at `off` (following a wrap), or null; fills `this.info`. */
