@@ -227,9 +227,9 @@ describe("peek", () => {
     await Bun.sleep(1000);
     pls(["--dir", dir, "poke", "p", "{}"]); // like tail -f, the broken pipe is noticed on the next write
     const out = await new Response(proc.stdout).text();
+    expect(await new Response(proc.stderr).text()).toBe("");
     expect(out).toContain('"seq":1,');
     expect(out).toContain("status=0");
-    expect(await new Response(proc.stderr).text()).toBe("");
   });
 });
 

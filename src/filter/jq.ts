@@ -7,6 +7,8 @@ import { PlasmiteError } from "../errors.ts";
 export interface WhereFilter {
   /** For each envelope JSON text (one message, compact JSON object `{"seq","time","meta":{"tags":[...]},"data":{...}}`), true when EVERY expression matches. */
   matchBatch(envelopes: readonly string[]): boolean[];
+  /** The same for `count` envelopes already joined by newlines (saves building one string per message). */
+  matchJoined(text: string, count: number): boolean[];
 }
 
 /** What jq-web's Emscripten module gives us: stdout of `jq <flags> <filter> <file holding input>`; throws on a non-zero exit. */
@@ -141,7 +143,7 @@ export async function compileWhere(expressions: readonly string[]): Promise<Wher
     }
   }
   // AND over no expressions is true: no reason to load jq at all.
-  if (expressions.length === 0) return { matchBatch: (envelopes) => envelopes.map(() => true) };
+  if (expressions.length === 0) return { matchBatch: (envelopes) => envelopes.map(() => true), matchJoined: (_text, count) => new Array<boolean>(count).fill(true) };
 
   const jq = await loadJq();
   // Each expression alone first, so the error names the culprit; then the combined program, which can only fail
@@ -150,28 +152,28 @@ export async function compileWhere(expressions: readonly string[]): Promise<Wher
   const program = buildProgram(expressions);
   assertCompiles(jq, program, `--where expressions ${expressions.map((e) => `'${e}'`).join(" ")}`);
 
-  return {
+  const filter: WhereFilter = {
     matchBatch(envelopes: readonly string[]): boolean[] {
-      if (envelopes.length === 0) return [];
+      return filter.matchJoined(envelopes.join("\n"), envelopes.length);
+    },
+    matchJoined(joined: string, count: number): boolean[] {
+      if (count === 0) return [];
       let stdout: string | undefined;
       try {
         // Concatenated JSON texts are a stream of inputs to jq: the program runs once per message inside one call.
-        stdout = jq.raw(envelopes.join("\n"), program, ["-c"]);
+        stdout = jq.raw(joined, program, ["-c"]);
       } catch (err) {
         // A wasm trap leaves the instance aborted; let the next compileWhere start a fresh one.
         if (err instanceof WebAssembly.RuntimeError) loading = undefined;
-        throw new PlasmiteError("Internal", `jq failed on a batch of ${envelopes.length} messages: ${jqErrorText(err)}`, {
+        throw new PlasmiteError("Internal", `jq failed on a batch of ${count} messages: ${jqErrorText(err)}`, {
           cause: err,
         });
       }
       // jq-web drops the final newline of stdout (and returns undefined for no output); tolerate either form.
       const text = (stdout ?? "").replace(/\n$/, "");
       const codes = text === "" ? [] : text.split("\n");
-      if (codes.length !== envelopes.length) {
-        throw new PlasmiteError(
-          "Internal",
-          `jq returned ${codes.length} results for ${envelopes.length} messages`,
-        );
+      if (codes.length !== count) {
+        throw new PlasmiteError("Internal", `jq returned ${codes.length} results for ${count} messages`);
       }
       return codes.map((code) => {
         if (code === "1") return true;
@@ -183,4 +185,5 @@ export async function compileWhere(expressions: readonly string[]): Promise<Wher
       });
     },
   };
+  return filter;
 }

@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import { PlasmiteError } from "../../errors.ts";
 import { envelopeHasTags, envelopeJson, envelopePrefix } from "../../api/envelope.ts";
+import { ByteChunks } from "../../api/byte-chunks.ts";
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
 import { collectRepeated } from "../args.ts";
@@ -97,13 +98,19 @@ export default defineCommand({
         out.pushEnvelope(envelopePrefix(it.m), it.m.payload);
       } else out.push(render(it.json ?? envelopeJson(it.m)));
     };
+    const batchText = new ByteChunks();
+    const utf8 = new TextDecoder();
     const matcher = (msgs: StoredMessage[]): Item[] => {
       if (tags.length === 0 && !where) return msgs.map((m) => ({ m, json: null }));
-      const items = msgs.map((m) => ({ m, json: envelopeJson(m) }));
-      const byTag = tags.length === 0 ? items : items.filter((it) => envelopeHasTags(it.json, tags));
-      if (!where || byTag.length === 0) return byTag;
-      const flags = where.matchBatch(byTag.map((it) => it.json));
-      return byTag.filter((_, i) => flags[i]);
+      let items: Item[] = msgs.map((m) => ({ m, json: null }));
+      if (tags.length > 0) {
+        items = items.map((it) => ({ m: it.m, json: envelopeJson(it.m) })).filter((it) => envelopeHasTags(it.json!, tags));
+      }
+      if (!where || items.length === 0) return items;
+      // jq reads the whole batch as one text: splice the envelopes as bytes and decode once.
+      for (const it of items) batchText.pushEnvelope(envelopePrefix(it.m), it.m.payload, "\n");
+      const flags = where.matchJoined(utf8.decode(batchText.take()), items.length);
+      return items.filter((_, i) => flags[i]);
     };
     const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]));
 
