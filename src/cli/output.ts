@@ -70,7 +70,7 @@ export function notice(kind: string, cmd: string, pool: string, message: string,
  * (`| head -1`) sets `closed` instead of throwing. */
 export class LineWriter {
   private readonly chunks = new ByteChunks(512 * 1024);
-  private readonly writer = Bun.stdout.writer();
+  private pending: Promise<void> = Promise.resolve();
   closed = false;
 
   push(text: string): void {
@@ -84,16 +84,22 @@ export class LineWriter {
     if (this.chunks.length >= FLUSH_BYTES) void this.flush();
   }
 
-  async flush(): Promise<void> {
-    if (this.chunks.length === 0 || this.closed) return;
+  /**
+   * Writes what is buffered, in order. Bun.write reports a broken pipe as a rejected promise (a FileSink can
+   * raise it as an uncaught error instead), which sets `closed`: the reader went away (e.g. `| head -1`).
+   */
+  flush(): Promise<void> {
+    if (this.chunks.length === 0 || this.closed) return this.pending;
     const chunk = this.chunks.take();
-    try {
-      this.writer.write(chunk);
-      await this.writer.flush();
-    } catch {
-      // The reader went away (e.g. `| head -1`): stop writing, the caller exits quietly.
-      this.closed = true;
-    }
+    this.pending = this.pending.then(async () => {
+      if (this.closed) return;
+      try {
+        await Bun.write(Bun.stdout, chunk);
+      } catch {
+        this.closed = true;
+      }
+    });
+    return this.pending;
   }
 }
 
