@@ -63,6 +63,14 @@ function register(key: string, file: MappedFile): MappedFile {
   return file;
 }
 
+/** One more reference to a mapping this process already holds (released with releaseMapping). */
+export function retainMapping(file: MappedFile): MappedFile {
+  const entry = byFile.get(file);
+  if (!entry) throw new Error("retainMapping: not a registered mapping");
+  entry.refs++;
+  return file;
+}
+
 /** Drops one reference; the last one unmaps and closes the file. */
 export function releaseMapping(file: MappedFile): void {
   const entry = byFile.get(file);

@@ -6,7 +6,9 @@ import { PlasmiteError } from "../errors.ts";
 import { writeFrameParts, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
 import {
   PUBLISH_GEN_OFFSET,
+  WAITERS_OFFSET,
   WAITERS_WORD,
+  loadPublishGen,
   decodeGeometry,
   encodeHeader,
   isEmpty,
@@ -32,11 +34,17 @@ import {
   unlock,
   type MappedFile,
 } from "../platform/files.ts";
+import { watchWord } from "../platform/futex-watcher.ts";
 import { nowNs } from "./clock.ts";
-import { acquireMapping, adoptMapping, releaseMapping, stillLinked } from "./open-files.ts";
+import { acquireMapping, adoptMapping, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
 
 export type Durability = "fast" | "flush";
+
+/** A running Pool.watch; stop() resolves once nothing reads the mapping any more. */
+export interface PoolWatch {
+  stop(): Promise<void>;
+}
 
 export interface CreateOptions {
   sizeBytes?: number;
@@ -337,6 +345,26 @@ export class Pool {
       if (err instanceof PlasmiteError && err.kind === "NotFound") return null;
       throw err;
     }
+  }
+
+  /** The publish generation: it changes whenever a writer publishes (see spec/format/v1.md §2.2). */
+  generation(): number {
+    return loadPublishGen(this.ring);
+  }
+
+  /**
+   * Calls `onChange` whenever a writer publishes, from a worker sleeping on the publish word (the event loop never
+   * blocks). The watch holds its own share of the mapping until stopped, so the pool may be closed meanwhile.
+   */
+  watch(onChange: () => void): PoolWatch {
+    const file = retainMapping(this.mapped());
+    const word = watchWord(file, PUBLISH_GEN_OFFSET, WAITERS_OFFSET, onChange);
+    return {
+      async stop() {
+        await word.stop();
+        releaseMapping(file);
+      },
+    };
   }
 
   /** False once the pool file was deleted or replaced since this process opened it. */

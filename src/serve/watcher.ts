@@ -1,85 +1,22 @@
 // Wake-ups for tail streams: one watcher per pool per server process, shared by every stream on that pool.
-// A worker thread sleeps on the pool's publish word (futex) so the event loop never blocks; streams also
-// re-check on a timer, so a missed wake-up only delays, never loses, a message.
-import { PUBLISH_GEN_OFFSET, WAITERS_OFFSET, loadPublishGen } from "../format/header.ts";
+// The pool's watch (a worker sleeping on its publish word) keeps the event loop free; streams also re-check
+// on a timer, so a missed wake-up only delays, never loses, a message.
 import type { PoolHandle } from "../api/client.ts";
-import { Pool } from "../pool/pool.ts";
+import type { PoolWatch } from "../pool/pool.ts";
 
 /** Longest a stream waits without re-checking the pool itself (correctness never depends on a wake-up). */
 export const RECHECK_MS = 250;
 
-// The worker is self-contained (a Blob URL) so it also runs inside `bun build --compile` binaries without a
-// separate entry point. It maps nothing itself: it views the server's existing mapping by address.
-const WORKER_SOURCE = `
-import { dlopen, FFIType as T, toArrayBuffer } from "bun:ffi";
-let stop = false;
-self.onmessage = (e) => {
-  if (e.data === "stop") { stop = true; return; }
-  const { addr, genOffset, waitersOffset, linux, arch } = e.data;
-  const words = new Int32Array(toArrayBuffer(addr, 0, 4096));
-  const genIdx = genOffset >> 2, waitIdx = waitersOffset >> 2;
-  let futex = null;
-  if (linux) {
-    try {
-      const libc = dlopen("libc.so.6", { syscall: { args: [T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], returns: T.i64 } });
-      const ts = new BigInt64Array([0n, 100000000n]); // 100 ms: bounds how long a stop request waits
-      const nr = arch === "arm64" ? 98 : 202;
-      futex = (expected) => libc.symbols.syscall(nr, addr + genOffset, 0, expected >>> 0, ts, null, 0);
-    } catch { futex = null; }
-  }
-  let last = Atomics.load(words, genIdx);
-  const loop = async () => {
-    while (!stop) {
-      const gen = Atomics.load(words, genIdx);
-      if (gen !== last) {
-        last = gen;
-        postMessage(gen);
-        // at most ~1000 posts a second under heavy writes: woken streams read everything available anyway
-        await new Promise((r) => setTimeout(r, 0));
-        continue;
-      }
-      if (futex) {
-        Atomics.add(words, waitIdx, 1);
-        try { futex(gen); } finally { Atomics.sub(words, waitIdx, 1); }
-      } else {
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      // let "stop" messages in
-      if (futex) await new Promise((r) => setTimeout(r, 0));
-    }
-    self.close?.();
-  };
-  loop();
-};
-`;
-
-let workerUrl: string | null = null;
-
 class PoolWatcher {
-  private readonly worker: Worker;
   private waiters = new Set<() => void>();
   private readonly handle: PoolHandle;
-  /** Our own reference to the mapping: it must outlive the worker reading it (unmapping first would crash). */
-  private readonly mappingRef: Pool;
-  private readonly exited: Promise<void>;
+  private readonly watch: PoolWatch;
   subscribers = 0;
 
   constructor(handle: PoolHandle) {
     this.handle = handle;
-    this.mappingRef = Pool.open(handle.path);
-    workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
-    this.worker = new Worker(workerUrl);
-    this.exited = new Promise((resolve) => this.worker.addEventListener("close", () => resolve(), { once: true }));
-    this.worker.onmessage = () => this.wakeAll();
-    this.worker.postMessage({
-      addr: handle.pool.mapped().addr,
-      genOffset: PUBLISH_GEN_OFFSET,
-      waitersOffset: WAITERS_OFFSET,
-      linux: process.platform === "linux",
-      arch: process.arch,
-    });
+    this.watch = handle.pool.watch(() => this.wakeAll());
   }
-
   private wakeAll(): void {
     const ws = this.waiters;
     this.waiters = new Set();
@@ -88,7 +25,7 @@ class PoolWatcher {
 
   /** The pool's publish generation now: read it before looking for messages, pass it to wait(). */
   generation(): number {
-    return loadPublishGen(this.handle.pool.ring);
+    return this.handle.pool.generation();
   }
 
   /**
@@ -110,13 +47,9 @@ class PoolWatcher {
     });
   }
 
-  /** Stops the worker, then releases the mapping (the worker may be inside a futex wait on it until then). */
   async stop(): Promise<void> {
     this.wakeAll();
-    this.worker.postMessage("stop");
-    this.worker.terminate();
-    await this.exited;
-    this.mappingRef.close();
+    await this.watch.stop();
   }
 }
 

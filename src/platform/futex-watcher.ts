@@ -1,0 +1,71 @@
+// A worker thread that sleeps on a u32 word of a shared mapping (futex) and reports each change, so an event
+// loop can wait for writers without blocking. Only the platform layer sees the mapping's address.
+import type { MappedFile } from "./files.ts";
+
+// The worker is self-contained (a Blob URL) so it also runs inside `bun build --compile` binaries without a
+// separate entry point. It maps nothing itself: it views the server's existing mapping by address.
+const WORKER_SOURCE = `
+import { dlopen, FFIType as T, toArrayBuffer } from "bun:ffi";
+let stop = false;
+self.onmessage = (e) => {
+  if (e.data === "stop") { stop = true; return; }
+  const { addr, genOffset, waitersOffset, linux, arch } = e.data;
+  const words = new Int32Array(toArrayBuffer(addr, 0, 4096));
+  const genIdx = genOffset >> 2, waitIdx = waitersOffset >> 2;
+  let futex = null;
+  if (linux) {
+    try {
+      const libc = dlopen("libc.so.6", { syscall: { args: [T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], returns: T.i64 } });
+      const ts = new BigInt64Array([0n, 100000000n]); // 100 ms: bounds how long a stop request waits
+      const nr = arch === "arm64" ? 98 : 202;
+      futex = (expected) => libc.symbols.syscall(nr, addr + genOffset, 0, expected >>> 0, ts, null, 0);
+    } catch { futex = null; }
+  }
+  let last = Atomics.load(words, genIdx);
+  const loop = async () => {
+    while (!stop) {
+      const gen = Atomics.load(words, genIdx);
+      if (gen !== last) {
+        last = gen;
+        postMessage(gen);
+        // at most ~1000 posts a second under heavy writes: woken streams read everything available anyway
+        await new Promise((r) => setTimeout(r, 0));
+        continue;
+      }
+      if (futex) {
+        Atomics.add(words, waitIdx, 1);
+        try { futex(gen); } finally { Atomics.sub(words, waitIdx, 1); }
+      } else {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      // let "stop" messages in
+      if (futex) await new Promise((r) => setTimeout(r, 0));
+    }
+    self.close?.();
+  };
+  loop();
+};
+`;
+
+let workerUrl: string | null = null;
+
+export interface WordWatch {
+  /** Stops the worker; resolves once it has exited (after that the mapping may be unmapped). */
+  stop(): Promise<void>;
+}
+
+/** Calls `onChange` (at most ~1000 times a second) whenever the u32 at `offset` changes. */
+export function watchWord(file: MappedFile, offset: number, waitersOffset: number, onChange: () => void): WordWatch {
+  workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
+  const worker = new Worker(workerUrl);
+  const exited = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve(), { once: true }));
+  worker.onmessage = () => onChange();
+  worker.postMessage({ addr: file.addr, genOffset: offset, waitersOffset, linux: process.platform === "linux", arch: process.arch });
+  return {
+    async stop() {
+      worker.postMessage("stop");
+      worker.terminate();
+      await exited;
+    },
+  };
+}
