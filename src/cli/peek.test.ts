@@ -74,6 +74,8 @@ describe("peek", () => {
     expect(q("--where", ".meta.tags | length > 1")).toEqual([11]);
     expect(q("--where", 'any(.meta.tags[]; . == "billing")', "--where", ".seq > 10")).toEqual([11]);
     expect(q("--where", '.data.msg | test("timeout")', "--where", ".data.flag")).toEqual([4, 10]);
+    expect(q("--where", '[.meta.tags[] | select(startswith("sev"))] | length > 0')).toEqual([11]);
+    expect(q("--where", '.data | to_entries | map(select(.key == "flag")) | any')).toEqual([2, 4, 6, 8, 10]);
     expect(q("--tag", "sev1")).toEqual([11]);
     expect(q("--tag", "sev1", "--tag", "nope")).toEqual([]);
   });

@@ -143,6 +143,18 @@ describe("remote pools from the CLI", () => {
     expect(notice!.notice.details.dropped_count).toBe(next.seq - 2);
   }, 30_000);
 
+  test("on a terminal, serve says where to go and never shows the token", () => {
+    const dir = join(root, "banner");
+    const quoted = [BUN, MAIN, "--dir", dir, "serve", "--bind", "127.0.0.1:0", "--token", "t0p-s3cret"].map((a) => `'${a}'`).join(" ");
+    const r = Bun.spawnSync(["timeout", "-s", "INT", "3", "script", "-qefc", quoted, "/dev/null"], { env: { ...process.env, NO_COLOR: "1", TERM: "xterm" } });
+    const shown = r.stdout.toString();
+    expect(shown).toContain("base_url: http://127.0.0.1:");
+    expect(shown).toContain("/ui");
+    expect(shown).toContain("curl ");
+    expect(shown).toContain("value not shown");
+    expect(shown).not.toContain("t0p-s3cret");
+  });
+
   test("serve shuts down gracefully on SIGTERM with a stream open; refuses unsafe binds", async () => {
     const dir = join(root, "e");
     pls(["--dir", dir, "pool", "create", "p"]);
