@@ -223,9 +223,9 @@ function buildBase(dir: string, rng: Rng, geometry: (typeof GEOMETRIES)[number],
     const maxPayload = ringSize - 32;
     const append = (sizes: number[]) => {
       const payloads = sizes.map((n) => makePayload(rng, Math.min(maxPayload, Math.max(1, n))));
-      const times: bigint[] = [];
+      const times: number[] = [];
       const first = pool.appendPayloads(payloads, "fast", times);
-      payloads.forEach((payload, i) => written.set(first + i, { payload, timeNs: times[i] }));
+      payloads.forEach((payload, i) => written.set(first + i, { payload, timeNs: (BigInt(times[2 * i]) << 32n) | BigInt(times[2 * i + 1]) }));
     };
     const wrapped = () => {
       const s = pool.state();

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PlasmiteError } from "../errors.ts";
 import { checkMessage, encodePayload } from "../format/payload.ts";
 import { Cursor, type CursorStart, type Drop } from "../pool/cursor.ts";
-import { Pool, formatTime, type CreateOptions, type Durability, type PoolInfo } from "../pool/pool.ts";
+import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolInfo } from "../pool/pool.ts";
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
 import { RemoteClient, type RemoteOptions } from "../remote/client.ts";
@@ -138,9 +138,9 @@ export class PoolHandle {
 
   /** appendBatch that also returns each message's seq and time (for receipts). */
   appendBatchReceipts(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>, options: { durability?: Durability } = {}): Receipt[] {
-    const times: bigint[] = [];
+    const times: number[] = [];
     const first = this.pool.appendPayloads(encodeAll(messages), options.durability, times);
-    return times.map((t, i) => ({ seq: first + i, time: formatTime(t), tags: messages[i].tags ?? [] }));
+    return messages.map((m, i) => ({ seq: first + i, time: formatTimeParts(times[2 * i], times[2 * i + 1]), tags: m.tags ?? [] }));
   }
 
   get(seq: number): Message {

@@ -70,18 +70,30 @@ export function notice(kind: string, cmd: string, pool: string, message: string,
  * (`| head -1`) sets `closed` instead of throwing. */
 export class LineWriter {
   private readonly chunks = new ByteChunks(512 * 1024);
+  // Text lines are collected as strings and encoded together (one encode per flush, not one per line).
+  private texts: string[] = [];
+  private textLength = 0;
   private pending: Promise<void> = Promise.resolve();
   closed = false;
 
   push(text: string): void {
-    this.chunks.pushText(text);
-    if (this.chunks.length >= FLUSH_BYTES) void this.flush();
+    this.texts.push(text);
+    this.textLength += text.length;
+    if (this.textLength + this.chunks.length >= FLUSH_BYTES) void this.flush();
   }
 
   /** One JSON Lines envelope spliced from the stored payload (see ByteChunks.pushEnvelope). */
   pushEnvelope(asciiPrefix: string, payload: Uint8Array): void {
+    this.moveTexts();
     this.chunks.pushEnvelope(asciiPrefix, payload, "\n");
     if (this.chunks.length >= FLUSH_BYTES) void this.flush();
+  }
+
+  private moveTexts(): void {
+    if (this.texts.length === 0) return;
+    this.chunks.pushText(this.texts.join(""));
+    this.texts = [];
+    this.textLength = 0;
   }
 
   /**
@@ -89,6 +101,7 @@ export class LineWriter {
    * raise it as an uncaught error instead), which sets `closed`: the reader went away (e.g. `| head -1`).
    */
   flush(): Promise<void> {
+    this.moveTexts();
     if (this.chunks.length === 0 || this.closed) return this.pending;
     const chunk = this.chunks.take();
     this.pending = this.pending.then(async () => {

@@ -29,8 +29,16 @@ export function checkMessage(data: unknown, tags: readonly unknown[]): void {
 
 /** The payload text for a message; `data` must already be checked. */
 export function payloadText(data: Record<string, unknown>, tags: readonly string[]): string {
-  return `{"meta":{"tags":${JSON.stringify(tags)}},"data":${JSON.stringify(data)}}`;
+  // A stream gives every record the same tag array: its JSON is computed once.
+  if (tags !== lastTags) {
+    lastTags = tags;
+    lastTagsPrefix = `{"meta":{"tags":${JSON.stringify(tags)}},"data":`;
+  }
+  return `${lastTagsPrefix}${JSON.stringify(data)}}`;
 }
+
+let lastTags: readonly string[] | null = null;
+let lastTagsPrefix = "";
 
 export function encodePayload(data: Record<string, unknown>, tags: readonly string[]): Uint8Array {
   return encoder.encode(payloadText(data, tags));

@@ -168,9 +168,10 @@ export class Pool {
 
   /**
    * Appends payloads under one lock acquisition, each with its own seq and timestamp. Returns the first seq.
+   * `times`, if given, receives each message's timestamp as two numbers (high and low 32 bits, see formatTimeParts).
    * Every payload is checked before the lock is taken: a rejected batch changes nothing.
    */
-  appendPayloads(payloads: readonly Uint8Array[], durability: Durability = "fast", times?: bigint[]): number {
+  appendPayloads(payloads: readonly Uint8Array[], durability: Durability = "fast", times?: number[]): number {
     const file = this.mapped();
     if (!file.writable) {
       throw new PlasmiteError("Permission", `pool is read-only for this user: ${this.path}`, {
@@ -203,7 +204,7 @@ export class Pool {
     }
   }
 
-  private appendLocked(payloads: readonly Uint8Array[], durability: Durability, times?: bigint[]): number {
+  private appendLocked(payloads: readonly Uint8Array[], durability: Durability, times?: number[]): number {
     const ring = this.ring;
     const indexCapacity = this.geometry.indexCapacity;
     // The reader's cached state is exact while publish_gen is unchanged (spec §2.3); copy it to plan on.
@@ -262,7 +263,9 @@ export class Pool {
         const payload = payloads[firstIndex + k];
         if (wrapAt >= 0) writeWrapMarker(ring, wrapAt);
         const lo = timeLo + k; // timestamps of a chunk are consecutive nanoseconds
-        const len = writeFrameParts(ring, offset, seq, lo > 0xffffffff ? timeHi + 1 : timeHi, lo >>> 0, payload, this.crcs[firstIndex + k]);
+        const hi = lo > 0xffffffff ? timeHi + 1 : timeHi;
+        const len = writeFrameParts(ring, offset, seq, hi, lo >>> 0, payload, this.crcs[firstIndex + k]);
+        if (times) times.push(hi, lo >>> 0);
         writeIndexSlot(ring, indexCapacity, seq, offset);
         if (dirtyPages) {
           markPages(dirtyPages, ring.ringOffset + offset, len);
@@ -271,7 +274,6 @@ export class Pool {
         }
       }
       s.newestTimeNs = timeNs + BigInt(count - 1);
-      if (times) for (let k = 0; k < count; k++) times.push(timeNs + BigInt(k));
       s.gen = (gen + 1) >>> 0;
       publishState(ring, s);
       this.reader.adopt(s);
