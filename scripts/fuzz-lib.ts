@@ -370,6 +370,18 @@ function fixHeaderCrc(bytes: Uint8Array, abs: number): void {
   if (abs + 32 <= bytes.length) setU32(bytes, abs + 28, crc32(bytes, abs + 4, abs + 28));
 }
 
+/**
+ * Re-signs a frame header as if only the bytes in [from, to) had changed since the base file: other damage to
+ * the header (an earlier mutation in the same case) stays detectable. Signing the tampered bytes as a whole
+ * would forge a frame no reader could ever tell from a real one.
+ */
+function fixHeaderCrcOnly(bytes: Uint8Array, baseBytes: Uint8Array, abs: number, from: number, to: number): void {
+  if (abs + 32 > bytes.length || abs + 32 > baseBytes.length) return;
+  const header = baseBytes.slice(abs, abs + 32);
+  header.set(bytes.subarray(abs + from, abs + to), from);
+  setU32(bytes, abs + 28, crc32(header, 4, 28));
+}
+
 function fixSlotCrc(bytes: Uint8Array, base: number): void {
   setU32(bytes, base + 48, crc32(bytes, base, base + 48));
 }
@@ -451,7 +463,7 @@ const mutators: Array<[weight: number, name: string, fn: Mutator]> = [
     const v = rng.pick([0, 1, 0xffffffff, 0x80000000, maxPayload, maxPayload + 1, base.ringSize, base.ringSize - 32 - f.off, f.payloadLen + 8, f.payloadLen - 8, f.payloadLen + 1, f.payloadLen - 1, rng.u32(), rng.int(base.ringSize)]) >>> 0;
     setU32(t.bytes, abs + 4, v);
     const fix = rng.chance(0.5);
-    if (fix) fixHeaderCrc(t.bytes, abs);
+    if (fix) fixHeaderCrcOnly(t.bytes, base.bytes, abs, 4, 8);
     return `frame seq ${f.seq} @ring ${f.off}: payload_len -> ${v}${fix ? " (header crc fixed)" : ""}`;
   }],
   [6, "frame-seq", (rng, base, t) => {
@@ -466,7 +478,7 @@ const mutators: Array<[weight: number, name: string, fn: Mutator]> = [
     const hi = rng.chance(0.5) ? 0 : rng.pick([0x200000, 0xffffffff, 0x80000000]);
     setU32(t.bytes, abs + 8, hi === 0 ? 0 : rng.u32());
     setU32(t.bytes, abs + 12, hi);
-    fixHeaderCrc(t.bytes, abs);
+    fixHeaderCrcOnly(t.bytes, base.bytes, abs, 8, 16);
     return `frame seq ${f.seq} @ring ${f.off}: seq -> hi ${hi} lo ${u32At(t.bytes, abs + 8)} (header crc fixed)`;
   }],
   [6, "frame-field", (rng, base, t) => {
