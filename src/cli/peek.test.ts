@@ -211,6 +211,23 @@ describe("peek", () => {
     }
   });
 
+  test("--gap-policy error fails closed: exit 9 RetentionGap naming the first missing seq, nothing after the gap", async () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "small", "--size", "16K"]);
+    pokeN(dir, "small", 3);
+    const peek = start(["--dir", dir, "peek", "small", "--tail", "3", "--gap-policy", "error"]);
+    for (let i = 0; i < 3; i++) expect(JSON.parse((await peek.line())!).seq).toBe(i + 1);
+    peek.proc.kill("SIGSTOP");
+    pokeN(dir, "small", 3000);
+    peek.proc.kill("SIGCONT");
+    expect(await peek.line(3000)).toBeNull(); // nothing from after the gap
+    expect(await peek.proc.exited).toBe(9);
+    const err = lines(await peek.stderr()) as Array<{ error: { kind: string; seq: number; message: string } }>;
+    expect(err[0].error).toMatchObject({ kind: "RetentionGap", seq: 4 });
+    expect(err[0].error.message).toMatch(/^messages 4-\d+ are no longer retained; the next available message is \d+$/);
+    expect(pls(["--dir", dir, "peek", "small", "--gap-policy", "maybe"]).code).toBe(2);
+  });
+
   test("a pool deleted while peek follows it is reported (NotFound, exit 3), not followed forever", async () => {
     const dir = freshDir();
     pls(["--dir", dir, "pool", "create", "gone"]);

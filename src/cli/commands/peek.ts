@@ -55,6 +55,7 @@ export default defineCommand({
     where: { type: "string", alias: "w", description: "jq expression that must be true (repeatable; all must match)" },
     replay: { type: "string", description: "Replay history at SPEED x original pace, then exit (needs --tail or --since)" },
     "quiet-drops": { type: "boolean", description: "Do not report overwritten (dropped) messages" },
+    "gap-policy": { type: "string", description: "On overwritten messages: continue (default, with a drop notice) or error (exit 9, RetentionGap)" },
     "no-notify": { type: "boolean", description: "Poll instead of sleeping on the pool's wake-up word" },
     create: { type: "boolean", description: "Create the pool if missing (to wait before the first writer)" },
     ...remoteFlags,
@@ -71,6 +72,9 @@ export default defineCommand({
     if (args.format !== undefined && args.format !== "pretty" && args.format !== "jsonl") throw new PlasmiteError("Usage", `invalid value for --format: '${args.format}'`, { hint: "Use pretty or jsonl." });
     if (args.jsonl && args.format === "pretty") throw new PlasmiteError("Usage", "conflicting output options: --jsonl and --format pretty", { hint: "Use --format jsonl (or --jsonl), but not both." });
     const timeoutMs = args.timeout === undefined ? undefined : parseDuration(String(args.timeout), "--timeout");
+    const gapPolicy = args["gap-policy"] === undefined ? "continue" : String(args["gap-policy"]);
+    if (gapPolicy !== "continue" && gapPolicy !== "error") throw new PlasmiteError("Usage", `invalid value for --gap-policy: '${gapPolicy}'`, { hint: "Use continue or error." });
+    const failOnGap = gapPolicy === "error";
     const pretty = args.jsonl ? false : args.format === "pretty" ? true : args.format === "jsonl" ? false : stdoutIsTTY();
     // jq is loaded only when a --where is given (start-up cost for everyone else stays low).
     const where = wheres.length > 0 ? await (await import("../../filter/jq.ts")).compileWhere(wheres) : null;
@@ -78,7 +82,7 @@ export default defineCommand({
     if (isRemote(ref)) {
       rejectForRemote(args, ["replay", "create", "no-notify"]);
       const remote = await remotePool(ref, args);
-      return peekRemote(remote, { tags, where, tail, sinceNs, one: Boolean(args.one), timeoutMs, render: renderer(pretty, Boolean(args["data-only"])), quietDrops: Boolean(args["quiet-drops"]), ref });
+      return peekRemote(remote, { tags, where, tail, sinceNs, one: Boolean(args.one), timeoutMs, render: renderer(pretty, Boolean(args["data-only"])), quietDrops: Boolean(args["quiet-drops"]), ref, failOnGap });
     }
     const pool = openPool(ref, args.create ? {} : undefined);
     const out = new LineWriter();
@@ -112,7 +116,7 @@ export default defineCommand({
       const flags = where.matchJoined(utf8.decode(batchText.take()), items.length);
       return items.filter((_, i) => flags[i]);
     };
-    const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]));
+    const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]), failOnGap);
 
     const start: CursorStart =
       sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined && tags.length === 0 && !where ? { last: tail } : tail !== undefined ? { oldest: true } : { newest: true };
@@ -126,11 +130,14 @@ export default defineCommand({
         const batch = readAvailable(cursor, drops, edge);
         if (batch.length === 0) break;
         history.push(...matcher(batch));
+        if (drops.gap) break;
         if (tail !== undefined && history.length > tail * 2 + READ_BATCH) history = history.slice(-tail);
       }
       if (tail !== undefined) history = tail === 0 ? [] : history.slice(-tail);
     }
 
+    // fail closed: a gap found while reading history ends peek after the messages before it (no --one/--replay pick)
+    if (drops.gap && (replay !== undefined || args.one)) drops.throwGap();
     if (replay !== undefined) {
       let prev: bigint | null = null;
       for (const it of args.one ? history.slice(0, 1) : history) {
@@ -166,6 +173,7 @@ export default defineCommand({
 
     for (const it of history) emit(it);
     await out.flush();
+    drops.throwGap();
     await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
       for (const it of matches) emit(it);
       return out.closed;
@@ -199,9 +207,11 @@ async function follow(
       }
       await out.flush();
       if (out.closed) return;
+      drops.throwGap();
       continue;
     }
     await out.flush();
+    drops.throwGap();
     drops.flush();
     if (!cursor.poolStillLinked()) {
       throw new PlasmiteError("NotFound", "the pool file was deleted or replaced while peek was following it", { hint: "Start peek again to follow the new pool." });
@@ -220,8 +230,10 @@ function readAvailable(cursor: Cursor, drops: DropReporter, untilSeq = Infinity)
   while (batch.length < READ_BATCH && cursor.nextSeq <= untilSeq) {
     const item = cursor.next();
     if (!item) break;
-    if (item.drop) drops.add(item.drop.fromSeq, item.drop.toSeq, item.drop.count);
-    else batch.push(item.message);
+    if (item.drop) {
+      drops.add(item.drop.fromSeq, item.drop.toSeq, item.drop.count);
+      if (drops.gap) break; // fail closed: nothing after the gap is read
+    } else batch.push(item.message);
   }
   return batch;
 }
@@ -244,13 +256,30 @@ class DropReporter {
   private nextSeen = 0;
   private lastNoticeMs = 0;
 
+  /** With --gap-policy error: the gap that ends peek once what came before it is printed. */
+  gap: PlasmiteError | null = null;
+
   constructor(
     private readonly ref: string,
     private readonly path: string,
     private readonly quiet: boolean,
+    private readonly failOnGap = false,
   ) {}
 
+  throwGap(): void {
+    if (this.gap) throw this.gap;
+  }
+
   add(fromSeq: number, toSeq: number, count: number): void {
+    if (this.failOnGap) {
+      const range = fromSeq === toSeq ? `message ${fromSeq} is` : `messages ${fromSeq}-${toSeq} are`;
+      this.gap ??= new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${toSeq + 1}`, {
+        seq: fromSeq,
+        path: this.path,
+        hint: "The writer overwrote them before this reader got them: read faster or use a larger pool.",
+      });
+      return;
+    }
     if (this.pending === 0) this.lastSeen = fromSeq - 1;
     this.pending += count;
     this.nextSeen = toSeq + 1;
@@ -288,6 +317,7 @@ interface RemotePeek {
   render: (json: string) => string;
   quietDrops: boolean;
   ref: string;
+  failOnGap: boolean;
 }
 
 /**
@@ -304,7 +334,7 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
   };
   process.on("SIGINT", () => void stop(130));
   process.on("SIGTERM", () => void stop(143));
-  const drops = new DropReporter(o.ref, pool.path, o.quietDrops);
+  const drops = new DropReporter(o.ref, pool.path, o.quietDrops, o.failOnGap);
   const lines = pool.tailLines({
     last: o.tail,
     sinceTimeMs: o.sinceNs === undefined ? undefined : Number(o.sinceNs / 1_000_000n),
@@ -312,18 +342,32 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
     idleTimeoutMs: o.timeoutMs,
     signal: ac.signal,
     onDrop: (d) => drops.add(d.fromSeq, d.toSeq, d.count),
+    gapPolicy: o.failOnGap ? "error" : "continue",
   });
   let printed = 0;
   // Batch what has already arrived so --where costs one jq call per burst, not per message.
   const pending: RemoteLine[] = [];
   let next = lines.next();
+  let failure: unknown = null;
   for (;;) {
-    const r = await next;
+    let r: IteratorResult<RemoteLine>;
+    try {
+      r = await next;
+    } catch (err) {
+      failure = err;
+      break;
+    }
     if (r.done) break;
     pending.push(r.value);
     next = lines.next();
     while (pending.length < READ_BATCH) {
-      const more = await Promise.race([next, Bun.sleep(0).then(() => null)]);
+      let more: IteratorResult<RemoteLine> | null;
+      try {
+        more = await Promise.race([next, Bun.sleep(0).then(() => null)]);
+      } catch (err) {
+        failure = err; // printed what came before, then reported below
+        break;
+      }
       if (more === null || more.done) break;
       pending.push(more.value);
       next = lines.next();
@@ -339,8 +383,10 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
     drops.flush();
     await out.flush();
     if (out.closed) return stop(0);
+    if (failure) break;
   }
   await out.flush();
+  if (failure) throw failure;
   if (o.timeoutMs !== undefined) {
     if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(o.timeoutMs)})`);
     throw new ExitCode(124);
