@@ -1,5 +1,5 @@
 // The message envelope users see: {"seq","time","meta":{"tags"},"data"}. Pure.
-import { decodePayload, payloadString } from "../format/payload.ts";
+import { decodePayload, payloadString, tagsOfText } from "../format/payload.ts";
 import { formatTime, formatTimeParts } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 
@@ -30,10 +30,6 @@ export function envelopePrefix(m: StoredMessage): string {
 /** True when the envelope carries every wanted tag; reads the tag array without parsing the data. */
 export function envelopeHasTags(envelope: string, wanted: readonly string[]): boolean {
   if (wanted.length === 0) return true;
-  const start = envelope.indexOf(`"meta":{"tags":`);
-  // `},"data":` cannot occur inside a JSON string (its quotes would be escaped), so it ends the tag array.
-  const end = envelope.indexOf(`},"data":`, start);
-  if (start < 0 || end < 0) return false;
-  const tags = JSON.parse(envelope.slice(start + 15, end)) as unknown[];
-  return wanted.every((t) => tags.includes(t));
+  const tags = tagsOfText(envelope);
+  return tags !== null && wanted.every((t) => tags.includes(t));
 }

@@ -77,3 +77,14 @@ function safeJson(v: unknown): string {
     return "null";
   }
 }
+
+/**
+ * The tag array of a payload or envelope text, read without parsing the data. `},"data":` cannot occur inside a
+ * JSON string (its quotes would be escaped), so its first occurrence after the tags ends the array.
+ */
+export function tagsOfText(text: string): unknown[] | null {
+  const start = text.indexOf(`"meta":{"tags":`);
+  const end = text.indexOf(`},"data":`, start);
+  if (start < 0 || end < 0) return null;
+  return JSON.parse(text.slice(start + 15, end)) as unknown[];
+}

@@ -64,39 +64,36 @@ function checkAllFromOldest(path: string, total: number, writers: number, perWri
   pool.close();
 }
 
+const WRITERS = 4;
+const PER_WRITER = 5000;
+const TOTAL = WRITERS * PER_WRITER;
+
+/** A pool of `sizeBytes`, a follower process from seq 1, and WRITERS writer processes; returns the follower's summary. */
+async function writeWhileFollowing(name: string, sizeBytes: number) {
+  const path = join(dir, name);
+  Pool.create(path, { sizeBytes }).close();
+  const follower = await startFollower(path, TOTAL);
+  const ws = Array.from({ length: WRITERS }, (_, w) => spawnWriter(path, w, PER_WRITER));
+  for (const w of ws) expect(await w.exited).toBe(0);
+  const summary = await follower.result();
+  checkAllFromOldest(path, TOTAL, WRITERS, PER_WRITER);
+  expect(doctorPool(path).status).toBe("ok");
+  return summary;
+}
+
 describe("multi-process", () => {
   test("4 writer processes and a follower: seqs 1..total, each writer's order kept, follower sees all", async () => {
-    const path = join(dir, "big.plasmite");
-    Pool.create(path, { sizeBytes: 8 * 1024 * 1024 }).close();
-    const writers = 4;
-    const perWriter = 5000;
-    const total = writers * perWriter;
-    const follower = await startFollower(path, total);
-    const ws = Array.from({ length: writers }, (_, w) => spawnWriter(path, w, perWriter));
-    for (const w of ws) expect(await w.exited).toBe(0);
-    const summary = await follower.result();
-    expect(summary).toEqual({ read: total, dropped: 0, dropEvents: 0, lastSeq: total, problems: [] });
-    checkAllFromOldest(path, total, writers, perWriter);
-    expect(doctorPool(path).status).toBe("ok");
+    const summary = await writeWhileFollowing("big.plasmite", 8 * 1024 * 1024);
+    expect(summary).toEqual({ read: TOTAL, dropped: 0, dropEvents: 0, lastSeq: TOTAL, problems: [] });
   });
 
   test("a follower lapped by writers on a small ring reports drops whose counts add up exactly", async () => {
-    const path = join(dir, "small.plasmite");
-    Pool.create(path, { sizeBytes: 16384 }).close();
-    const writers = 4;
-    const perWriter = 5000;
-    const total = writers * perWriter;
-    const follower = await startFollower(path, total);
-    const ws = Array.from({ length: writers }, (_, w) => spawnWriter(path, w, perWriter));
-    for (const w of ws) expect(await w.exited).toBe(0);
-    const summary = await follower.result();
+    const summary = await writeWhileFollowing("small.plasmite", 16384);
     expect(summary.problems).toEqual([]);
-    expect(summary.read + summary.dropped).toBe(total);
+    expect(summary.read + summary.dropped).toBe(TOTAL);
     // 20,000 messages through a ring that holds ~200: the follower is certainly lapped
     expect(summary.dropEvents).toBeGreaterThan(0);
-    expect(summary.lastSeq).toBe(total);
-    checkAllFromOldest(path, total, writers, perWriter);
-    expect(doctorPool(path).status).toBe("ok");
+    expect(summary.lastSeq).toBe(TOTAL);
   });
 });
 
