@@ -1,5 +1,6 @@
 // `pls get POOL SEQ`: print one message by seq (pretty and coloured on a terminal, one line when piped).
 import { defineCommand } from "citty";
+import { PlasmiteError } from "../../errors.ts";
 import { openPool } from "../pools.ts";
 import { formatJson, printLine, stdoutIsTTY } from "../output.ts";
 import { parseSeq } from "../values.ts";
@@ -23,6 +24,11 @@ export default defineCommand({
     try {
       const json = pool.getJson(seq);
       printLine(stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json);
+    } catch (err) {
+      if (err instanceof PlasmiteError && err.kind === "NotFound" && err.hint === undefined) {
+        throw new PlasmiteError("NotFound", err.message, { path: err.path, seq: err.seq, hint: `See what is retained: pls pool info ${ref} (or pls peek ${ref} --tail 10).` });
+      }
+      throw err;
     } finally {
       pool.close();
     }
