@@ -48,6 +48,10 @@ if (import.meta.main) {
     sums.push(`${await sha256(archive)}  ${archiveName(platform)}`);
     console.log(`${archiveName(platform)}  ${(Bun.file(archive).size / 1e6).toFixed(1)} MB  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
-  await Bun.write(join(outdir, "SHA256SUMS"), sums.join("\n") + "\n");
+  // keep the entries of archives not rebuilt this time (--only), replacing those that were
+  const sumsFile = Bun.file(join(outdir, "SHA256SUMS"));
+  const rebuilt = new Set(sums.map((l) => l.split("  ")[1]));
+  const kept = (await sumsFile.exists()) ? (await sumsFile.text()).split("\n").filter((l) => l.trim() && !rebuilt.has(l.split("  ")[1])) : [];
+  await Bun.write(join(outdir, "SHA256SUMS"), [...kept, ...sums].sort((a, b) => a.split("  ")[1].localeCompare(b.split("  ")[1])).join("\n") + "\n");
   console.log(`wrote ${join(outdir, "SHA256SUMS")}`);
 }
