@@ -102,3 +102,35 @@ describe("tail", () => {
     p.close();
   });
 });
+
+describe("regressions found in review", () => {
+  test("a tags array changed between appends is stored as it is at each append", () => {
+    const p = fresh();
+    const tags = ["a"];
+    p.append({ n: 1 }, { tags });
+    tags.push("b");
+    p.append({ n: 2 }, { tags });
+    expect(p.get(1).meta.tags).toEqual(["a"]);
+    expect(p.get(2).meta.tags).toEqual(["a", "b"]);
+    p.close();
+  });
+
+  test("tail start values must be numbers: NaN and invalid dates are Usage errors", () => {
+    const p = fresh();
+    expect(() => p.tail({ since: NaN })).toThrow("non-negative integer");
+    expect(() => p.tail({ last: -1 })).toThrow("non-negative integer");
+    expect(() => p.tail({ sinceTime: new Date("invalid") })).toThrow("not a valid time");
+    p.close();
+  });
+
+  test("stopping a watch leaves the pool's waiter count at zero", async () => {
+    const p = fresh();
+    for (let i = 0; i < 10; i++) {
+      const w = p.pool.watch(() => {});
+      await Bun.sleep(20);
+      await w.stop();
+    }
+    expect(Atomics.load(p.pool.ring.words, 33)).toBe(0); // waiters word (byte 132)
+    p.close();
+  });
+});

@@ -166,6 +166,12 @@ export class PoolHandle {
     if (options.gapPolicy !== undefined && options.gapPolicy !== "continue" && options.gapPolicy !== "error") {
       throw new PlasmiteError("Usage", `invalid gap policy '${options.gapPolicy}'`, { hint: "Use continue or error." });
     }
+    for (const [name, v] of [["since", options.since], ["last", options.last], ["max", options.max]] as const) {
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new PlasmiteError("Usage", `tail ${name} must be a non-negative integer, got ${v}`);
+    }
+    if (options.sinceTime !== undefined && !Number.isFinite(Number(options.sinceTime))) {
+      throw new PlasmiteError("Usage", "tail sinceTime is not a valid time");
+    }
     return this.follow(options);
   }
 

@@ -87,6 +87,31 @@ describe("poke and get", () => {
     expect(JSON.parse(pls(["--dir", dir, "pool", "info", "s"]).out).bounds).toEqual({ oldest: 1, newest: 1 });
   });
 
+  test("a record too big for the pool: stop appends the records before it; skip keeps going (review regression)", () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "small", "--size", "8K"]);
+    const input = `{"a":1}\n{"big":"${"x".repeat(5000)}"}\n{"c":3}\n`;
+    const stop = pls(["--dir", dir, "poke", "small"], { stdin: input });
+    expect(stop.code).toBe(2);
+    expect(errorOf(stop).message).toContain("record 2");
+    expect(JSON.parse(pls(["--dir", dir, "pool", "info", "small"]).out).bounds).toEqual({ oldest: 1, newest: 1 });
+    const skip = pls(["--dir", dir, "poke", "small", "--errors", "skip"], { stdin: input });
+    expect(skip.code).toBe(1);
+    expect(lines(skip.out).length).toBe(2);
+    expect(skip.err).toContain('"error_kind":"Oversize"');
+  });
+
+  test("auto mode: a truncated line does not swallow the valid lines after it (review regression)", () => {
+    const dir = freshDir();
+    const r = pls(["--dir", dir, "poke", "b", "--create", "--errors", "skip"], { stdin: '{"a":1\n{"b":2}\n{"c":3}\n' });
+    expect(r.code).toBe(1);
+    expect(lines(r.out).length).toBe(2);
+    expect(JSON.parse(pls(["--dir", dir, "get", "b", "1"]).out).data).toEqual({ b: 2 });
+    // pretty-printed values still work
+    const pretty = pls(["--dir", dir, "poke", "b"], { stdin: '{\n  "p": {\n    "q": [1, 2]\n  }\n}\n' });
+    expect(pretty.code).toBe(0);
+  });
+
   test("per-record size limit", () => {
     const dir = freshDir();
     const r = pls(["--dir", dir, "poke", "s", "--create", "--max-record-bytes", "100", "--errors", "skip"], { stdin: `{"small":1}\n{"big":"${"x".repeat(200)}"}\n` });
@@ -275,5 +300,6 @@ describe("errors, help, version, completion", () => {
     const probe = Bun.spawnSync(["bash", "-c", `source ${file}; COMP_WORDS=(pls pool c); COMP_CWORD=2; _plasmite_complete; echo "\${COMPREPLY[@]}"`]);
     expect(probe.stdout.toString().trim()).toBe("create");
     expect(pls(["completion", "tcsh"]).code).toBe(2);
+    expect(pls(["get", "http://127.0.0.1:1/%zz", "1"]).code).toBe(2); // bad percent-encoding: Usage, not Internal
   });
 });

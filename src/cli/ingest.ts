@@ -129,6 +129,17 @@ export class RecordSplitter {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (this.mode === "event") return this.eventLine(line, out);
     if (this.pending.length > 0) {
+      // A line that starts a new object at column 0 and parses alone is a new record: the pending value was
+      // broken (a truncated line), and must not swallow the valid lines after it.
+      if (line.startsWith("{")) {
+        const fresh = tryParse(line.trim());
+        if (fresh !== FAILED) {
+          out.push(this.error("Parse", "invalid JSON", this.pending.join("\n"), this.pendingLine));
+          this.pending = [];
+          out.push(this.checked(fresh, line, this.lineNo));
+          return;
+        }
+      }
       this.pending.push(line);
       this.pendingBytes += line.length + 1;
       const t = line.trimStart();

@@ -57,6 +57,33 @@ describe("remote pools from the CLI", () => {
     expect(pls(["get", `${url}/v0/pools/events`, "1"]).code).toBe(2);
   });
 
+  test("review regressions: short server tail limit, --since on a quiet pool, --tail N --one, --timeout with --where", async () => {
+    const dir = join(root, "rev");
+    pls(["--dir", dir, "pool", "create", "q"]);
+    for (let i = 1; i <= 5; i++) pls(["--dir", dir, "poke", "q", JSON.stringify({ old: i })]);
+    const { url } = await startServe(dir, ["--max-tail-timeout-ms", "1000"]);
+    // --tail N --one: the newest of the last N, as locally
+    expect(JSON.parse(pls(["peek", `${url}/q`, "--tail", "3", "--one"]).out).seq).toBe(5);
+    // a start time in the future on a quiet pool: reconnects (every 1 s here) keep the start, never replay history
+    const from = new Date(Date.now() + 300).toISOString();
+    const waiter = start(["peek", `${url}/q`, "--since", from, "--one"]);
+    await Bun.sleep(2500);
+    pls(["--dir", dir, "poke", "q", '{"fresh": true}']);
+    expect(JSON.parse((await waiter.line(5000))!).data).toEqual({ fresh: true });
+    expect(await waiter.proc.exited).toBe(0);
+    // --timeout counts from the last printed message: non-matching traffic does not keep it alive
+    const t0 = Date.now();
+    const quiet = start(["peek", `${url}/q`, "--where", ".data.m == 1", "--timeout", "1500ms"]);
+    let exited: number | null = null;
+    void quiet.proc.exited.then((c) => (exited = c));
+    for (let i = 0; i < 25 && exited === null; i++) {
+      pls(["--dir", dir, "poke", "q", '{"m": 0}']); // non-matching traffic all along
+      await Bun.sleep(150);
+    }
+    expect(await quiet.proc.exited).toBe(124);
+    expect(Date.now() - t0).toBeLessThan(4500);
+  }, 30_000);
+
   test("token auth: missing token is Permission (exit 6); --token-file works", async () => {
     const dir = join(root, "b");
     pls(["--dir", dir, "pool", "create", "p"]);

@@ -29,16 +29,17 @@ export function checkMessage(data: unknown, tags: readonly unknown[]): void {
 
 /** The payload text for a message; `data` must already be checked. */
 export function payloadText(data: Record<string, unknown>, tags: readonly string[]): string {
-  // A stream gives every record the same tag array: its JSON is computed once.
-  if (tags !== lastTags) {
-    lastTags = tags;
-    lastTagsPrefix = `{"meta":{"tags":${JSON.stringify(tags)}},"data":`;
+  // A stream gives every record the same tags: the prefix is rebuilt only when their JSON changes.
+  const tagsJson = tags.length === 0 ? "[]" : JSON.stringify(tags);
+  if (tagsJson !== lastTagsJson) {
+    lastTagsJson = tagsJson;
+    lastTagsPrefix = `{"meta":{"tags":${tagsJson}},"data":`;
   }
   return `${lastTagsPrefix}${JSON.stringify(data)}}`;
 }
 
-let lastTags: readonly string[] | null = null;
-let lastTagsPrefix = "";
+let lastTagsJson = "[]";
+let lastTagsPrefix = `{"meta":{"tags":[]},"data":`;
 
 export function encodePayload(data: Record<string, unknown>, tags: readonly string[]): Uint8Array {
   return encoder.encode(payloadText(data, tags));

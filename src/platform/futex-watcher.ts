@@ -1,6 +1,6 @@
 // A worker thread that sleeps on a u32 word of a shared mapping (futex) and reports each change, so an event
 // loop can wait for writers without blocking. Only the platform layer sees the mapping's address.
-import type { MappedFile } from "./files.ts";
+import { futexWake, type MappedFile } from "./files.ts";
 
 // The worker is self-contained (a Blob URL) so it also runs inside `bun build --compile` binaries without a
 // separate entry point. It maps nothing itself: it views the server's existing mapping by address.
@@ -63,7 +63,11 @@ export function watchWord(file: MappedFile, offset: number, waitersOffset: numbe
   worker.postMessage({ addr: file.addr, genOffset: offset, waitersOffset, linux: process.platform === "linux", arch: process.arch });
   return {
     async stop() {
+      // Let the worker leave its futex wait by itself, so it takes itself off the waiter count; terminating it
+      // inside the wait would leave the count one too high (and every append would then pay for a wake-up).
       worker.postMessage("stop");
+      futexWake(file, offset);
+      await Promise.race([exited, Bun.sleep(500)]);
       worker.terminate();
       await exited;
     },

@@ -369,6 +369,25 @@ export class Pool {
     };
   }
 
+  /**
+   * Keeps this pool's mapping alive until the returned release runs, even if every handle is closed meanwhile
+   * (a long-lived reader such as a server stream must never read an unmapped file).
+   */
+  retain(): () => void {
+    const file = retainMapping(this.mapped());
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      releaseMapping(file);
+    };
+  }
+
+  /** Identity of the mapped file (two handles on one file share it). */
+  get mappingKey(): object {
+    return this.mapped();
+  }
+
   /** False once the pool file was deleted or replaced since this process opened it. */
   stillLinked(): boolean {
     return this.file !== null && stillLinked(this.file, this.path);

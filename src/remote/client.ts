@@ -53,7 +53,13 @@ export function parseRemoteRef(ref: string): { base: string; pool: string } {
   if (u.search || u.hash || segments.length !== 1 || u.pathname.endsWith("/") || /%2f/i.test(u.pathname)) {
     throw new PlasmiteError("Usage", "remote pool ref must use shorthand http(s)://host:port/<pool>", { hint: "API-shaped URLs are not accepted as pool refs." });
   }
-  return { base: u.origin, pool: decodeURIComponent(segments[0]) };
+  let pool: string;
+  try {
+    pool = decodeURIComponent(segments[0]);
+  } catch {
+    throw new PlasmiteError("Usage", `invalid percent-encoding in remote pool ref '${ref}'`, { hint: "Use http(s)://host:port/POOL with a plain pool name." });
+  }
+  return { base: u.origin, pool };
 }
 
 export function isRemoteRef(ref: string): boolean {
@@ -165,6 +171,8 @@ export class RemotePoolHandle {
     let delivered = 0;
     let backoffMs = 100;
     let idleDeadline = o.idleTimeoutMs === undefined ? Infinity : performance.now() + o.idleTimeoutMs;
+    // The server refuses a timeout_ms above its --max-tail-timeout-ms; it says the limit, which is then used.
+    let connectionMs = TAIL_CONNECTION_MS;
     if (next === null && o.last === undefined && o.sinceTimeMs === undefined) {
       // The live edge, pinned to a seq so a reconnect cannot skip what arrived in between.
       next = ((await this.info()).bounds.newest ?? 0) + 1;
@@ -176,7 +184,7 @@ export class RemotePoolHandle {
       if (next !== null) q.set("since_seq", String(next));
       else if (first && o.last !== undefined) q.set("last", String(o.last));
       else if (first && o.sinceTimeMs !== undefined) q.set("since_time_ms", String(Math.floor(o.sinceTimeMs)));
-      q.set("timeout_ms", String(Math.max(1, Math.min(TAIL_CONNECTION_MS, Math.ceil(left)))));
+      q.set("timeout_ms", String(Math.max(1, Math.min(connectionMs, Math.ceil(left)))));
       for (const t of o.tags ?? []) q.append("tag", t);
       if (o.gapPolicy === "error") q.set("gap_policy", "error");
       const ac = new AbortController();
@@ -196,14 +204,18 @@ export class RemotePoolHandle {
           }
           if (next !== null && seq < next) continue; // already delivered before a reconnect
           next = seq + 1;
-          first = false;
+          first = false; // only a delivered message ends the original start (last / since_time_ms)
           if (o.idleTimeoutMs !== undefined) idleDeadline = performance.now() + o.idleTimeoutMs;
           yield { seq, json: text };
           if (o.max !== undefined && ++delivered >= o.max) return;
         }
-        first = false;
       } catch (err) {
         if (o.signal?.aborted) return;
+        const limit = err instanceof PlasmiteError && /timeout exceeds server limit/.test(err.message) ? Number(/<=\s*(\d+)/.exec(err.hint ?? "")?.[1]) : NaN;
+        if (limit > 0 && limit < connectionMs) {
+          connectionMs = limit;
+          continue;
+        }
         if (err instanceof PlasmiteError && err.kind !== "Io" && err.kind !== "Busy") throw err;
         // Connection refused or dropped (e.g. the server restarted): retry, resuming at `next`.
         await Bun.sleep(Math.min(backoffMs, Math.max(0, idleDeadline - performance.now())));

@@ -81,9 +81,17 @@ export function buildApp(o: ServeOptions) {
       if (state.activeTails >= o.maxTailConcurrency) {
         throw new PlasmiteError("Busy", "too many concurrent tail requests", { hint: `The server allows ${o.maxTailConcurrency} (--max-tail-concurrency); retry later.` });
       }
+      // Everything that can fail comes before the slot and the lease are taken (a start by time reads frames).
+      const cursor = handle.cursor(p.start);
+      // The stream keeps the mapping alive itself: the pool may be deleted (and its handle closed) meanwhile.
+      const releaseMapping = handle.pool.retain();
       state.activeTails++;
       const lease = watchers.acquire(handle);
-      return tailResponse(format, handle, p, lease, request.signal, () => state.activeTails--, corsHeaders(request));
+      const done = () => {
+        state.activeTails--;
+        releaseMapping();
+      };
+      return tailResponse(format, cursor, p, lease, request.signal, done, corsHeaders(request));
     });
 
   const uiPage = () => new Response(uiHtml, { headers: { "content-type": "text/html; charset=utf-8", [PROTOCOL_HEADER]: PROTOCOL_VERSION, "cache-control": "no-cache" } });
@@ -178,8 +186,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   app.listen({
     hostname: host,
     port,
-    // Bodies are read and limited by the handlers (413 with the JSON envelope); this is only a backstop.
-    maxRequestBodySize: o.maxBodyBytes + 64 * 1024,
+    // Bodies are read and limited by the handlers (413 with the JSON envelope, checked on Content-Length before
+    // reading); Bun's own limit is only a far backstop, since its 413 has no envelope.
+    maxRequestBodySize: Math.max(o.maxBodyBytes * 4, 64 * 1024 * 1024),
     idleTimeout: 0,
     ...(o.tls ? { tls: { cert: o.tls.cert, key: o.tls.key } } : {}),
   });

@@ -356,3 +356,50 @@ describe("library Client.connect", () => {
     expect(() => new Client("http://x:1")).toThrow("Client.connect");
   });
 });
+
+describe("regressions found in review", () => {
+  test("deleting and recreating a pool under open tail streams does not crash the server", async () => {
+    const { server, call } = await serve();
+    await call("POST", "/v0/pools", { pool: "p" });
+    await call("POST", "/v0/pools/p/append", { data: { n: 1 } });
+    const s1 = fetch(`${server.url}/v0/pools/p/tail?since_seq=1&timeout_ms=3000`).then((r) => r.text()).catch(() => "");
+    await Bun.sleep(100);
+    expect((await call("DELETE", "/v0/pools/p")).status).toBe(200);
+    await call("POST", "/v0/pools", { pool: "p" });
+    await call("POST", "/v0/pools/p/append", { data: { n: 2 } });
+    const s2 = fetch(`${server.url}/v0/pools/p/tail?since_seq=1&timeout_ms=1500`).then((r) => r.text()).catch(() => "");
+    await Bun.sleep(100);
+    expect((await call("DELETE", "/v0/pools/p")).status).toBe(200);
+    await Bun.sleep(400); // the streams keep reading their (deleted) files meanwhile
+    expect((await call("GET", "/healthz")).status).toBe(200);
+    expect(await s2).toContain('"n":2');
+    expect(await s1).toContain('"n":1');
+    const deadline = Date.now() + 5000;
+    while (server.stats().activeTails > 0 && Date.now() < deadline) await Bun.sleep(20);
+    expect(server.stats()).toEqual({ activeTails: 0, watchedPools: 0 });
+  }, 20_000);
+
+  test("a tail that fails before streaming (start by time over a damaged frame) gives its slot back", async () => {
+    const { server, client, call } = await serve({ maxTailConcurrency: 2 });
+    const pool = client.createPool("c", { sizeBytes: 65536, indexCapacity: 0 });
+    for (let i = 1; i <= 8; i++) pool.append({ i, pad: "z".repeat(40) });
+    const bytes = pool.pool.ring.bytes;
+    const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf('{"i":5,');
+    bytes[at + 5] = "7".charCodeAt(0);
+    for (let k = 0; k < 4; k++) expect((await call("GET", "/v0/pools/c/tail?since_time_ms=1&timeout_ms=50")).status).toBe(500);
+    expect(server.stats()).toEqual({ activeTails: 0, watchedPools: 0 });
+    expect((await call("GET", "/v0/pools/c/tail?since_seq=1&max=1")).status).toBe(200);
+    pool.close();
+  });
+
+  test("a body over the limit by megabytes still gets the JSON 413; a huge Last-Event-ID is a 400", async () => {
+    const { server, call } = await serve({ maxBodyBytes: 1000 });
+    await call("POST", "/v0/pools", { pool: "p" });
+    const r = await fetch(`${server.url}/v0/pools/p/append`, { method: "POST", body: "x".repeat(3 * 1024 * 1024) });
+    expect(r.status).toBe(413);
+    expect(r.headers.get("plasmite-version")).toBe("0");
+    expect(((await r.json()) as { error: { kind: string } }).error.kind).toBe("Usage");
+    const e = await fetch(`${server.url}/v0/pools/p/events?timeout_ms=50`, { headers: { "last-event-id": "99999999999999999999999" } });
+    expect(e.status).toBe(400);
+  });
+});

@@ -4,8 +4,7 @@
 import { PlasmiteError, asPlasmiteError } from "../errors.ts";
 import { ByteChunks } from "../api/byte-chunks.ts";
 import { envelopeHasTags, envelopeJson, envelopePrefix } from "../api/envelope.ts";
-import type { PoolHandle } from "../api/client.ts";
-import type { CursorStart, Drop } from "../pool/cursor.ts";
+import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorBody, usage } from "./http.ts";
 import type { WatchLease } from "./watcher.ts";
 
@@ -44,7 +43,8 @@ export function parseTailParams(url: URL, headers: Headers, maxTimeoutMs: number
   const from = url.searchParams.get("from") ?? "oldest";
   if (from !== "oldest" && from !== "live") throw usage(`invalid from '${from.slice(0, 40)}'`, "Use from=oldest or from=live.");
   const lastEventId = headers.get("last-event-id");
-  const resumeAfter = lastEventId && /^\d+$/.test(lastEventId) ? Number(lastEventId) : undefined;
+  if (lastEventId && (!/^\d+$/.test(lastEventId) || !Number.isSafeInteger(Number(lastEventId)))) throw usage(`invalid Last-Event-ID '${lastEventId.slice(0, 40)}'`, "Last-Event-ID is the seq of the last event received.");
+  const resumeAfter = lastEventId ? Number(lastEventId) : undefined;
   if ([sinceSeq, last, sinceTimeMs].filter((v) => v !== undefined).length > 1) throw usage("use only one of since_seq, last and since_time_ms");
   const start: CursorStart =
     resumeAfter !== undefined
@@ -72,8 +72,7 @@ function gapError(drop: Drop): PlasmiteError {
 }
 
 /** Builds the streaming response; `done` runs exactly once when the stream ends for any reason. */
-export function tailResponse(format: TailFormat, handle: PoolHandle, p: TailParams, lease: WatchLease, signal: AbortSignal, done: () => void, extraHeaders: Record<string, string>): Response {
-  const cursor = handle.cursor(p.start);
+export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, lease: WatchLease, signal: AbortSignal, done: () => void, extraHeaders: Record<string, string>): Response {
   const deadline = performance.now() + p.timeoutMs;
   const chunks = new ByteChunks();
   let sent = 0;

@@ -61,13 +61,15 @@ export interface WatchLease {
 
 /** One watcher per pool path, reference-counted by the streams using it. */
 export class Watchers {
-  private readonly byPath = new Map<string, PoolWatcher>();
+  private readonly byPath = new Map<object, PoolWatcher>();
 
   acquire(handle: PoolHandle): WatchLease {
-    let w = this.byPath.get(handle.path);
+    // Keyed by the mapped file, not the path: a pool deleted and recreated under the same name is another file.
+    const key = handle.pool.mappingKey;
+    let w = this.byPath.get(key);
     if (!w) {
       w = new PoolWatcher(handle);
-      this.byPath.set(handle.path, w);
+      this.byPath.set(key, w);
     }
     w.subscribers++;
     const watcher = w;
@@ -79,7 +81,7 @@ export class Watchers {
         if (released) return;
         released = true;
         if (--watcher.subscribers === 0) {
-          this.byPath.delete(handle.path);
+          this.byPath.delete(key);
           void watcher.stop();
         }
       },

@@ -155,17 +155,24 @@ export default defineCommand({
     }
 
     if (args.one) {
-      // With --tail N, --one prints the newest match once N matches exist (history counts); else the first.
-      const needed = tail !== undefined && tail > 0 ? tail : 1;
-      if (history.length >= needed) {
+      // Without --tail: the first match (at or after --since, or live). With --tail N: the newest match once N
+      // matches exist, history counting.
+      const needed = tail !== undefined ? Math.max(tail, 1) : 1;
+      if (tail === undefined && history.length > 0) {
+        emit(history[0]);
+        return stop(0);
+      }
+      if (tail !== undefined && history.length >= needed) {
         emit(history[history.length - 1]);
         return stop(0);
       }
       let seen = history.length;
       await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
-        seen += matches.length;
-        if (seen < needed) return false;
-        emit(matches[matches.length - 1]);
+        if (seen + matches.length < needed) {
+          seen += matches.length;
+          return false;
+        }
+        emit(matches[needed - seen - 1]);
         return true;
       });
       return stop(0);
@@ -335,26 +342,40 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
   process.on("SIGINT", () => void stop(130));
   process.on("SIGTERM", () => void stop(143));
   const drops = new DropReporter(o.ref, pool.path, o.quietDrops, o.failOnGap);
+  // --one --tail N: the newest match once N matches exist, history counting (as locally); history ends at the
+  // pool's newest seq when peek started.
+  const needed = o.one && o.tail !== undefined && o.tail > 0 ? o.tail : 1;
+  const historyEnd = o.one && o.tail !== undefined ? ((await pool.info()).bounds.newest ?? 0) : 0;
+  let matched = 0;
+  let lastMatch: string | null = null;
   const lines = pool.tailLines({
     last: o.tail,
     sinceTimeMs: o.sinceNs === undefined ? undefined : Number(o.sinceNs / 1_000_000n),
     tags: o.tags,
-    idleTimeoutMs: o.timeoutMs,
     signal: ac.signal,
     onDrop: (d) => drops.add(d.fromSeq, d.toSeq, d.count),
     gapPolicy: o.failOnGap ? "error" : "continue",
   });
-  let printed = 0;
+  // --timeout counts from the last printed message (messages that do not match do not restart it).
+  let deadline = o.timeoutMs === undefined ? Infinity : performance.now() + o.timeoutMs;
+  const TIMED_OUT = "timed out" as const;
+  const waitNext = (p: Promise<IteratorResult<RemoteLine>>): Promise<IteratorResult<RemoteLine> | typeof TIMED_OUT> =>
+    deadline === Infinity ? p : Promise.race([p, Bun.sleep(Math.max(0, deadline - performance.now())).then(() => TIMED_OUT)]);
   // Batch what has already arrived so --where costs one jq call per burst, not per message.
   const pending: RemoteLine[] = [];
   let next = lines.next();
   let failure: unknown = null;
+  let timedOut = false;
   for (;;) {
-    let r: IteratorResult<RemoteLine>;
+    let r: IteratorResult<RemoteLine> | typeof TIMED_OUT;
     try {
-      r = await next;
+      r = await waitNext(next);
     } catch (err) {
       failure = err;
+      break;
+    }
+    if (r === TIMED_OUT) {
+      timedOut = true;
       break;
     }
     if (r.done) break;
@@ -375,21 +396,33 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
     const batch = pending.splice(0);
     const flags = o.where ? o.where.matchBatch(batch.map((l) => l.json)) : null;
     for (let i = 0; i < batch.length; i++) {
-      if (flags && !flags[i]) continue;
+      const matches = !flags || flags[i];
+      if (o.one) {
+        if (matches) {
+          matched++;
+          lastMatch = batch[i].json;
+        }
+        const historyDone = batch[i].seq >= historyEnd;
+        if (lastMatch !== null && matched >= needed && historyDone) {
+          out.push(o.render(lastMatch));
+          return stop(0);
+        }
+        continue;
+      }
+      if (!matches) continue;
       out.push(o.render(batch[i].json));
-      printed++;
-      if (o.one) return stop(0);
+      if (o.timeoutMs !== undefined) deadline = performance.now() + o.timeoutMs;
     }
     drops.flush();
     await out.flush();
     if (out.closed) return stop(0);
     if (failure) break;
   }
+  ac.abort();
   await out.flush();
   if (failure) throw failure;
-  if (o.timeoutMs !== undefined) {
-    if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(o.timeoutMs)})`);
+  if (timedOut || o.timeoutMs !== undefined) {
+    if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(o.timeoutMs ?? 0)})`);
     throw new ExitCode(124);
   }
-
 }

@@ -5,7 +5,7 @@ import { validateMessage, type Receipt } from "../../api/client.ts";
 import { collectRepeated } from "../args.ts";
 import { openPool } from "../pools.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";
-import { DEFAULT_MAX_RECORD_BYTES, RecordSplitter, type InputMode, type ParsedRecord } from "../ingest.ts";
+import { DEFAULT_MAX_RECORD_BYTES, RecordSplitter, type InputMode, type ParsedRecord, type RecordError, type RecordOk } from "../ingest.ts";
 import { LineWriter, notice, printErrLine, printJson, stderrIsTTY, stdoutIsTTY } from "../output.ts";
 import { isTerminal } from "../../platform/files.ts";
 import { parseCount, parseDuration, parseSize } from "../values.ts";
@@ -80,6 +80,7 @@ export default defineCommand({
     const pool = target ? null : openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
     const sink: Sink = target ?? {
       path: pool!.path,
+      atomicBatches: true,
       append: async (records, d) => retry(() => pool!.appendBatchReceipts(records, { durability: d })),
     };
     const summary = await ingest(sink, source, { tags, durability, mode, errorPolicy, maxRecordBytes, retry, ref });
@@ -156,6 +157,8 @@ interface IngestOptions {
 /** Where ingested records go: a local pool (one lock per batch) or a remote one (one request per record). */
 interface Sink {
   path: string;
+  /** True when a refused batch wrote nothing (a local pool); a remote pool appends record by record. */
+  atomicBatches: boolean;
   append(records: Array<{ data: Record<string, unknown>; tags: string[] }>, durability: Durability): Promise<Receipt[]>;
 }
 type PokeTarget = Sink | null;
@@ -177,6 +180,7 @@ async function remoteTarget(ref: string, args: Record<string, unknown>, create: 
   };
   return {
     path: pool.path,
+    atomicBatches: false,
     append: async (records, d) => {
       const out: Receipt[] = [];
       for (const r of records) out.push(await appendOne(r, d));
@@ -206,53 +210,73 @@ async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestO
   let firstSeq = 0;
   let lastSeq = 0;
 
+  const skip = (r: RecordError) => {
+    failed++;
+    notice("ingest_skip", "poke", o.ref, `skipped record ${r.index}: ${r.message}`, {
+      mode: splitter.effectiveMode,
+      index: r.index,
+      error_kind: r.kind,
+      pool_path: pool.path,
+      ...(r.line !== undefined ? { line: r.line } : {}),
+      snippet: r.snippet,
+    });
+  };
+  const fail = async (r: RecordError): Promise<never> => {
+    await receipts?.flush();
+    progress?.done();
+    const where = r.line !== undefined ? ` (line ${r.line})` : "";
+    throw new PlasmiteError("Usage", `${r.message} in record ${r.index}${where}: ${r.snippet}`, {
+      hint: `${appended} record(s) before it were appended. Use --errors skip to continue past bad records, or --in to pick the input format.`,
+    });
+  };
+  const appended_ = (out: Receipt[]) => {
+    appended += out.length;
+    if (!firstSeq) firstSeq = out[0].seq;
+    lastSeq = out[out.length - 1].seq;
+    if (receipts) for (const r of out) receipts.push(`{"seq":${r.seq},"time":"${r.time}","meta":{"tags":${tagsJson}}}\n`);
+    progress?.update(appended);
+  };
+  const isRefusal = (err: unknown) => err instanceof PlasmiteError && err.kind === "Usage";
+  /** Appends good records in one batch; if the pool refuses one (e.g. too large for it), finds it and keeps the rest. */
+  const appendRun = async (run: RecordOk[]): Promise<RecordError | null> => {
+    if (run.length === 0) return null;
+    if (pool.atomicBatches) {
+      try {
+        appended_(await pool.append(run.map((r) => ({ data: r.data, tags: o.tags })), o.durability));
+        return null;
+      } catch (err) {
+        if (!isRefusal(err)) throw err; // a refused batch wrote nothing: retry record by record below
+      }
+    }
+    for (const r of run) {
+      try {
+        appended_(await pool.append([{ data: r.data, tags: o.tags }], o.durability));
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
+        const text = JSON.stringify(r.data);
+        const bad: RecordError = { ok: false, index: r.index, kind: "Oversize", message: (err as PlasmiteError).message, snippet: text.length > 200 ? text.slice(0, 200) + "..." : text };
+        if (o.errorPolicy === "stop") return bad;
+        skip(bad);
+      }
+    }
+    return null;
+  };
+
   const commit = async (records: ParsedRecord[]) => {
-    const good: Array<{ data: Record<string, unknown>; tags: string[] }> = [];
-    let stopAt: ParsedRecord | null = null;
+    let run: RecordOk[] = [];
     for (const r of records) {
       if (r.ok) {
-        good.push({ data: r.data, tags: o.tags });
+        run.push(r);
         continue;
       }
-      if (o.errorPolicy === "stop") {
-        stopAt = r;
-        break;
-      }
-      failed++;
-      notice("ingest_skip", "poke", o.ref, `skipped record ${r.index}: ${r.message}`, {
-        mode: splitter.effectiveMode,
-        index: r.index,
-        error_kind: r.kind,
-        pool_path: pool.path,
-        ...(r.line !== undefined ? { line: r.line } : {}),
-        snippet: r.snippet,
-      });
+      const refused = await appendRun(run);
+      run = [];
+      if (refused) return fail(refused);
+      if (o.errorPolicy === "stop") return fail(r);
+      skip(r);
     }
-    if (good.length > 0) {
-      let out: Receipt[];
-      try {
-        out = await pool.append(good, o.durability);
-      } catch (err) {
-        if (err instanceof PlasmiteError && err.kind === "Usage") {
-          // e.g. a record larger than this pool takes: report it like a bad record
-          throw new PlasmiteError("Usage", err.message, { hint: err.hint, path: err.path });
-        }
-        throw err;
-      }
-      appended += out.length;
-      if (!firstSeq) firstSeq = out[0].seq;
-      lastSeq = out[out.length - 1].seq;
-      if (receipts) for (const r of out) receipts.push(`{"seq":${r.seq},"time":"${r.time}","meta":{"tags":${tagsJson}}}\n`);
-      progress?.update(appended);
-    }
-    if (stopAt && !stopAt.ok) {
-      await receipts?.flush();
-      progress?.done();
-      const where = stopAt.line !== undefined ? ` (line ${stopAt.line})` : "";
-      throw new PlasmiteError("Usage", `${stopAt.message} in record ${stopAt.index}${where}: ${stopAt.snippet}`, {
-        hint: `${appended} record(s) before it were appended. Use --errors skip to continue past bad records, or --in to pick the input format.`,
-      });
-    }
+    const refused = await appendRun(run);
+    if (refused) return fail(refused);
     await receipts?.flush();
   };
 
