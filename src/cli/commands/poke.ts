@@ -150,10 +150,6 @@ interface IngestOptions {
   ref: string;
 }
 
-/**
- * Group commit: every chunk read from the source is parsed and its complete records appended under one lock
- * right away, so a slow producer's line reaches followers at once and a fast one gets batches.
- */
 /** Where ingested records go: a local pool (one lock per batch) or a remote one (one request per record). */
 interface Sink {
   path: string;
@@ -189,7 +185,10 @@ async function remoteTarget(ref: string, args: Record<string, unknown>, create: 
   };
 }
 
-
+/**
+ * Group commit: every chunk read from the source is parsed and its complete records appended under one lock
+ * right away, so a slow producer's line reaches followers at once and a fast one gets batches.
+ */
 async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestOptions) {
   const splitter = new RecordSplitter(o.mode, o.maxRecordBytes);
   // fatal: invalid UTF-8 is refused, never stored as U+FFFD replacement characters
@@ -229,7 +228,7 @@ async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestO
       hint: `${appended} record(s) before it were appended. Use --errors skip to continue past bad records, or --in to pick the input format.`,
     });
   };
-  const appended_ = (out: Receipt[]) => {
+  const recordAppended = (out: Receipt[]) => {
     appended += out.length;
     if (!firstSeq) firstSeq = out[0].seq;
     lastSeq = out[out.length - 1].seq;
@@ -242,7 +241,7 @@ async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestO
     if (run.length === 0) return null;
     if (pool.atomicBatches) {
       try {
-        appended_(await pool.append(run.map((r) => ({ data: r.data, tags: o.tags })), o.durability));
+        recordAppended(await pool.append(run.map((r) => ({ data: r.data, tags: o.tags })), o.durability));
         return null;
       } catch (err) {
         if (!isRefusal(err)) throw err; // a refused batch wrote nothing: retry record by record below
@@ -250,7 +249,7 @@ async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestO
     }
     for (const r of run) {
       try {
-        appended_(await pool.append([{ data: r.data, tags: o.tags }], o.durability));
+        recordAppended(await pool.append([{ data: r.data, tags: o.tags }], o.durability));
       } catch (err) {
         if (!isRefusal(err)) throw err;
         const text = JSON.stringify(r.data);
