@@ -10,15 +10,15 @@ function run(mode: InputMode, chunks: string[]): ParsedRecord[] {
   return out;
 }
 
-const ok = (rs: ParsedRecord[]) => rs.filter((r) => r.ok).map((r) => (r.ok ? r.data : null));
-const bad = (rs: ParsedRecord[]) => rs.filter((r) => !r.ok).map((r) => (r.ok ? null : r.kind));
+const ok = (rs: ParsedRecord[]): unknown[] => rs.filter((r) => r.ok).map((r) => (r.ok ? r.data : null));
+const bad = (rs: ParsedRecord[]): unknown[] => rs.filter((r) => !r.ok).map((r) => (r.ok ? null : r.kind));
 
 /** The same records whatever the chunking: whole, and cut in two at every position. */
 function everySplit(mode: InputMode, input: string, expectOk: unknown[], expectBad: string[] = []) {
   for (let cut = 0; cut <= input.length; cut++) {
     const rs = run(mode, [input.slice(0, cut), input.slice(cut)]);
-    expect([cut, ok(rs)]).toEqual([cut, expectOk]);
-    expect([cut, bad(rs)]).toEqual([cut, expectBad]);
+    expect([cut, ok(rs)] as unknown[]).toEqual([cut, expectOk]);
+    expect([cut, bad(rs)] as unknown[]).toEqual([cut, expectBad]);
   }
 }
 
