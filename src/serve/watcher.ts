@@ -61,15 +61,15 @@ export interface WatchLease {
 
 /** One watcher per pool path, reference-counted by the streams using it. */
 export class Watchers {
-  private readonly byPath = new Map<object, PoolWatcher>();
+  private readonly byFile = new Map<object, PoolWatcher>();
 
   acquire(handle: PoolHandle): WatchLease {
     // Keyed by the mapped file, not the path: a pool deleted and recreated under the same name is another file.
     const key = handle.pool.mappingKey;
-    let w = this.byPath.get(key);
+    let w = this.byFile.get(key);
     if (!w) {
       w = new PoolWatcher(handle);
-      this.byPath.set(key, w);
+      this.byFile.set(key, w);
     }
     w.subscribers++;
     const watcher = w;
@@ -81,7 +81,7 @@ export class Watchers {
         if (released) return;
         released = true;
         if (--watcher.subscribers === 0) {
-          this.byPath.delete(key);
+          this.byFile.delete(key);
           void watcher.stop();
         }
       },
@@ -90,12 +90,12 @@ export class Watchers {
 
   /** Number of pools currently watched (for leak checks). */
   get count(): number {
-    return this.byPath.size;
+    return this.byFile.size;
   }
 
   async stopAll(): Promise<void> {
-    const all = [...this.byPath.values()];
-    this.byPath.clear();
+    const all = [...this.byFile.values()];
+    this.byFile.clear();
     await Promise.all(all.map((w) => w.stop()));
   }
 }

@@ -65,13 +65,14 @@ ${cases}
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
-_plasmite_subs() {
-  case "$1" in
-${specs.map((s) => `    "${s.path}") echo "${s.subcommands.join(" ")}" ;;`).join("\n")}
-  esac
-}
-complete -o default -F _plasmite_complete ${names.join(" ")}
+${subsFunction(specs)}complete -o default -F _plasmite_complete ${names.join(" ")}
 `;
+}
+
+/** Shell function (same in bash and zsh) naming the subcommands of a command path. */
+function subsFunction(specs: Spec[]): string {
+  const cases = specs.map((s) => `    "${s.path}") echo "${s.subcommands.join(" ")}" ;;`).join("\n");
+  return `_plasmite_subs() {\n  case "$1" in\n${cases}\n  esac\n}\n`;
 }
 
 function zsh(specs: Spec[], globals: string[], names: string[]): string {
@@ -97,12 +98,7 @@ ${specs.map((s) => `    "${s.path}") words_=(${[...s.subcommands, ...s.flags, ..
   compadd -a words_
   _files
 }
-_plasmite_subs() {
-  case "$1" in
-${specs.map((s) => `    "${s.path}") echo "${s.subcommands.join(" ")}" ;;`).join("\n")}
-  esac
-}
-compdef _plasmite ${names.join(" ")}
+${subsFunction(specs)}compdef _plasmite ${names.join(" ")}
 `;
 }
 
