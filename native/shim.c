@@ -3,13 +3,15 @@
  * value >= 0 on success or -errno on failure, so the TypeScript side never reads
  * errno (which any intervening libc call could clobber). No allocation, no state.
  * Must never call fstat(): it is a versioned symbol since glibc 2.33, and this
- * library has to load on older distributions; lseek gives the size instead. */
+ * library has to load on older distributions; lseek gives the size instead, and
+ * pls_file_id makes the raw system call. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/futex.h>
@@ -20,7 +22,7 @@
 #define RET(expr) do { long _r = (long)(expr); return _r < 0 ? -errno : _r; } while (0)
 
 /* ABI version: bumped whenever a signature below changes. */
-int32_t pls_abi_version(void) { return 3; }
+int32_t pls_abi_version(void) { return 4; }
 
 int32_t pls_open(const char *path, int32_t flags, int32_t mode) {
   int fd;
@@ -34,6 +36,21 @@ int32_t pls_close(int32_t fd) { RET(close(fd)); }
 int64_t pls_file_size(int32_t fd) {
   off_t n = lseek(fd, 0, SEEK_END);
   return n < 0 ? -errno : (int64_t)n;
+}
+
+/* Identity of the open file: out[0] = device, out[1] = inode. Two paths (links, symlinks) to one pool give
+ * the same identity, which is how a process keeps one descriptor (and one flock) per pool file. */
+int32_t pls_file_id(int32_t fd, uint64_t *out) {
+  struct stat st;
+#ifdef __linux__
+  /* the kernel's struct stat is glibc's on x86_64 and on the generic (arm64) layout */
+  if (syscall(SYS_fstat, fd, &st) < 0) return -errno;
+#else
+  if (fstat(fd, &st) < 0) return -errno;
+#endif
+  out[0] = (uint64_t)st.st_dev;
+  out[1] = (uint64_t)st.st_ino;
+  return 0;
 }
 
 /* Reserve real blocks so a later store through the mapping cannot hit ENOSPC

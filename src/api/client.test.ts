@@ -128,7 +128,10 @@ describe("regressions found in review", () => {
     for (let i = 0; i < 10; i++) {
       const w = p.pool.watch(() => {});
       await Bun.sleep(20);
+      const t0 = performance.now();
       await w.stop();
+      // the worker leaves by itself, promptly (a stuck one is terminated after 500 ms)
+      expect(performance.now() - t0).toBeLessThan(400);
     }
     expect(Atomics.load(p.pool.ring.words, 33)).toBe(0); // waiters word (byte 132)
     p.close();

@@ -1,14 +1,13 @@
 // The library users import: a Client for a pool directory and PoolHandles with append/get/tail/info.
 // Thin over src/pool: names become paths here, messages become payloads; no storage rules.
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { fs, path } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
 import { checkMessage, encodePayload } from "../format/payload.ts";
-import { Cursor, type CursorStart, type Drop } from "../pool/cursor.ts";
+import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolInfo } from "../pool/pool.ts";
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
-import { RemoteClient, type RemoteOptions } from "../remote/client.ts";
+import type { RemoteClient, RemoteOptions } from "../remote/client.ts";
 
 /** Throws Usage unless `data` is a JSON object and `tags` are non-empty strings. */
 export const validateMessage: (data: unknown, tags: readonly unknown[]) => asserts data is Record<string, unknown> = checkMessage;
@@ -67,6 +66,8 @@ export class Client {
    * across reconnects. Loads the HTTP client only when called.
    */
   static connect(url: string, options: RemoteOptions = {}): RemoteClient {
+    // required here, not imported above: local commands never load the HTTP client (a chunk of its own)
+    const { RemoteClient } = require("../remote/client.ts") as typeof import("../remote/client.ts");
     return new RemoteClient(url, options);
   }
 
@@ -87,7 +88,7 @@ export class Client {
   listPools(): PoolEntry[] {
     let names: string[];
     try {
-      names = readdirSync(this.dir);
+      names = fs().readdirSync(this.dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw new PlasmiteError("Io", `cannot list ${this.dir}: ${(err as Error).message}`, { path: this.dir });
@@ -96,13 +97,13 @@ export class Client {
       .filter((n) => n.endsWith(POOL_EXTENSION) && !n.startsWith("."))
       .filter((n) => {
         try {
-          return statSync(join(this.dir, n)).isFile();
+          return fs().statSync(path().join(this.dir, n)).isFile();
         } catch {
           return false;
         }
       })
       .sort()
-      .map((n) => ({ name: poolNameOf(n), path: join(this.dir, n) }));
+      .map((n) => ({ name: poolNameOf(n), path: path().join(this.dir, n) }));
   }
 
   deletePool(ref: string): void {
@@ -158,7 +159,7 @@ export class PoolHandle {
 
   /** A cursor for custom reading loops (see Cursor). */
   cursor(start?: CursorStart): Cursor {
-    return new Cursor(this.pool, start);
+    return new (cursorClass())(this.pool, start);
   }
 
   /** Messages in seq order as an async iterator: from `since`/`last`/`sinceTime`, else only new ones. */
@@ -184,7 +185,7 @@ export class PoolHandle {
           : options.sinceTime !== undefined
             ? { timeNs: BigInt(Math.floor(Number(options.sinceTime))) * 1_000_000n }
             : { newest: true };
-    const cursor = new Cursor(this.pool, start);
+    const cursor = new (cursorClass())(this.pool, start);
     const timeout = options.timeout ?? Infinity;
     let count = 0;
     for (;;) {
@@ -225,4 +226,9 @@ function retentionGap(drop: Drop, path: string): PlasmiteError {
     path,
     hint: "Read faster, use a larger pool, or resume from the oldest retained seq.",
   });
+}
+
+/** The Cursor class, loaded when first read with: one-shot writes and gets never load it. */
+function cursorClass(): typeof Cursor {
+  return (require("../pool/cursor.ts") as typeof import("../pool/cursor.ts")).Cursor;
 }

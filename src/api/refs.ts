@@ -1,24 +1,36 @@
 // How a pool reference names a file: a ref with "/" is a path, a ref ending ".plasmite" is DIR/ref,
 // anything else is DIR/NAME.plasmite. Pure.
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { PlasmiteError } from "../errors.ts";
 
 export const POOL_EXTENSION = ".plasmite";
 
 /** ~/.plasmite/pools (from $HOME; an empty HOME gives a relative .plasmite/pools, as the Rust CLI does). */
 export function defaultPoolDir(): string {
-  const home = process.env.HOME ?? homedir();
-  return join(home, ".plasmite", "pools");
+  const home = process.env.HOME ?? (require("node:os") as typeof import("node:os")).homedir();
+  if (home === "") return ".plasmite/pools";
+  if (NORMAL_ABSOLUTE.test(home)) return `${home}/.plasmite/pools`;
+  return (require("node:path") as typeof import("node:path")).join(home, ".plasmite", "pools");
+}
+
+// A path that resolving would not change: absolute, no empty, "." or ".." segments, no trailing slash.
+const NORMAL_ABSOLUTE = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+
+/**
+ * path.resolve(dir, name), without loading node:path (~0.15 ms of every command's start-up) in the usual
+ * case of an absolute, already normal directory and a plain name.
+ */
+export function resolveIn(dir: string, name: string): string {
+  if (!name.includes("/") && name !== "." && name !== ".." && NORMAL_ABSOLUTE.test(dir)) return `${dir}/${name}`;
+  return (require("node:path") as typeof import("node:path")).resolve(dir, name);
 }
 
 /** Absolute path of the pool file a ref names. */
 export function resolvePoolRef(dir: string, ref: string): string {
   if (ref.length === 0) throw new PlasmiteError("Usage", "pool name is empty", { hint: "Name a pool, e.g. `chat`." });
   if (ref.includes("\0")) throw new PlasmiteError("Usage", "pool name contains a NUL byte");
-  if (ref.includes("/")) return resolve(ref);
-  if (ref.endsWith(POOL_EXTENSION)) return resolve(dir, ref);
-  return resolve(dir, ref + POOL_EXTENSION);
+  if (ref.includes("/")) return resolveIn(process.cwd(), ref);
+  if (ref.endsWith(POOL_EXTENSION)) return resolveIn(dir, ref);
+  return resolveIn(dir, ref + POOL_EXTENSION);
 }
 
 /** Display name of a pool file: its base name without the extension. */

@@ -17,6 +17,11 @@ export function collectRepeated(rawArgs: readonly string[], name: string, short?
   return out;
 }
 
+/** A citty argument's aliases as a list (citty allows one string or several). */
+export function aliasesOf(def: { alias?: string | string[] }): readonly string[] {
+  return def.alias === undefined ? [] : typeof def.alias === "string" ? [def.alias] : def.alias;
+}
+
 /**
  * Throws Usage for a flag the command does not define. `known` lists long names (kebab-case) and short
  * aliases; `valueFlags` are the ones that take a value (their next word is skipped).
@@ -28,7 +33,7 @@ export function rejectUnknownFlags(rawArgs: readonly string[], known: Record<str
     const takesValue = def.type === "string" || def.type === "enum";
     names.set(`--${name}`, takesValue);
     if (def.type === "boolean") names.set(`--no-${name}`, false);
-    for (const a of [def.alias ?? []].flat()) names.set(a.length === 1 ? `-${a}` : `--${a}`, takesValue);
+    for (const a of aliasesOf(def)) names.set(a.length === 1 ? `-${a}` : `--${a}`, takesValue);
   }
   names.set("--help", false);
   names.set("-h", false);

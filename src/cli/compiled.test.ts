@@ -1,6 +1,6 @@
 // The compiled `pls` binary, copied alone into an empty folder with no Bun and no C compiler on PATH and a
 // noexec $TMPDIR: poke, peek --where (jq's wasm is embedded), get, doctor, and serve with the web UI. The native
-// shim is loaded from memory (memfd), never extracted to disk.
+// shim is loaded from memory (memfd), never extracted to disk. A .env or bunfig.toml in the folder is ignored.
 import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +31,12 @@ test("compiled binary alone in an empty folder: poke, peek --where, get, doctor,
     const r = Bun.spawnSync([join(empty, "pls"), ...args], { cwd: empty, env });
     return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
   };
+  // A .env or bunfig.toml in the working directory is the user's project's, not pls configuration: ignored.
+  await Bun.write(join(empty, ".env"), "PLASMITE_DIR=from-dotenv\n");
+  await Bun.write(join(empty, "bunfig.toml"), 'preload = ["./evil.ts"]\n');
+  await Bun.write(join(empty, "evil.ts"), 'require("node:fs").writeFileSync("evil-ran", "");\n');
+  expect(run("poke", "home", "--create", "{}").code).toBe(0);
+  expect(existsSync(join(empty, ".plasmite", "pools", "home.plasmite"))).toBe(true);
   const poke = run("--dir", "pools", "poke", "chat", "--create", '{"msg":"from the binary","n":1}');
   expect(poke.err).toBe("");
   expect(poke.code).toBe(0);
@@ -59,5 +65,5 @@ test("compiled binary alone in an empty folder: poke, peek --where, get, doctor,
   expect(await serve.exited).toBe(0);
 
   expect(readdirSync(noexec)).toEqual([]); // nothing extracted
-  expect(readdirSync(empty).sort()).toEqual(["pls", "pools", "ready"]);
+  expect(readdirSync(empty).sort()).toEqual([".env", ".plasmite", "bunfig.toml", "evil.ts", "pls", "pools", "ready"]);
 }, 90_000);

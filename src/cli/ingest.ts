@@ -1,6 +1,7 @@
 // Splits a byte stream into JSON records for `pls poke` stream ingest: JSON Lines (with recovery for
 // pretty-printed values), one JSON document, RFC 7464 JSON-seq, jq-style concatenated values, SSE `data:` lines.
 // Pure and incremental: push() returns every record completed by a chunk, so nothing waits for more input.
+import { DEFAULT_MAX_RECORD_BYTES } from "./values.ts";
 
 export type InputMode = "auto" | "jsonl" | "json" | "seq" | "jq";
 type EffectiveMode = "jsonl" | "jsonl-multiline" | "json" | "seq" | "jq" | "event";
@@ -22,8 +23,7 @@ export interface RecordError {
 
 export type ParsedRecord = RecordOk | RecordError;
 
-/** Largest record accepted from a stream (the pool's own limit may be lower). */
-export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+export { DEFAULT_MAX_RECORD_BYTES };
 const SNIFF_BYTES = 8192;
 const SNIPPET_BYTES = 200;
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env bun
 // The `pls` / `plasmite` command line: global options, lazy subcommands (each loads only what it needs),
 // and the one place errors become exit codes.
-import { basename } from "node:path";
 import { PlasmiteError } from "../errors.ts";
 import { rejectUnknownFlags } from "./args.ts";
+import { quickParse } from "./quick-args.ts";
 import { extractGlobals, setGlobals } from "./context.ts";
 import { presentError } from "./present.ts";
 import { isTerminal } from "../platform/files.ts";
 import { VERSION } from "./version.ts";
 
 // The name the user typed: argv[1] for `bun main.ts`/links, the launcher's hint under Node, argv0 for binaries.
+const basename = (p: string) => p.slice(p.lastIndexOf("/") + 1);
 const programName = (() => {
   const candidates = [process.env.PLASMITE_PROGRAM_NAME, basename(process.execPath), basename(process.argv[1] ?? "")];
   return candidates.some((c) => c?.replace(/\.(ts|js|cjs)$/, "") === "plasmite") ? "plasmite" : "pls";
@@ -72,9 +73,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${programName} ${VERSION}`);
     return 0;
   }
-  // citty reads NO_COLOR once, when it is first imported; it is loaded only after the cheapest paths.
+  // citty reads NO_COLOR once, when it is first imported; it is loaded only when it is needed.
   if (globals.color === "never" || (globals.color === "auto" && !isTerminal(1))) process.env.NO_COLOR = "1";
-  const { renderUsage, runCommand } = await import("citty");
+  const renderUsage = async (...a: Parameters<typeof import("citty").renderUsage>) => (await import("citty")).renderUsage(...a);
   if (rest.length === 0 || rest[0] === "help") {
     const target = await resolvePath(rest.slice(1));
     console.log(helpText(await renderUsage(target.cmd as never, usageParent(target.path) as never)));
@@ -93,7 +94,14 @@ async function main(argv: string[]): Promise<number> {
     throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName} ${path.join(" ")} --help\`.` });
   }
   rejectUnknownFlags(cmdArgs, args, path.join(" "));
+  const leaf = cmd as { run?: (ctx: { rawArgs: string[]; args: Record<string, unknown>; cmd: unknown }) => unknown };
+  const quick = quickParse(cmdArgs, args);
+  if (quick && leaf.run) {
+    await leaf.run({ rawArgs: cmdArgs, args: quick, cmd });
+    return 0;
+  }
   // The leaf only: citty would otherwise dispatch words to subcommands itself and then also run the parent.
+  const { runCommand } = await import("citty");
   await runCommand({ ...cmd, subCommands: undefined } as never, { rawArgs: cmdArgs });
   return 0;
 }

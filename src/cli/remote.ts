@@ -1,5 +1,5 @@
 // Remote pool refs in the CLI (`http(s)://host:port/pool`): the shared flags and the client they configure.
-import { readFileSync } from "node:fs";
+import { fs } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
 import type { RemotePoolHandle } from "../remote/client.ts";
 
@@ -16,7 +16,7 @@ export function isRemote(ref: string): boolean {
 
 function readFlagFile(path: string, what: string): string {
   try {
-    return readFileSync(path, "utf8");
+    return fs().readFileSync(path, "utf8");
   } catch (err) {
     throw new PlasmiteError("Usage", `failed to read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { path });
   }

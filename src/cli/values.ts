@@ -63,3 +63,6 @@ export function parseSpeed(text: string, flag: string): number {
   }
   return v;
 }
+
+/** Largest record `pls poke` accepts from a stream unless --max-record-bytes says otherwise. */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
-// Lets TypeScript accept `import path from "./x.so" with { type: "file" }` (Bun returns a path string).
-declare module "*.so" {
-  const path: string;
-  export default path;
+// Import attribute `with { type: "text" }` on the gzipped base64 copy of the prebuilt shim gives its text.
+declare module "*.so.gz.b64" {
+  const text: string;
+  export default text;
 }

@@ -75,6 +75,14 @@ export function createExclusive(path: string, size: number, mode = 0o644): numbe
   return fd;
 }
 
+const idOut = new BigUint64Array(2);
+
+/** "device:inode" of an open file: equal for every path (link, symlink) that reaches the same file. */
+export function fileIdentity(fd: number, path: string): string {
+  check(sys().fileId(fd, idOut), "stat", path);
+  return `${idOut[0]}:${idOut[1]}`;
+}
+
 export function fileSize(fd: number, path: string): number {
   return check(sys().fileSize(fd), "stat", path);
 }

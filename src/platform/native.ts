@@ -1,10 +1,12 @@
 // Binds the OS calls a pool needs through bun:ffi: the embedded C shim where one is built for this host,
-// else libc directly behind the same interface. The only module (with files.ts) that handles raw addresses.
+// else libc directly behind the same interface (libc.ts). The only modules (with files.ts) that handle raw
+// addresses.
 // Every function returns >= 0 on success or -errno; it never throws for an OS failure.
-import { dlopen, FFIType as T, ptr, read, type Pointer } from "bun:ffi";
+import { dlopen, FFIType as T, ptr, type Pointer } from "bun:ffi";
 import { hostTarget } from "./target.ts";
-// Embedded into `bun build --compile` binaries; under plain `bun` this is the file's real path.
-import prebuiltShimPath from "../../native/prebuilt/linux-x64-gnu/libplasmite.so" with { type: "file" };
+// The prebuilt shim, gzipped, as base64 text: a short string inside the bundle (and the compiled binary),
+// loaded through memfd, so neither a noexec $TMPDIR nor node:fs (~1 ms to load) is involved.
+import shimGzBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.so.gz.b64" with { type: "text" };
 
 export interface Sys {
   /** "shim" (the embedded C library) or "libc" (direct calls, used where no shim is built). */
@@ -25,6 +27,8 @@ export interface Sys {
   futexWake(addr: number, offset: number): number;
   /** 1 when the file descriptor is a terminal. */
   isatty(fd: number): number;
+  /** Writes the open file's device and inode into out[0], out[1]; 0 or -errno. */
+  fileId(fd: number, out: BigUint64Array): number;
 }
 
 export interface OsConstants {
@@ -71,33 +75,35 @@ const SHIM_SYMBOLS = {
   pls_futex_wait: { args: [T.ptr, T.i64, T.u32, T.i64], returns: T.i32 },
   pls_futex_wake: { args: [T.ptr, T.i64], returns: T.i32 },
   pls_isatty: { args: [T.i32], returns: T.i32 },
+  pls_file_id: { args: [T.i32, T.ptr], returns: T.i32 },
 } as const;
 
-const SHIM_ABI_VERSION = 3;
+const SHIM_ABI_VERSION = 4;
 const SHIM_TARGETS = new Set(["linux-x64-gnu"]);
 
-function cString(s: string): Buffer {
-  return Buffer.from(s + "\0", "utf8");
+const utf8 = new TextEncoder();
+
+export function cString(s: string): Uint8Array {
+  return utf8.encode(s + "\0");
 }
 
-function asPtr(addr: number): Pointer {
+export function asPtr(addr: number): Pointer {
   return addr as unknown as Pointer;
 }
 
-function libcName(): string {
+export function libcName(): string {
   if (process.platform === "darwin") return "libSystem.B.dylib";
   const target = hostTarget();
   if (target.endsWith("-musl")) return `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`;
   return "libc.so.6";
 }
 
-/** The embedded shim, loaded from memory (memfd) when it lives inside a compiled binary, so a noexec $TMPDIR is fine. */
+/** The embedded shim, loaded from memory (memfd), so it needs no writable or executable directory. */
 function loadShim(c: OsConstants): Sys | null {
   if (!SHIM_TARGETS.has(hostTarget()) || process.env.PLASMITE_NATIVE === "libc") return null;
   let lib;
   try {
-    const path = prebuiltShimPath.startsWith("/$bunfs/") ? memfdCopy(prebuiltShimPath) : prebuiltShimPath;
-    lib = dlopen(path, SHIM_SYMBOLS);
+    lib = dlopen(memfdCopy(Bun.gunzipSync(Uint8Array.fromBase64(shimGzBase64.trim()))), SHIM_SYMBOLS);
   } catch {
     return null;
   }
@@ -118,12 +124,12 @@ function loadShim(c: OsConstants): Sys | null {
     futexWait: (addr, offset, expected, timeoutUs) => s.pls_futex_wait(asPtr(addr), offset, expected >>> 0, Math.max(0, Math.floor(timeoutUs))),
     futexWake: (addr, offset) => s.pls_futex_wake(asPtr(addr), offset),
     isatty: (fd) => s.pls_isatty(fd),
+    fileId: (fd, out) => s.pls_file_id(fd, ptr(out)),
   };
 }
 
-/** Copies an embedded library into an anonymous memory file and returns a path dlopen accepts. */
-function memfdCopy(embeddedPath: string): string {
-  const bytes = new Uint8Array(require("node:fs").readFileSync(embeddedPath));
+/** Copies a library into an anonymous memory file and returns a path dlopen accepts. */
+function memfdCopy(bytes: Uint8Array): string {
   const libc = dlopen(libcName(), {
     memfd_create: { args: [T.ptr, T.u32], returns: T.i32 },
     write: { args: [T.i32, T.ptr, T.u64], returns: T.i64_fast },
@@ -140,93 +146,13 @@ function memfdCopy(embeddedPath: string): string {
   return `/proc/self/fd/${fd}`;
 }
 
-/** Direct libc calls through the same interface: no compiler, no embedded file, any Unix Bun runs on. */
-function loadLibc(c: OsConstants): Sys {
-  const linux = process.platform === "linux";
-  const lib = dlopen(libcName(), {
-    open: { args: [T.ptr, T.i32, T.u32], returns: T.i32 },
-    close: { args: [T.i32], returns: T.i32 },
-    lseek: { args: [T.i32, T.i64, T.i32], returns: T.i64_fast },
-    ftruncate: { args: [T.i32, T.i64], returns: T.i32 },
-    mmap: { args: [T.ptr, T.u64, T.i32, T.i32, T.i32, T.i64], returns: T.i64_fast },
-    munmap: { args: [T.ptr, T.u64], returns: T.i32 },
-    msync: { args: [T.ptr, T.u64, T.i32], returns: T.i32 },
-    flock: { args: [T.i32, T.i32], returns: T.i32 },
-    isatty: { args: [T.i32], returns: T.i32 },
-    ...(linux
-      ? {
-          __errno_location: { args: [], returns: T.ptr },
-          posix_fallocate: { args: [T.i32, T.i64, T.i64], returns: T.i32 },
-          syscall: { args: [T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], returns: T.i64_fast },
-        }
-      : { __error: { args: [], returns: T.ptr } }),
-  } as const);
-  const s = lib.symbols as any;
-  const errnoAt: () => Pointer = linux ? s.__errno_location : s.__error;
-  const errno = () => read.i32(errnoAt(), 0);
-  const ret = (r: number | bigint) => {
-    const n = Number(r);
-    return n < 0 ? -errno() : n;
-  };
-  const MS_SYNC = linux ? 4 : 0x10;
-  const PAGE = 4096 * (process.arch === "arm64" && !linux ? 4 : 1); // darwin-arm64 pages are 16 KiB
-  const FUTEX_SYSCALL = process.arch === "arm64" ? 98 : 202;
-  const timespec = new BigInt64Array(2);
-  return {
-    backend: "libc",
-    hasFutex: linux,
-    c,
-    open: (path, flags, mode) => {
-      for (;;) {
-        const r = ret(s.open(cString(path), flags | c.O_CLOEXEC, mode));
-        if (r !== -c.EINTR) return r;
-      }
-    },
-    close: (fd) => ret(s.close(fd)),
-    fileSize: (fd) => ret(s.lseek(fd, 0, 2 /* SEEK_END */)),
-    allocate: (fd, size) => {
-      if (linux) {
-        const r = s.posix_fallocate(fd, 0, size); // returns the error number itself, not -1
-        if (r === 0) return 0;
-        if (r !== 95 /* EOPNOTSUPP */ && r !== c.ENOSYS) return -r;
-      }
-      return ret(s.ftruncate(fd, size));
-    },
-    mmap: (fd, size, writable) => {
-      const r = s.mmap(null, size, writable ? 3 : 1, 1 /* MAP_SHARED */, fd, 0);
-      return r === -1 || typeof r === "bigint" ? -errno() : r;
-    },
-    munmap: (addr, size) => ret(s.munmap(asPtr(addr), size)),
-    msync: (addr, offset, length) => {
-      const start = offset - (offset % PAGE);
-      return ret(s.msync(asPtr(addr + start), offset + length - start, MS_SYNC));
-    },
-    flock: (fd, op, nonblock) => {
-      const how = (op === 0 ? 1 : op === 1 ? 2 : 8) | (nonblock ? 4 : 0);
-      for (;;) {
-        const r = ret(s.flock(fd, how));
-        if (r !== -c.EINTR || nonblock) return r;
-      }
-    },
-    futexWait: (addr, offset, expected, timeoutUs) => {
-      if (!linux) return -c.ENOSYS;
-      const us = Math.max(0, Math.floor(timeoutUs));
-      timespec[0] = BigInt(Math.floor(us / 1e6));
-      timespec[1] = BigInt((us % 1e6) * 1000);
-      const r = ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 0, expected >>> 0, ptr(timespec), null, 0));
-      return r === -c.EAGAIN ? 0 : Math.min(r, 0);
-    },
-    futexWake: (addr, offset) => (linux ? ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 1, 0x7fffffff, null, null, 0)) : -c.ENOSYS),
-    isatty: (fd) => (s.isatty(fd) ? 1 : 0),
-  };
-}
-
 let loaded: Sys | null = null;
 
 /** The process-wide OS binding, loaded on first use. */
 export function sys(): Sys {
   if (loaded) return loaded;
   const c = process.platform === "darwin" ? DARWIN : LINUX;
-  loaded = loadShim(c) ?? loadLibc(c);
+  // the libc binding is a chunk of its own, loaded only where no shim is built (or PLASMITE_NATIVE=libc)
+  loaded = loadShim(c) ?? (require("./libc.ts") as typeof import("./libc.ts")).loadLibc(c);
   return loaded;
 }

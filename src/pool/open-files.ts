@@ -1,8 +1,7 @@
 // One open file descriptor and one mapping per pool file per process. flock belongs to the open file, so a
 // second descriptor for the same pool in one process would deadlock against the first; this cache prevents it.
-import { statSync } from "node:fs";
 import { PlasmiteError } from "../errors.ts";
-import { closeFd, fileSize, mapFile, openExisting, unmapAndClose, type MappedFile } from "../platform/files.ts";
+import { closeFd, fileIdentity, fileSize, mapFile, openExisting, unmapAndClose, type MappedFile } from "../platform/files.ts";
 import { HEADER_SIZE_BYTES, MAX_POOL_SIZE_BYTES } from "../format/limits.ts";
 
 interface Entry {
@@ -14,31 +13,32 @@ interface Entry {
 const byKey = new Map<string, Entry>();
 const byFile = new Map<MappedFile, Entry>();
 
-function fileKey(path: string): string {
+function openPoolFile(path: string): { fd: number; writable: boolean } {
   try {
-    const st = statSync(path, { bigint: true });
-    return `${st.dev}:${st.ino}`;
+    return openExisting(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new PlasmiteError("NotFound", `pool not found: ${path}`, { path });
-    }
-    if (code === "EACCES" || code === "EPERM") throw new PlasmiteError("Permission", `cannot access ${path}`, { path });
-    throw new PlasmiteError("Io", `cannot stat ${path}: ${(err as Error).message}`, { path });
+    if (err instanceof PlasmiteError && err.kind === "NotFound") throw new PlasmiteError("NotFound", `pool not found: ${path}`, { path });
+    throw err;
   }
 }
 
-/** Maps the pool file at `path`, sharing one mapping per file (by device and inode) within the process. */
+/**
+ * Maps the pool file at `path`, sharing one mapping per file (by device and inode) within the process. The
+ * identity comes from the opened descriptor, so no rename between a stat and an open can pair them wrongly.
+ */
 export function acquireMapping(path: string): MappedFile {
-  const key = fileKey(path);
-  const cached = byKey.get(key);
-  if (cached) {
-    cached.refs++;
-    return cached.file;
-  }
-  const { fd, writable } = openExisting(path);
+  const { fd, writable } = openPoolFile(path);
+  let key: string;
   let size: number;
   try {
+    key = fileIdentity(fd, path);
+    const cached = byKey.get(key);
+    if (cached) {
+      // flock belongs to the open file description: closing this second one leaves the cached one's lock alone
+      closeFd(fd);
+      cached.refs++;
+      return cached.file;
+    }
     size = fileSize(fd, path);
     if (size < HEADER_SIZE_BYTES) {
       throw new PlasmiteError("Corrupt", `file is ${size} bytes, shorter than the ${HEADER_SIZE_BYTES}-byte pool header`, { path, offset: 0 });
@@ -53,7 +53,7 @@ export function acquireMapping(path: string): MappedFile {
 
 /** Adopts a mapping made by pool creation. */
 export function adoptMapping(path: string, file: MappedFile): MappedFile {
-  return register(fileKey(path), file);
+  return register(fileIdentity(file.fd, path), file);
 }
 
 function register(key: string, file: MappedFile): MappedFile {
@@ -94,10 +94,13 @@ export function openMappingCount(): number {
 export function stillLinked(file: MappedFile, path: string): boolean {
   const entry = byFile.get(file);
   if (!entry) return false;
+  let fd = -1;
   try {
-    const st = statSync(path, { bigint: true });
-    return `${st.dev}:${st.ino}` === entry.key;
+    fd = openExisting(path, false).fd;
+    return fileIdentity(fd, path) === entry.key;
   } catch {
     return false;
+  } finally {
+    if (fd >= 0) closeFd(fd);
   }
 }

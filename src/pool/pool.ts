@@ -1,7 +1,6 @@
 // A pool: create/open/delete a pool file, append under the writer lock, get by seq, report info.
 // The only code that writes pool files (through src/format); the CLI, library and server all call this.
-import { basename, dirname, join } from "node:path";
-import { linkSync, mkdirSync, unlinkSync } from "node:fs";
+import { fs, path as nodePath } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
 import { writeFrameParts, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
 import {
@@ -34,7 +33,6 @@ import {
   unlock,
   type MappedFile,
 } from "../platform/files.ts";
-import { watchWord } from "../platform/futex-watcher.ts";
 import { nowNs } from "./clock.ts";
 import { acquireMapping, adoptMapping, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
@@ -94,9 +92,10 @@ export class Pool {
   static create(path: string, options: CreateOptions = {}): Pool {
     const geometry = planGeometry(options.sizeBytes ?? DEFAULT_POOL_SIZE_BYTES, options.indexCapacity);
     geometry.createdNs = nowNs();
+    const { basename, dirname, join } = nodePath();
     const dir = dirname(path);
     try {
-      mkdirSync(dir, { recursive: true });
+      fs().mkdirSync(dir, { recursive: true });
     } catch (err) {
       throw fsError(err, dir, "create directory");
     }
@@ -110,7 +109,7 @@ export class Pool {
       encodeHeader(file.bytes, geometry);
       syncRange(file, 0, HEADER_SIZE_BYTES);
       try {
-        linkSync(tmp, path);
+        fs().linkSync(tmp, path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "EEXIST") {
           throw new PlasmiteError("AlreadyExists", `pool already exists: ${path}`, {
@@ -146,7 +145,7 @@ export class Pool {
   /** Deletes a pool file (other processes keep their mapping until they close it). */
   static delete(path: string): void {
     try {
-      unlinkSync(path);
+      fs().unlinkSync(path);
     } catch (err) {
       throw fsError(err, path, "delete");
     }
@@ -360,6 +359,8 @@ export class Pool {
    */
   watch(onChange: () => void): PoolWatch {
     const file = retainMapping(this.mapped());
+    // required here: only followers and the server watch, and the worker's source is a chunk of its own
+    const { watchWord } = require("../platform/futex-watcher.ts") as typeof import("../platform/futex-watcher.ts");
     const word = watchWord(file, PUBLISH_GEN_OFFSET, WAITERS_OFFSET, onChange);
     return {
       async stop() {
@@ -472,7 +473,7 @@ function fsError(err: unknown, path: string, what: string): PlasmiteError {
 
 function safeUnlink(path: string): void {
   try {
-    unlinkSync(path);
+    fs().unlinkSync(path);
   } catch {
     // already gone
   }

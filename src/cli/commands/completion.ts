@@ -1,6 +1,6 @@
 // `pls completion bash|zsh|fish`: shell completion scripts, generated from the command definitions so they
 // never drift from the real flags.
-import { defineCommand } from "citty";
+import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 
 interface Spec {

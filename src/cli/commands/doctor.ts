@@ -1,7 +1,7 @@
 // `pls doctor POOL | --all`: validate pools frame by frame; exit 7 when any is corrupt.
 import { readdirSync } from "node:fs";
 
-import { defineCommand } from "citty";
+import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { doctorPool, type DoctorReport } from "../../pool/doctor.ts";
 import { client } from "../pools.ts";

@@ -1,6 +1,6 @@
 // `pls peek POOL`: print messages and follow the pool live; history with --tail/--since, filters with
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
-import { defineCommand } from "citty";
+import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { envelopeHasTags, envelopeJson, envelopePrefix } from "../../api/envelope.ts";
 import { ByteChunks } from "../../api/byte-chunks.ts";

@@ -1,7 +1,7 @@
 // `pls serve [init|check]`: run the HTTP server (protocol v0 + web UI), write a token and certificate, or check
 // a configuration without binding. The server code (Elysia) is loaded only by `serve` itself.
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
-import { defineCommand } from "citty";
+import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import type { ServeOptions } from "../../serve/options.ts";
 import { collectRepeated } from "../args.ts";

@@ -1,0 +1,165 @@
+// `pls poke` without DATA: records from piped stdin or --file, appended with group commit. Loaded only for a
+// stream, so a one-shot poke does not pay for the splitter, receipts and progress code.
+import { PlasmiteError } from "../../errors.ts";
+import type { Receipt } from "../../api/client.ts";
+import { RecordSplitter, type InputMode, type ParsedRecord, type RecordError, type RecordOk } from "../ingest.ts";
+import { LineWriter, notice, printErrLine, stderrIsTTY, stdoutIsTTY } from "../output.ts";
+import { isTerminal } from "../../platform/files.ts";
+
+export type Durability = "fast" | "flush";
+
+export function streamSource(file: string | undefined): ReadableStream<Uint8Array> {
+  if (file === undefined || file === "-") {
+    if (file === undefined && isTerminal(0)) {
+      throw new PlasmiteError("Usage", "missing data input", { hint: "Provide JSON via DATA, --file, or pipe JSON to stdin." });
+    }
+    return Bun.stdin.stream();
+  }
+  const f = Bun.file(file);
+  return f.stream();
+}
+
+export interface IngestOptions {
+  tags: string[];
+  durability: Durability;
+  mode: InputMode;
+  errorPolicy: string;
+  maxRecordBytes: number;
+  retry: <T>(fn: () => T | Promise<T>) => Promise<T>;
+  ref: string;
+}
+
+/** Where ingested records go: a local pool (one lock per batch) or a remote one (one request per record). */
+export interface Sink {
+  path: string;
+  /** True when a refused batch wrote nothing (a local pool); a remote pool appends record by record. */
+  atomicBatches: boolean;
+  append(records: Array<{ data: Record<string, unknown>; tags: string[] }>, durability: Durability): Promise<Receipt[]>;
+}
+
+/**
+ * Group commit: every chunk read from the source is parsed and its complete records appended under one lock
+ * right away, so a slow producer's line reaches followers at once and a fast one gets batches.
+ */
+export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: IngestOptions) {
+  const splitter = new RecordSplitter(o.mode, o.maxRecordBytes);
+  // fatal: invalid UTF-8 is refused, never stored as U+FFFD replacement characters
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decode = (chunk?: Uint8Array) => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new PlasmiteError("Usage", `input is not valid UTF-8 (after ${appended} appended record(s))`, { hint: "JSON text must be UTF-8; convert it first (e.g. iconv -t UTF-8)." });
+    }
+  };
+  // Receipts go to stdout when it is piped (script-stable); on a terminal a summary is enough.
+  const receipts = stdoutIsTTY() ? null : new LineWriter();
+  const progress = stderrIsTTY() ? new Progress() : null;
+  const tagsJson = JSON.stringify(o.tags);
+  let appended = 0;
+  let failed = 0;
+  let firstSeq = 0;
+  let lastSeq = 0;
+
+  const skip = (r: RecordError) => {
+    failed++;
+    notice("ingest_skip", "poke", o.ref, `skipped record ${r.index}: ${r.message}`, {
+      mode: splitter.effectiveMode,
+      index: r.index,
+      error_kind: r.kind,
+      pool_path: pool.path,
+      ...(r.line !== undefined ? { line: r.line } : {}),
+      snippet: r.snippet,
+    });
+  };
+  const fail = async (r: RecordError): Promise<never> => {
+    await receipts?.flush();
+    progress?.done();
+    const where = r.line !== undefined ? ` (line ${r.line})` : "";
+    throw new PlasmiteError("Usage", `${r.message} in record ${r.index}${where}: ${r.snippet}`, {
+      hint: `${appended} record(s) before it were appended. Use --errors skip to continue past bad records, or --in to pick the input format.`,
+    });
+  };
+  const recordAppended = (out: Receipt[]) => {
+    appended += out.length;
+    if (!firstSeq) firstSeq = out[0].seq;
+    lastSeq = out[out.length - 1].seq;
+    if (receipts) for (const r of out) receipts.push(`{"seq":${r.seq},"time":"${r.time}","meta":{"tags":${tagsJson}}}\n`);
+    progress?.update(appended);
+  };
+  const isRefusal = (err: unknown) => err instanceof PlasmiteError && err.kind === "Usage";
+  /** Appends good records in one batch; if the pool refuses one (e.g. too large for it), finds it and keeps the rest. */
+  const appendRun = async (run: RecordOk[]): Promise<RecordError | null> => {
+    if (run.length === 0) return null;
+    if (pool.atomicBatches) {
+      try {
+        recordAppended(await pool.append(run.map((r) => ({ data: r.data, tags: o.tags })), o.durability));
+        return null;
+      } catch (err) {
+        if (!isRefusal(err)) throw err; // a refused batch wrote nothing: retry record by record below
+      }
+    }
+    for (const r of run) {
+      try {
+        recordAppended(await pool.append([{ data: r.data, tags: o.tags }], o.durability));
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
+        const text = JSON.stringify(r.data);
+        const bad: RecordError = { ok: false, index: r.index, kind: "Oversize", message: (err as PlasmiteError).message, snippet: text.length > 200 ? text.slice(0, 200) + "..." : text };
+        if (o.errorPolicy === "stop") return bad;
+        skip(bad);
+      }
+    }
+    return null;
+  };
+
+  const commit = async (records: ParsedRecord[]) => {
+    let run: RecordOk[] = [];
+    for (const r of records) {
+      if (r.ok) {
+        run.push(r);
+        continue;
+      }
+      const refused = await appendRun(run);
+      run = [];
+      if (refused) return fail(refused);
+      if (o.errorPolicy === "stop") return fail(r);
+      skip(r);
+    }
+    const refused = await appendRun(run);
+    if (refused) return fail(refused);
+    await receipts?.flush();
+  };
+
+  for await (const chunk of source) {
+    await commit(splitter.push(decode(chunk)));
+  }
+  await commit(splitter.push(decode()).concat(splitter.end()));
+  progress?.done();
+  if (failed > 0) {
+    notice("ingest_summary", "poke", o.ref, `finished with ${failed} skipped record(s)`, { total: appended + failed, ok: appended, failed, pool_path: pool.path });
+  }
+  if (stdoutIsTTY() && appended > 0) printErrLine(`appended ${appended} message(s) to ${o.ref} (seq ${firstSeq}..${lastSeq})`);
+  return { appended, failed };
+}
+
+/** A once-a-second "ingested N records" line on a terminal's stderr for long ingests. */
+class Progress {
+  private last = Date.now();
+  private shown = false;
+  private readonly start = Date.now();
+
+  update(count: number): void {
+    const now = Date.now();
+    if (now - this.last < 1000) return;
+    this.last = now;
+    this.shown = true;
+    const rate = Math.round(count / ((now - this.start) / 1000));
+    process.stderr.write(`\r\x1b[2Kingested ${count.toLocaleString("en-US")} records (${rate.toLocaleString("en-US")}/s)`);
+  }
+
+  done(): void {
+    if (this.shown) process.stderr.write("\r\x1b[2K");
+    this.shown = false;
+  }
+}

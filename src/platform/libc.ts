@@ -1,0 +1,96 @@
+// The OS calls of src/platform/native.ts made directly on libc through bun:ffi, for platforms without a
+// prebuilt shim: no compiler, no embedded file, any Unix Bun runs on. Same contract: >= 0 or -errno.
+import { dlopen, FFIType as T, ptr, read, type Pointer } from "bun:ffi";
+import { asPtr, cString, libcName, type OsConstants, type Sys } from "./native.ts";
+
+/** Direct libc calls through the same interface: no compiler, no embedded file, any Unix Bun runs on. */
+export function loadLibc(c: OsConstants): Sys {
+  const linux = process.platform === "linux";
+  const lib = dlopen(libcName(), {
+    open: { args: [T.ptr, T.i32, T.u32], returns: T.i32 },
+    close: { args: [T.i32], returns: T.i32 },
+    lseek: { args: [T.i32, T.i64, T.i32], returns: T.i64_fast },
+    ftruncate: { args: [T.i32, T.i64], returns: T.i32 },
+    mmap: { args: [T.ptr, T.u64, T.i32, T.i32, T.i32, T.i64], returns: T.i64_fast },
+    munmap: { args: [T.ptr, T.u64], returns: T.i32 },
+    msync: { args: [T.ptr, T.u64, T.i32], returns: T.i32 },
+    flock: { args: [T.i32, T.i32], returns: T.i32 },
+    isatty: { args: [T.i32], returns: T.i32 },
+    ...(linux
+      ? {
+          __errno_location: { args: [], returns: T.ptr },
+          posix_fallocate: { args: [T.i32, T.i64, T.i64], returns: T.i32 },
+          syscall: { args: [T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], returns: T.i64_fast },
+        }
+      : { __error: { args: [], returns: T.ptr } }),
+  } as const);
+  const s = lib.symbols as any;
+  const errnoAt: () => Pointer = linux ? s.__errno_location : s.__error;
+  const errno = () => read.i32(errnoAt(), 0);
+  const ret = (r: number | bigint) => {
+    const n = Number(r);
+    return n < 0 ? -errno() : n;
+  };
+  const MS_SYNC = linux ? 4 : 0x10;
+  const PAGE = 4096 * (process.arch === "arm64" && !linux ? 4 : 1); // darwin-arm64 pages are 16 KiB
+  const FUTEX_SYSCALL = process.arch === "arm64" ? 98 : 202;
+  const timespec = new BigInt64Array(2);
+  return {
+    backend: "libc",
+    hasFutex: linux,
+    c,
+    open: (path, flags, mode) => {
+      for (;;) {
+        const r = ret(s.open(cString(path), flags | c.O_CLOEXEC, mode));
+        if (r !== -c.EINTR) return r;
+      }
+    },
+    close: (fd) => ret(s.close(fd)),
+    fileSize: (fd) => ret(s.lseek(fd, 0, 2 /* SEEK_END */)),
+    allocate: (fd, size) => {
+      if (linux) {
+        const r = s.posix_fallocate(fd, 0, size); // returns the error number itself, not -1
+        if (r === 0) return 0;
+        if (r !== 95 /* EOPNOTSUPP */ && r !== c.ENOSYS) return -r;
+      }
+      return ret(s.ftruncate(fd, size));
+    },
+    mmap: (fd, size, writable) => {
+      const r = s.mmap(null, size, writable ? 3 : 1, 1 /* MAP_SHARED */, fd, 0);
+      return r === -1 || typeof r === "bigint" ? -errno() : r;
+    },
+    munmap: (addr, size) => ret(s.munmap(asPtr(addr), size)),
+    msync: (addr, offset, length) => {
+      const start = offset - (offset % PAGE);
+      return ret(s.msync(asPtr(addr + start), offset + length - start, MS_SYNC));
+    },
+    flock: (fd, op, nonblock) => {
+      const how = (op === 0 ? 1 : op === 1 ? 2 : 8) | (nonblock ? 4 : 0);
+      for (;;) {
+        const r = ret(s.flock(fd, how));
+        if (r !== -c.EINTR || nonblock) return r;
+      }
+    },
+    futexWait: (addr, offset, expected, timeoutUs) => {
+      if (!linux) return -c.ENOSYS;
+      const us = Math.max(0, Math.floor(timeoutUs));
+      timespec[0] = BigInt(Math.floor(us / 1e6));
+      timespec[1] = BigInt((us % 1e6) * 1000);
+      const r = ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 0, expected >>> 0, ptr(timespec), null, 0));
+      return r === -c.EAGAIN ? 0 : Math.min(r, 0);
+    },
+    futexWake: (addr, offset) => (linux ? ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 1, 0x7fffffff, null, null, 0)) : -c.ENOSYS),
+    isatty: (fd) => (s.isatty(fd) ? 1 : 0),
+    fileId: (fd, out) => {
+      try {
+        // fstat is not a stable libc symbol (versioned on glibc >= 2.33, a macro before): Node's binding does it
+        const st = require("node:fs").fstatSync(fd, { bigint: true });
+        out[0] = st.dev;
+        out[1] = st.ino;
+        return 0;
+      } catch (err) {
+        return -((err as { errno?: number }).errno ? Math.abs((err as { errno: number }).errno) : c.ENOENT);
+      }
+    },
+  };
+}
