@@ -4,9 +4,9 @@
 // Every function returns >= 0 on success or -errno; it never throws for an OS failure.
 import { dlopen, FFIType as T, ptr, type Pointer } from "bun:ffi";
 import { hostTarget } from "./target.ts";
-// The prebuilt shim, gzipped, as base64 text: a short string inside the bundle (and the compiled binary),
+// The prebuilt shim as a base64 string constant: part of the bundle (and the compiled binary),
 // loaded through memfd, so neither a noexec $TMPDIR nor node:fs (~1 ms to load) is involved.
-import shimGzBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.so.gz.b64" with { type: "text" };
+import shimBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.ts";
 
 export interface Sys {
   /** "shim" (the embedded C library) or "libc" (direct calls, used where no shim is built). */
@@ -103,7 +103,7 @@ function loadShim(c: OsConstants): Sys | null {
   if (!SHIM_TARGETS.has(hostTarget()) || process.env.PLASMITE_NATIVE === "libc") return null;
   let lib;
   try {
-    lib = dlopen(memfdCopy(Bun.gunzipSync(Uint8Array.fromBase64(shimGzBase64.trim()))), SHIM_SYMBOLS);
+    lib = dlopen(memfdCopy(Uint8Array.fromBase64(shimBase64)), SHIM_SYMBOLS);
   } catch {
     return null;
   }

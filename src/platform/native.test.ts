@@ -1,0 +1,42 @@
+import { describe, expect, test } from "bun:test";
+import { linkSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import shimBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.ts";
+import { fileIdentity, openExisting, closeFd } from "./files.ts";
+import { sys } from "./native.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "plasmite-native-"));
+
+describe("native shim", () => {
+  test("the embedded module holds exactly the prebuilt library's bytes", () => {
+    const embedded = Uint8Array.fromBase64(shimBase64);
+    expect(Buffer.from(embedded).equals(readFileSync(join(import.meta.dir, "../../native/prebuilt/linux-x64-gnu/libplasmite.so")))).toBe(true);
+  });
+
+  test("loads here from memory and reports file identity: one file by any path, distinct files apart", () => {
+    expect(sys().backend).toBe(process.platform === "linux" && process.arch === "x64" ? "shim" : "libc");
+    const a = join(dir, "a");
+    const b = join(dir, "b");
+    writeFileSync(a, "a");
+    writeFileSync(b, "b");
+    linkSync(a, join(dir, "a-hard"));
+    symlinkSync(a, join(dir, "a-sym"));
+    const id = (p: string) => {
+      const { fd } = openExisting(p, false);
+      try {
+        return fileIdentity(fd, p);
+      } finally {
+        closeFd(fd);
+      }
+    };
+    expect(id(join(dir, "a-hard"))).toBe(id(a));
+    expect(id(join(dir, "a-sym"))).toBe(id(a));
+    expect(id(b)).not.toBe(id(a));
+    // the libc fallback computes the same identity
+    const script = `import { fileIdentity, openExisting } from ${JSON.stringify(join(import.meta.dir, "files.ts"))}; import { sys } from ${JSON.stringify(join(import.meta.dir, "native.ts"))};
+      console.log(JSON.stringify([sys().backend, fileIdentity(openExisting(${JSON.stringify(a)}, false).fd, "a")]));`;
+    const out = Bun.spawnSync([process.execPath, "-e", script], { env: { ...process.env, PLASMITE_NATIVE: "libc" } });
+    expect(JSON.parse(out.stdout.toString())).toEqual(["libc", id(a)]);
+  });
+});
