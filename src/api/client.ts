@@ -55,7 +55,7 @@ export class Client {
 
   /** A local pool directory; for a server use Client.connect(url). */
   constructor(dir: string = defaultPoolDir()) {
-    if (/^https?:\/\//i.test(dir)) {
+    if (dir.includes("://") && /^https?:\/\//i.test(dir)) {
       throw new PlasmiteError("Usage", `Client(dir) takes a directory; for ${dir} use Client.connect(url)`, { hint: 'const remote = Client.connect("http://host:9700", { token })' });
     }
     this.dir = dir;

@@ -8,19 +8,23 @@ export const POOL_EXTENSION = ".plasmite";
 export function defaultPoolDir(): string {
   const home = process.env.HOME ?? (require("node:os") as typeof import("node:os")).homedir();
   if (home === "") return ".plasmite/pools";
-  if (NORMAL_ABSOLUTE.test(home)) return `${home}/.plasmite/pools`;
+  if (isNormalAbsolute(home)) return `${home}/.plasmite/pools`;
   return (require("node:path") as typeof import("node:path")).join(home, ".plasmite", "pools");
 }
 
-// A path that resolving would not change: absolute, no empty, "." or ".." segments, no trailing slash.
-const NORMAL_ABSOLUTE = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+/** A path resolving would not change: absolute, no empty, "." or ".." segments, no trailing slash. */
+function isNormalAbsolute(p: string): boolean {
+  // string searches, not a regular expression: the first one a process runs costs ~0.05 ms
+  return p.length > 1 && p.startsWith("/") && !p.endsWith("/") && !p.endsWith("/.") && !p.endsWith("/..") &&
+    !p.includes("//") && !p.includes("/./") && !p.includes("/../");
+}
 
 /**
  * path.resolve(dir, name), without loading node:path (~0.15 ms of every command's start-up) in the usual
  * case of an absolute, already normal directory and a plain name.
  */
 export function resolveIn(dir: string, name: string): string {
-  if (!name.includes("/") && name !== "." && name !== ".." && NORMAL_ABSOLUTE.test(dir)) return `${dir}/${name}`;
+  if (!name.includes("/") && name !== "." && name !== ".." && isNormalAbsolute(dir)) return `${dir}/${name}`;
   return (require("node:path") as typeof import("node:path")).resolve(dir, name);
 }
 

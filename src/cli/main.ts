@@ -13,7 +13,7 @@ import { VERSION } from "./version.ts";
 const basename = (p: string) => p.slice(p.lastIndexOf("/") + 1);
 const programName = (() => {
   const candidates = [process.env.PLASMITE_PROGRAM_NAME, basename(process.execPath), basename(process.argv[1] ?? "")];
-  return candidates.some((c) => c?.replace(/\.(ts|js|cjs)$/, "") === "plasmite") ? "plasmite" : "pls";
+  return candidates.some((c) => c === "plasmite" || c === "plasmite.ts" || c === "plasmite.js" || c === "plasmite.cjs") ? "plasmite" : "pls";
 })();
 
 const subCommands = {

@@ -23,7 +23,7 @@ export function quickParse(rawArgs: readonly string[], defs: Record<string, ArgD
     }
     if (def.type !== "string" && def.type !== "boolean") return null;
     // citty also accepts camelCase and kebab-case spellings; names with either form go to citty
-    if (/[A-Z_]/.test(name)) return null;
+    if (name !== name.toLowerCase() || name.includes("_")) return null;
     flags.set(`--${name}`, { name, type: def.type });
     for (const a of aliasesOf(def)) flags.set(a.length === 1 ? `-${a}` : `--${a}`, { name, type: def.type });
   }

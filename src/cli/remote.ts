@@ -11,7 +11,7 @@ export const remoteFlags = {
 } as const;
 
 export function isRemote(ref: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
+  return ref.includes("://") && /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
 }
 
 function readFlagFile(path: string, what: string): string {
