@@ -63,6 +63,11 @@ describe("compileWhere: matching", () => {
   test("a null output counts as no match, so a bare boolean field works as a filter", async () => {
     const got = await match([".data.flag"], [envelope({ flag: true }), envelope({ flag: false }), envelope({})]);
     expect(got).toEqual([true, false, false]);
+    // the first decisive output ends the expression: an endless generator that yields true terminates,
+    // and an error after a true output does not undo the match
+    expect(await match(["repeat(true)", '(true, error("late"))'], [envelope({})])).toEqual([true]);
+    expect(await match(['(true, error("late"))'], [envelope({})])).toEqual([true]);
+    expect(await match(['(error("early"), true)'], [envelope({})])).toEqual([false]);
   });
 
   test("an expression matches when any of its outputs is true; no output is no match", async () => {
