@@ -107,14 +107,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // No top-level await: `bun build --compile --bytecode` needs a module it can load as CommonJS.
+// Every command has finished (and awaited its writes) when main settles, so the process exits right away:
+// process.exit skips the runtime's orderly teardown, ~0.3 ms of every one-shot command.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
     const code = (err as { code?: unknown }).code;
-    if (err instanceof Error && err.name === "ExitCode" && typeof code === "number") process.exitCode = code;
-    else if (err instanceof Error && err.name === "CLIError") process.exitCode = presentError(new PlasmiteError("Usage", err.message.replace(/\x1b\[[0-9;]*m/g, ""), { hint: "Try `pls --help`." }));
-    else process.exitCode = presentError(err);
+    if (err instanceof Error && err.name === "ExitCode" && typeof code === "number") process.exit(code);
+    if (err instanceof Error && err.name === "CLIError") process.exit(presentError(new PlasmiteError("Usage", err.message.replace(/\x1b\[[0-9;]*m/g, ""), { hint: "Try `pls --help`." })));
+    process.exit(presentError(err));
   },
 );
