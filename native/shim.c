@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -22,7 +23,7 @@
 #define RET(expr) do { long _r = (long)(expr); return _r < 0 ? -errno : _r; } while (0)
 
 /* ABI version: bumped whenever a signature below changes. */
-int32_t pls_abi_version(void) { return 4; }
+int32_t pls_abi_version(void) { return 5; }
 
 int32_t pls_open(const char *path, int32_t flags, int32_t mode) {
   int fd;
@@ -92,6 +93,15 @@ int32_t pls_flock(int32_t fd, int32_t op, int32_t nonblock) {
 
 /* 1 when fd is a terminal, else 0 (Node's process.stdout.isTTY costs milliseconds of start-up in Bun). */
 int32_t pls_isatty(int32_t fd) { return isatty(fd) ? 1 : 0; }
+
+/* 1 when nobody can read what is written to fd any more (the read end of a pipe or socket is closed), else 0.
+ * Lets a follower with nothing to write notice `| head -1` has exited, as tail -f does. */
+int32_t pls_output_closed(int32_t fd) {
+  struct pollfd p = { fd, 0, 0 };
+  int r = poll(&p, 1, 0);
+  if (r < 0) return -errno;
+  return (p.revents & (POLLERR | POLLHUP)) ? 1 : 0;
+}
 
 /* Waits while the u32 at base+offset equals expected, for at most timeout_us.
  * Returns 0 when woken or the value differed, -ETIMEDOUT, -EINTR, or -ENOSYS off Linux. */

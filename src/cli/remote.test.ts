@@ -55,6 +55,13 @@ describe("remote pools from the CLI", () => {
     expect(pls(["peek", `${url}/events`, "--replay", "1", "--tail", "1"]).code).toBe(2);
     expect(pls(["get", "ftp://host/p", "1"]).code).toBe(2);
     expect(pls(["get", `${url}/v0/pools/events`, "1"]).code).toBe(2);
+    // a remote follower piped into `head -1` ends once head has exited, though nothing more arrives
+    const t0 = performance.now();
+    const piped = Bun.spawn(["bash", "-c", `'${BUN}' '${MAIN}' peek '${url}/events' --tail 1 --timeout 20s | head -1; echo "status=\${PIPESTATUS[0]}"`], { stdout: "pipe", stderr: "pipe" });
+    const pipedOut = await new Response(piped.stdout).text();
+    expect(pipedOut).toContain('"fresh":true');
+    expect(pipedOut).toContain("status=0");
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   test("review regressions: short server tail limit, --since on a quiet pool, --tail N --one, --timeout with --where", async () => {

@@ -75,6 +75,11 @@ export function createExclusive(path: string, size: number, mode = 0o644): numbe
   return fd;
 }
 
+/** True when what is written to `fd` can no longer be read by anyone (e.g. stdout piped into `head -1`, which exited). */
+export function outputClosed(fd: number): boolean {
+  return sys().outputClosed(fd) === 1;
+}
+
 const idOut = new BigUint64Array(2);
 
 /** "device:inode" of an open file: equal for every path (link, symlink) that reaches the same file. */

@@ -16,6 +16,7 @@ export function loadLibc(c: OsConstants): Sys {
     msync: { args: [T.ptr, T.u64, T.i32], returns: T.i32 },
     flock: { args: [T.i32, T.i32], returns: T.i32 },
     isatty: { args: [T.i32], returns: T.i32 },
+    poll: { args: [T.ptr, T.u64, T.i32], returns: T.i32 },
     ...(linux
       ? {
           __errno_location: { args: [], returns: T.ptr },
@@ -35,6 +36,7 @@ export function loadLibc(c: OsConstants): Sys {
   const PAGE = 4096 * (process.arch === "arm64" && !linux ? 4 : 1); // darwin-arm64 pages are 16 KiB
   const FUTEX_SYSCALL = process.arch === "arm64" ? 98 : 202;
   const timespec = new BigInt64Array(2);
+  const pollfd = new Int32Array(2);
   return {
     backend: "libc",
     hasFutex: linux,
@@ -81,6 +83,14 @@ export function loadLibc(c: OsConstants): Sys {
     },
     futexWake: (addr, offset) => (linux ? ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 1, 0x7fffffff, null, null, 0)) : -c.ENOSYS),
     isatty: (fd) => (s.isatty(fd) ? 1 : 0),
+    outputClosed: (fd) => {
+      // struct pollfd { int fd; short events; short revents; } on Linux and macOS; POLLERR 8, POLLHUP 16 on both
+      pollfd[0] = fd;
+      pollfd[1] = 0;
+      const r = ret(s.poll(ptr(pollfd), 1, 0));
+      if (r < 0) return r;
+      return (pollfd[1] >>> 16) & (8 | 16) ? 1 : 0;
+    },
     fileId: (fd, out) => {
       try {
         // fstat is not a stable libc symbol (versioned on glibc >= 2.33, a macro before): Node's binding does it

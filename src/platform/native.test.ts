@@ -39,4 +39,16 @@ describe("native shim", () => {
     const out = Bun.spawnSync([process.execPath, "-e", script], { env: { ...process.env, PLASMITE_NATIVE: "libc" } });
     expect(JSON.parse(out.stdout.toString())).toEqual(["libc", id(a)]);
   });
+
+  test("outputClosed: true once the reader of a pipe has gone, false while it reads, on both backends", () => {
+    const files = JSON.stringify(join(import.meta.dir, "files.ts"));
+    const script = `import { outputClosed } from ${files}; await Bun.sleep(200); console.error(JSON.stringify(outputClosed(1)));`;
+    for (const backend of ["shim", "libc"]) {
+      const env = { ...process.env, PLASMITE_NATIVE: backend === "libc" ? "libc" : "" };
+      const gone = Bun.spawnSync(["bash", "-c", `'${process.execPath}' -e '${script}' | true`], { env });
+      expect({ backend, closed: gone.stderr.toString().trim() }).toEqual({ backend, closed: "true" });
+      const reading = Bun.spawnSync(["bash", "-c", `'${process.execPath}' -e '${script}' | cat`], { env });
+      expect({ backend, closed: reading.stderr.toString().trim() }).toEqual({ backend, closed: "false" });
+    }
+  });
 });

@@ -27,6 +27,8 @@ export interface Sys {
   futexWake(addr: number, offset: number): number;
   /** 1 when the file descriptor is a terminal. */
   isatty(fd: number): number;
+  /** 1 when the reader of this pipe or socket has gone away (writes would fail), 0 otherwise. */
+  outputClosed(fd: number): number;
   /** Writes the open file's device and inode into out[0], out[1]; 0 or -errno. */
   fileId(fd: number, out: BigUint64Array): number;
 }
@@ -76,9 +78,10 @@ const SHIM_SYMBOLS = {
   pls_futex_wake: { args: [T.ptr, T.i64], returns: T.i32 },
   pls_isatty: { args: [T.i32], returns: T.i32 },
   pls_file_id: { args: [T.i32, T.ptr], returns: T.i32 },
+  pls_output_closed: { args: [T.i32], returns: T.i32 },
 } as const;
 
-const SHIM_ABI_VERSION = 4;
+const SHIM_ABI_VERSION = 5;
 const SHIM_TARGETS = new Set(["linux-x64-gnu"]);
 
 const utf8 = new TextEncoder();
@@ -125,6 +128,7 @@ function loadShim(c: OsConstants): Sys | null {
     futexWake: (addr, offset) => s.pls_futex_wake(asPtr(addr), offset),
     isatty: (fd) => s.pls_isatty(fd),
     fileId: (fd, out) => s.pls_file_id(fd, ptr(out)),
+    outputClosed: (fd) => s.pls_output_closed(fd),
   };
 }
 

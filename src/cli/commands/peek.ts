@@ -12,6 +12,7 @@ import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts
 import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
 import type { WhereFilter } from "../../filter/jq.ts";
 import { LineWriter, colorOn, colorJson, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
+import { outputClosed } from "../../platform/files.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
 
@@ -189,10 +190,19 @@ export default defineCommand({
   },
 });
 
+// How often a quiet follower checks that someone still reads its output (`pls peek chat | head -1` ends within
+// this long of head exiting, without waiting for the next message, as tail -f does).
+const READER_CHECK_MS = 250;
+
+/** Whether stdout's reader went away: a failed write, or (when nothing is being written) the pipe says so. */
+function readerGone(out: LineWriter): boolean {
+  return out.closed || outputClosed(1);
+}
+
 /**
  * Follows live: reads everything available, filters it as one batch, hands matches to `emit` (which returns
  * true to stop), then sleeps until a writer publishes. Throws ExitCode(124) when the timeout passes with
- * nothing emitted (the deadline restarts after each emitted message).
+ * nothing emitted (the deadline restarts after each emitted message). Returns when stdout's reader is gone.
  */
 async function follow(
   cursor: Cursor,
@@ -205,6 +215,7 @@ async function follow(
 ): Promise<void> {
   let deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
   for (;;) {
+    if (out.closed) return;
     const batch = readAvailable(cursor, drops);
     if (batch.length > 0) {
       const matches = matcher(batch);
@@ -223,12 +234,13 @@ async function follow(
     if (!cursor.poolStillLinked()) {
       throw new PlasmiteError("NotFound", "the pool file was deleted or replaced while peek was following it", { hint: "Start peek again to follow the new pool." });
     }
+    if (readerGone(out)) return;
     const left = deadline - performance.now();
     if (left <= 0) {
       if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(timeoutMs ?? 0)})`);
       throw new ExitCode(124);
     }
-    await cursor.wait(Math.min(left, 1000), undefined, notify);
+    await cursor.wait(Math.min(left, READER_CHECK_MS), undefined, notify);
   }
 }
 
@@ -359,20 +371,31 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
   // --timeout counts from the last printed message (messages that do not match do not restart it).
   let deadline = o.timeoutMs === undefined ? Infinity : performance.now() + o.timeoutMs;
   const TIMED_OUT = "timed out" as const;
-  const waitNext = (p: Promise<IteratorResult<RemoteLine>>): Promise<IteratorResult<RemoteLine> | typeof TIMED_OUT> =>
-    deadline === Infinity ? p : Promise.race([p, Bun.sleep(Math.max(0, deadline - performance.now())).then(() => TIMED_OUT)]);
+  const READER_GONE = "reader gone" as const;
+  // a quiet stream is checked every READER_CHECK_MS for a reader that went away (e.g. `| head -1` exited)
+  let stopChecks = () => {};
+  const gone = new Promise<typeof READER_GONE>((resolve) => {
+    const timer = setInterval(() => readerGone(out) && resolve(READER_GONE), READER_CHECK_MS);
+    stopChecks = () => clearInterval(timer);
+  });
+  const waitNext = (p: Promise<IteratorResult<RemoteLine>>): Promise<IteratorResult<RemoteLine> | typeof TIMED_OUT | typeof READER_GONE> =>
+    Promise.race([p, gone, ...(deadline === Infinity ? [] : [Bun.sleep(Math.max(0, deadline - performance.now())).then(() => TIMED_OUT)])]);
   // Batch what has already arrived so --where costs one jq call per burst, not per message.
   const pending: RemoteLine[] = [];
   let next = lines.next();
   let failure: unknown = null;
   let timedOut = false;
   for (;;) {
-    let r: IteratorResult<RemoteLine> | typeof TIMED_OUT;
+    let r: IteratorResult<RemoteLine> | typeof TIMED_OUT | typeof READER_GONE;
     try {
       r = await waitNext(next);
     } catch (err) {
       failure = err;
       break;
+    }
+    if (r === READER_GONE) {
+      stopChecks();
+      return stop(0);
     }
     if (r === TIMED_OUT) {
       timedOut = true;
@@ -418,6 +441,7 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
     if (out.closed) return stop(0);
     if (failure) break;
   }
+  stopChecks();
   ac.abort();
   await out.flush();
   if (failure) throw failure;
