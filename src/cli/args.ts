@@ -40,7 +40,7 @@ export function rejectUnknownFlags(rawArgs: readonly string[], known: Record<str
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i];
     if (arg === "--") break;
-    if (!arg.startsWith("-") || arg === "-" || /^-\d/.test(arg)) continue;
+    if (!arg.startsWith("-") || arg === "-" || (arg.charCodeAt(1) >= 48 && arg.charCodeAt(1) <= 57)) continue;
     const flag = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
     const takesValue = names.get(flag);
     if (takesValue === undefined) {
@@ -51,4 +51,42 @@ export function rejectUnknownFlags(rawArgs: readonly string[], known: Record<str
     }
     if (takesValue && !arg.includes("=")) i++;
   }
+}
+
+/**
+ * Throws Usage for a word no positional argument takes (`pls get chat 1 2`): citty would ignore it silently.
+ * A last positional whose valueHint ends in "..." (`pool create NAME...`) takes any number of words.
+ */
+export function rejectExtraPositionals(rawArgs: readonly string[], defs: Record<string, { type: string; alias?: string | string[]; valueHint?: string }>, command: string): void {
+  const valueFlags = new Set<string>();
+  const positionals: Array<{ valueHint?: string }> = [];
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type === "positional") positionals.push(def);
+    else if (def.type === "string" || def.type === "enum") {
+      valueFlags.add(`--${name}`);
+      for (const a of aliasesOf(def)) valueFlags.add(a.length === 1 ? `-${a}` : `--${a}`);
+    }
+  }
+  if (positionals.at(-1)?.valueHint?.endsWith("...")) return;
+  let count = 0;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i];
+    const positional = arg === "-" || !arg.startsWith("-") || (arg.charCodeAt(1) >= 48 && arg.charCodeAt(1) <= 57);
+    if (arg === "--") {
+      count += rawArgs.length - i - 1;
+      if (count > positionals.length) throw extra(rawArgs[rawArgs.length - (count - positionals.length)], command, "data" in defs);
+      return;
+    }
+    if (!positional) {
+      if (valueFlags.has(arg)) i++;
+      continue;
+    }
+    if (++count > positionals.length) throw extra(arg, command, "data" in defs);
+  }
+}
+
+function extra(word: string, command: string, takesJson: boolean): PlasmiteError {
+  const help = `\`pls ${command} --help\``;
+  const hint = takesJson ? `Quote the JSON as one argument ('{"a": 1}'); see ${help}.` : `See ${help}.`;
+  return new PlasmiteError("Usage", `unexpected argument '${word}' for \`${command}\``, { hint });
 }

@@ -250,6 +250,17 @@ describe("errors, help, version, completion", () => {
       expect(errorOf(r).kind).toBe("Usage");
       expect(r.out).toBe("");
     }
+    // a word no argument takes is an error, not silently dropped; pool create/delete take any number of names
+    const stray = pls(["--dir", dir, "poke", "p", '{"a":', "1}"]);
+    expect(stray.code).toBe(2);
+    expect(errorOf(stray)).toMatchObject({ kind: "Usage", message: "unexpected argument '1}' for `poke`" });
+    expect(errorOf(stray).hint).toContain("Quote the JSON");
+    expect(errorOf(pls(["--dir", dir, "get", "p", "1", "2"])).message).toBe("unexpected argument '2' for `get`");
+    expect(errorOf(pls(["--dir", dir, "get", "p", "--", "1", "2"])).message).toBe("unexpected argument '2' for `get`");
+    expect(errorOf(pls(["--dir", dir, "peek", "p", "q", "--timeout", "1ms"])).message).toBe("unexpected argument 'q' for `peek`");
+    expect(pls(["--dir", dir, "pool", "create", "x", "y", "z", "--size", "64K"]).code).toBe(0);
+    expect(pls(["--dir", dir, "pool", "delete", "x", "y", "z"]).code).toBe(0);
+    expect(pls(["--dir", dir, "get", "p", "-5"]).code).toBe(2); // a negative seq is a value, not a flag
     await Bun.write(join(dir, "c.plasmite"), "NOPE");
     const corrupt = pls(["--dir", dir, "get", "c", "1"]);
     expect(corrupt.code).toBe(7);

@@ -2,7 +2,7 @@
 // The `pls` / `plasmite` command line: global options, lazy subcommands (each loads only what it needs),
 // and the one place errors become exit codes.
 import { PlasmiteError } from "../errors.ts";
-import { rejectUnknownFlags } from "./args.ts";
+import { rejectExtraPositionals, rejectUnknownFlags } from "./args.ts";
 import { quickParse } from "./quick-args.ts";
 import { extractGlobals, setGlobals } from "./context.ts";
 import { presentError } from "./present.ts";
@@ -94,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
     throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName} ${path.join(" ")} --help\`.` });
   }
   rejectUnknownFlags(cmdArgs, args, path.join(" "));
+  if (!cmd.subCommands) rejectExtraPositionals(cmdArgs, args, path.join(" "));
   const leaf = cmd as { run?: (ctx: { rawArgs: string[]; args: Record<string, unknown>; cmd: unknown }) => unknown };
   const quick = quickParse(cmdArgs, args);
   if (quick && leaf.run) {

@@ -16,7 +16,7 @@ const wantJson = (args: { json?: unknown }) => Boolean(args.json) || !stdoutIsTT
 const create = defineCommand({
   meta: { name: "create", description: "Create pools (fixed-size ring files). Refuses to overwrite an existing pool (exit 4).\n\nExamples:\n  pls pool create chat\n  pls pool create big --size 8M\n  pls pool create a b c --size 64K" },
   args: {
-    name: { type: "positional", description: "Pool names (one or more)", required: true },
+    name: { type: "positional", description: "Pool names (one or more)", required: true, valueHint: "NAME..." },
     size: { type: "string", description: "Pool file size: bytes or 64K, 1M (default), 256M, 1G (max 4G)" },
     "index-capacity": { type: "string", description: "Seq index slots (default automatic; 0 disables the index)" },
     ...jsonFlag,
@@ -85,7 +85,7 @@ const info = defineCommand({
 
 const del = defineCommand({
   meta: { name: "delete", description: "Delete pools (best effort: reports each; exit code of the first failure).\n\nExample:\n  pls pool delete a b c" },
-  args: { name: { type: "positional", description: "Pool names or paths", required: true }, ...jsonFlag },
+  args: { name: { type: "positional", description: "Pool names or paths", required: true, valueHint: "NAME..." }, ...jsonFlag },
   run({ args }) {
     const c = client();
     const deleted: Array<{ pool: string; path: string }> = [];
