@@ -60,6 +60,17 @@ export interface PoolState {
   newestTimeNs: bigint;
 }
 
+/** Copies every field of `from` into `to` (field by field: Object.assign costs ~40 ns, a tenth of an append). */
+export function copyState(to: PoolState, from: PoolState): PoolState {
+  to.gen = from.gen;
+  to.headOff = from.headOff;
+  to.tailOff = from.tailOff;
+  to.oldestSeq = from.oldestSeq;
+  to.newestSeq = from.newestSeq;
+  to.newestTimeNs = from.newestTimeNs;
+  return to;
+}
+
 function corrupt(message: string, offset?: number): PlasmiteError {
   return new PlasmiteError("Corrupt", message, {
     offset,
@@ -159,10 +170,10 @@ export function decodeGeometry(bytes: Uint8Array, actualFileSize: number): Geome
 
 /** Writes the inactive slot for `state.gen` into a header byte array (does not publish it). */
 export function writeStateSlot(bytes: Uint8Array, state: PoolState): void {
-  writeSlotWords(new Uint32Array(bytes.buffer, bytes.byteOffset, HEADER_SIZE_BYTES >>> 2), bytes, state);
+  writeSlotWords(new Uint32Array(bytes.buffer, bytes.byteOffset, HEADER_SIZE_BYTES >>> 2), new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE_BYTES), bytes, state);
 }
 
-function writeSlotWords(u32: Uint32Array, bytes: Uint8Array, state: PoolState): void {
+function writeSlotWords(u32: Uint32Array, view: DataView, bytes: Uint8Array, state: PoolState): void {
   const base = SLOT_OFFSETS[state.gen & 1];
   const w = base >>> 2;
   u32[w] = state.gen >>> 0;
@@ -175,14 +186,13 @@ function writeSlotWords(u32: Uint32Array, bytes: Uint8Array, state: PoolState): 
   u32[w + 7] = Math.floor(state.oldestSeq / 4294967296);
   u32[w + 8] = state.newestSeq >>> 0;
   u32[w + 9] = Math.floor(state.newestSeq / 4294967296);
-  u32[w + 10] = Number(state.newestTimeNs & 0xffffffffn);
-  u32[w + 11] = Number(state.newestTimeNs >> 32n);
+  view.setBigUint64(base + 40, state.newestTimeNs, true); // one store, no intermediate BigInts
   u32[w + (SLOT_CRC_OFFSET >>> 2)] = crc32(bytes, base, base + SLOT_CRC_OFFSET);
 }
 
 /** Publishes `state` (whose gen must be the current gen + 1): slot first, then the single gen store. */
 export function publishState(ring: RingView, state: PoolState): void {
-  writeSlotWords(ring.u32, ring.bytes, state);
+  writeSlotWords(ring.u32, ring.view, ring.bytes, state);
   Atomics.store(ring.words, PUBLISH_GEN_WORD, state.gen | 0);
 }
 
@@ -207,7 +217,7 @@ export function tryReadState(ring: RingView): PoolState | null {
     tailOff: u64At(u, w + 4),
     oldestSeq: u64At(u, w + 6),
     newestSeq: u64At(u, w + 8),
-    newestTimeNs: (BigInt(u[w + 11]) << 32n) | BigInt(u[w + 10]),
+    newestTimeNs: ring.view.getBigUint64(base + 40, true),
   };
   if (loadPublishGen(ring) !== g1) return null;
   if (gen !== g1 || !crcOk) throw corrupt(`pool state slot ${g1 & 1} is invalid for generation ${g1}`, base);

@@ -7,6 +7,7 @@ import {
   PUBLISH_GEN_OFFSET,
   WAITERS_OFFSET,
   WAITERS_WORD,
+  copyState,
   loadPublishGen,
   decodeGeometry,
   encodeHeader,
@@ -208,7 +209,7 @@ export class Pool {
     const indexCapacity = this.geometry.indexCapacity;
     // The reader's cached state is exact while publish_gen is unchanged (spec §2.3); copy it to plan on.
     const s = this.planState;
-    Object.assign(s, this.reader.state());
+    copyState(s, this.reader.state());
     const firstSeq = s.newestSeq + 1;
     const pending = this.pending;
     const dirtyPages = durability === "flush" ? new Set<number>() : null;

@@ -51,7 +51,15 @@ export class RingReader {
 
   /** Takes a state this process just published as the cached one (saves re-reading it). */
   adopt(published: PoolState): void {
-    this.cached = { ...published };
+    // a new object (callers may hold the previous one), built field by field: a spread costs more
+    this.cached = {
+      gen: published.gen,
+      headOff: published.headOff,
+      tailOff: published.tailOff,
+      oldestSeq: published.oldestSeq,
+      newestSeq: published.newestSeq,
+      newestTimeNs: published.newestTimeNs,
+    };
   }
 
   /** Forces a fresh read of the state. */
