@@ -51,4 +51,12 @@ describe("native shim", () => {
       expect({ backend, closed: reading.stderr.toString().trim() }).toEqual({ backend, closed: "false" });
     }
   });
+
+  test("an unsupported OS gets a plain error with a hint, not a failed dlopen", () => {
+    const script = `Object.defineProperty(process, "platform", { value: "win32" });
+      const { sys } = await import(${JSON.stringify(join(import.meta.dir, "native.ts"))});
+      try { sys(); } catch (e) { console.log(JSON.stringify({ kind: e.kind, message: e.message, hint: e.hint })); }`;
+    const out = Bun.spawnSync([process.execPath, "-e", script]);
+    expect(JSON.parse(out.stdout.toString())).toEqual({ kind: "Internal", message: "plasmite runs on Linux and macOS; this is win32", hint: "Use WSL (Windows Subsystem for Linux)." });
+  });
 });

@@ -3,6 +3,7 @@
 // addresses.
 // Every function returns >= 0 on success or -errno; it never throws for an OS failure.
 import { dlopen, FFIType as T, ptr, type Pointer } from "bun:ffi";
+import { PlasmiteError } from "../errors.ts";
 import { hostTarget } from "./target.ts";
 // The prebuilt shim as a base64 string constant: part of the bundle (and the compiled binary),
 // loaded through memfd, so neither a noexec $TMPDIR nor node:fs (~1 ms to load) is involved.
@@ -155,6 +156,12 @@ let loaded: Sys | null = null;
 /** The process-wide OS binding, loaded on first use. */
 export function sys(): Sys {
   if (loaded) return loaded;
+  if (process.platform !== "linux" && process.platform !== "darwin") {
+    // say so plainly instead of failing to find a libc: pools need mmap, flock and (on Linux) futex
+    throw new PlasmiteError("Internal", `plasmite runs on Linux and macOS; this is ${process.platform}`, {
+      hint: process.platform === "win32" ? "Use WSL (Windows Subsystem for Linux)." : "Pools need POSIX mmap and flock.",
+    });
+  }
   const c = process.platform === "darwin" ? DARWIN : LINUX;
   // the libc binding is a chunk of its own, loaded only where no shim is built (or PLASMITE_NATIVE=libc)
   loaded = loadShim(c) ?? (require("./libc.ts") as typeof import("./libc.ts")).loadLibc(c);
