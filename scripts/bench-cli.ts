@@ -3,7 +3,7 @@
 // --pls runs a compiled binary (e.g. dist/pls) instead of `bun src/cli/main.ts`.
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import { join } from "node:path";
-import { benchDir, buildBaseline, printRows } from "./bench-lib.ts";
+import { benchDir, buildBaseline, interleavedMedians, printRows } from "./bench-lib.ts";
 
 const quick = process.argv.includes("--quick");
 const plsFlag = process.argv.indexOf("--pls");
@@ -90,8 +90,7 @@ const hello = join(benchDir, "hello.ts");
 await Bun.write(hello, 'console.log("hello")\n');
 Bun.spawnSync(pls("pool", "create", "one"));
 const RUNS = quick ? 10 : 30;
-const bareMs = median(Array.from({ length: RUNS }, () => wall([process.execPath, hello])));
-const pokeMs = median(Array.from({ length: RUNS }, () => wall(pls("poke", "one", "{}"))));
+const [bareMs, pokeMs] = interleavedMedians([[process.execPath, hello], pls("poke", "one", "{}")], RUNS);
 
 const perSec = (n: number, ms: number) => (n / ms) * 1000;
 printRows(`CLI (${PLS.length > 1 ? "bun src/cli/main.ts" : PLS[0]}), ${LINES} lines of ~${payloadBytes - 28} bytes`, [

@@ -28,6 +28,23 @@ export function bestNsPerOp(ops: number, rounds: number, fn: (ops: number) => vo
   return best;
 }
 
+/**
+ * Median wall time (ms) of each command, runs interleaved (a, b, c, a, b, c, …) so a baseline and the commands
+ * compared with it share the machine's drifting load: these VMs change speed by 20% within a minute.
+ */
+export function interleavedMedians(commands: string[][], runs: number): number[] {
+  const times = commands.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) {
+    commands.forEach((cmd, j) => {
+      const t0 = performance.now();
+      const r = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "pipe" });
+      times[j].push(performance.now() - t0);
+      if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${r.exitCode}: ${r.stderr}`);
+    });
+  }
+  return times.map((t) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)]);
+}
+
 export interface Row {
   name: string;
   value: number;

@@ -1,11 +1,11 @@
-// Start-up budget of the compiled binary against a compiled Bun program that prints one line, both built in
-// this run the same way (--compile --bytecode --minify); also the binary's size raw and compressed.
+// Start-up budget of the compiled binary against a compiled Bun program that prints one line (plain
+// --compile --bytecode --minify), both built in this run; also the binary's size raw and compressed.
 // Usage: bun scripts/bench-startup.ts [--quick]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary } from "./build.ts";
-import { printRows } from "./bench-lib.ts";
+import { interleavedMedians, printRows } from "./bench-lib.ts";
 
 const RUNS = process.argv.includes("--quick") ? 15 : 40;
 const dir = mkdtempSync(join(tmpdir(), "plasmite-startup-"));
@@ -20,33 +20,26 @@ if (b.exitCode !== 0) throw new Error(b.stderr.toString());
 const pools = join(dir, "pools");
 Bun.spawnSync([pls, "--dir", pools, "poke", "p", "--create", "{}"]);
 
-function median(cmd: string[]): number {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    const r = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "ignore" });
-    times.push(performance.now() - t0);
-    if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${r.exitCode}`);
-  }
-  return times.sort((x, y) => x - y)[Math.floor(times.length / 2)];
-}
+// the same program built as pls is (no .env/bunfig autoloading), shown for comparison
+const helloBare = join(dir, "hello-bare");
+const b2 = Bun.spawnSync([process.execPath, "build", "--compile", "--bytecode", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", hello, "--outfile", helloBare]);
+if (b2.exitCode !== 0) throw new Error(b2.stderr.toString());
 
-// interleave baseline and subject to share the machine's noise
-const base = median([helloBin]);
 const rows = [
   ["pls --version", [pls, "--version"]],
   ["pls poke POOL '{}'", [pls, "--dir", pools, "poke", "p", "{}"]],
   ["pls get POOL 1", [pls, "--dir", pools, "get", "p", "1"]],
 ] as const;
-const results = rows.map(([name, cmd]) => ({ name, ms: median([...cmd]) }));
-const base2 = median([helloBin]);
-const baseline = (base + base2) / 2;
+// every run of every command interleaved with the baseline's, so they share the machine's drifting load
+const [baseline, bareBaseline, ...ms] = interleavedMedians([[helloBin], [helloBare], ...rows.map(([, cmd]) => [...cmd])], RUNS);
+const results = rows.map(([name], i) => ({ name, ms: ms[i] }));
 
 const size = Bun.file(pls).size;
 const gz = Bun.spawnSync(["sh", "-c", `gzip -6 -c '${pls}' | wc -c`]).stdout.toString().trim();
 const zst = Bun.spawnSync(["sh", "-c", `zstd -19 -q -c '${pls}' 2>/dev/null | wc -c`]).stdout.toString().trim();
 printRows(`start-up, median of ${RUNS} runs (milliseconds); ratio = this / baseline`, [
   { name: "baseline: compiled Bun program printing one line", value: baseline, unit: "ms", ratio: 1 },
+  { name: "(info) the same, built without .env/bunfig autoload", value: bareBaseline, unit: "ms", ratio: bareBaseline / baseline },
   ...results.map((r) => ({ name: r.name, value: r.ms, unit: "ms", ratio: r.ms / baseline, target: "<= 1.5x", ok: r.ms / baseline <= 1.5 })),
 ]);
 console.log(`\nbinary size: ${(size / 1e6).toFixed(1)} MB raw, ${(Number(gz) / 1e6).toFixed(1)} MB gzip -6, ${Number(zst) > 0 ? (Number(zst) / 1e6).toFixed(1) + " MB zstd -19" : "zstd not installed"}`);
