@@ -40,6 +40,9 @@ import { RingReader, type StoredMessage } from "./reader.ts";
 
 export type Durability = "fast" | "flush";
 
+const timeSplit64 = new BigUint64Array(1);
+const timeSplit32 = new Uint32Array(timeSplit64.buffer); // [low, high] on little-endian hosts (the only ones)
+
 /** A running Pool.watch; stop() resolves once nothing reads the mapping any more. */
 export interface PoolWatch {
   stop(): Promise<void>;
@@ -254,8 +257,10 @@ export class Pool {
         publishState(ring, drop);
       }
       const firstIndex = i - count;
-      const timeHi = Number(timeNs >> 32n);
-      const timeLo = Number(timeNs & 0xffffffffn);
+      // split through a typed array: the shift and mask would each allocate a BigInt
+      timeSplit64[0] = timeNs;
+      const timeHi = timeSplit32[1];
+      const timeLo = timeSplit32[0];
       for (let k = 0; k < count; k++) {
         const offset = pending[k * 2];
         const wrapAt = pending[k * 2 + 1];
@@ -273,7 +278,7 @@ export class Pool {
           if (indexCapacity > 0) markPages(dirtyPages, ...indexSlotRange(indexCapacity, seq));
         }
       }
-      s.newestTimeNs = timeNs + BigInt(count - 1);
+      s.newestTimeNs = count === 1 ? timeNs : timeNs + BigInt(count - 1);
       s.gen = (gen + 1) >>> 0;
       publishState(ring, s);
       this.reader.adopt(s);
