@@ -553,7 +553,66 @@ class CliTarget implements Target {
       bounds = (await this.poolInfo(pool)).bounds;
     }
     checkContinues(await this.tail(pool, seed, undefined), bounds, seed);
-    return ["(b)-(e) library-only: fail-closed reading (gap policy error) has no CLI flag; checked (a) only"];
+    await this.laterOverwrite(`${base}-established`, sizeBytes);
+    return ["(b)-(d) library-only: they start a fail-closed tail at a stale seq, and `peek` has no seq start (as upstream); (a) and (e) checked through the CLI"];
+  }
+
+  /**
+   * (e) through real processes: `peek --gap-policy error` prints seed and second, is SIGSTOPped while the
+   * messages after them are overwritten, then continued: it must print nothing more and exit 9 with a
+   * RetentionGap error naming the first unread seq.
+   */
+  private async laterOverwrite(pool: string, sizeBytes: number): Promise<void> {
+    await this.createPool(pool, sizeBytes);
+    const seed = await this.append(pool, { phase: "seed" }, ["seed"]);
+    const second = await this.append(pool, { phase: "second" }, ["second"]);
+    const proc = Bun.spawn([...plsCommand(), "--dir", this.workdir, "peek", pool, "--tail", "2", "--gap-policy", "error", "--jsonl", "--timeout", "20s"], { stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    let text = "";
+    const deadline = Date.now() + 10_000;
+    while (text.split("\n").filter(Boolean).length < 2) {
+      const r = await Promise.race([reader.read(), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => null)]);
+      if (!r || r.done) {
+        proc.kill();
+        throw new StepFailure(`(e) peek printed ${JSON.stringify(text)} instead of the first two messages`);
+      }
+      text += new TextDecoder().decode(r.value);
+    }
+    proc.kill("SIGSTOP");
+    try {
+      const firstUnread = second + 1;
+      const perRound = Math.ceil(sizeBytes / PAD_CHARS) + 1;
+      let bounds = (await this.poolInfo(pool)).bounds;
+      for (let round = 0; bounds.oldest === null || bounds.oldest <= firstUnread; round++) {
+        if (round * perRound >= fillLimit(sizeBytes)) throw new StepFailure(`seq ${firstUnread} was still retained after ${round * perRound} padded appends`);
+        const lines = Array.from({ length: perRound }, (_, i) => JSON.stringify(padded(round * perRound + i))).join("\n");
+        await this.pls(["poke", pool, "--tag", "pad"], [0], lines + "\n");
+        bounds = (await this.poolInfo(pool)).bounds;
+      }
+      proc.kill("SIGCONT");
+      const [rest, stderr, code] = await Promise.all([
+        (async () => {
+          let more = "";
+          for (;;) {
+            const r = await reader.read();
+            if (r.done) return more;
+            more += new TextDecoder().decode(r.value);
+          }
+        })(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      const seqs = (text + rest).split("\n").filter(Boolean).map((l) => envelope(l).seq);
+      if (seqs.join(",") !== `${seed},${second}`) throw new StepFailure(`(e) peek printed seqs ${seqs.join(",")}, expected ${seed},${second} and nothing after the gap`);
+      const line = stderr.split("\n").find((l) => l.startsWith('{"error"'));
+      const error = line ? checkExitCode((JSON.parse(line) as { error: WireError }).error, code) : undefined;
+      if (error?.kind !== "RetentionGap" || error.seq !== firstUnread) {
+        throw new StepFailure(`(e) expected exit 9 with RetentionGap at seq ${firstUnread}, got exit ${code}: ${stderr.trim()}`);
+      }
+    } finally {
+      proc.kill("SIGCONT");
+      proc.kill();
+    }
   }
 
   /** Runs pls; returns stdout on an allowed exit code, else throws the OpError its stderr reports. */
