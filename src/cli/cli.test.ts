@@ -295,7 +295,14 @@ describe("errors, help, version, completion", () => {
     }
     const top = pls(["--help"]);
     expect(top.code).toBe(0);
-    expect(top.out).toContain("poke");
+    // every command listed on one line by its summary; no examples or padding in the listing
+    const listed = top.out.split("\n").filter((l) => /^ +(poke|peek|get|pool|doctor|serve|completion|version) {4}\S/.test(l));
+    expect(listed.length).toBe(8);
+    expect(listed.find((l) => l.includes("poke"))).toContain("Append JSON objects to a pool (write).");
+    expect(top.out).not.toContain("Examples:");
+    expect(top.out.split("\n").filter((l) => / $/.test(l))).toEqual([]);
+    const poolHelp = pls(["pool", "--help"]).out;
+    expect(poolHelp.split("\n").filter((l) => /^ +(create|list|info|delete) {4}\S/.test(l)).length).toBe(4);
     expect(pls([]).code).toBe(2);
   });
 

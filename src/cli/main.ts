@@ -61,9 +61,26 @@ function usageParent(path: string[]): { meta: { name: string } } | undefined {
   return path.length === 0 ? undefined : { meta: { name: [programName, ...path.slice(0, -1)].join(" ") } };
 }
 
+/**
+ * The command as help shows it: its subcommands listed by the first line of their description (citty lists
+ * whole descriptions, examples included, padded to the widest line).
+ */
+async function withShortListing(cmd: AnyCommand): Promise<AnyCommand> {
+  const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : cmd.subCommands) as Record<string, unknown> | undefined;
+  if (!subs) return cmd;
+  const short: Record<string, AnyCommand> = {};
+  for (const [name, sub] of Object.entries(subs)) {
+    const def = (typeof sub === "function" ? await sub() : sub) as AnyCommand & { meta?: { description?: string } };
+    const description = def.meta?.description?.split("\n")[0];
+    short[name] = { ...def, meta: { ...def.meta, description } };
+  }
+  return { ...cmd, subCommands: short };
+}
+
 /** Help examples are written for `pls`; show the name the program runs as. */
 function helpText(text: string): string {
-  return programName === "pls" ? text : text.replace(/(^|\s)pls (?=[a-z-])/g, `$1${programName} `);
+  const trimmed = text.replace(/[ \t]+$/gm, ""); // citty pads every listed line to the widest one
+  return programName === "pls" ? trimmed : trimmed.replace(/(^|\s)pls (?=[a-z-])/g, `$1${programName} `);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -75,15 +92,15 @@ async function main(argv: string[]): Promise<number> {
   }
   // citty reads NO_COLOR once, when it is first imported; it is loaded only when it is needed.
   if (globals.color === "never" || (globals.color === "auto" && !isTerminal(1))) process.env.NO_COLOR = "1";
-  const renderUsage = async (...a: Parameters<typeof import("citty").renderUsage>) => (await import("citty")).renderUsage(...a);
+  const renderUsage = async (cmd: AnyCommand, parent: unknown) => (await import("citty")).renderUsage((await withShortListing(cmd)) as never, parent as never);
   if (rest.length === 0 || rest[0] === "help") {
     const target = await resolvePath(rest.slice(1));
-    console.log(helpText(await renderUsage(target.cmd as never, usageParent(target.path) as never)));
+    console.log(helpText(await renderUsage(target.cmd, usageParent(target.path))));
     return rest.length === 0 ? 2 : 0;
   }
   const { cmd, path, rest: cmdArgs } = await resolvePath(rest);
   if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(helpText(await renderUsage(cmd as never, usageParent(path) as never)));
+    console.log(helpText(await renderUsage(cmd, usageParent(path))));
     return 0;
   }
   if (path.length === 0) {
