@@ -75,15 +75,19 @@ export class LineWriter {
   private text = "";
   private pending: Promise<void> = Promise.resolve();
   closed = false;
+  /** Lines pushed so far. */
+  lines = 0;
 
   push(text: string): void {
     this.text += text;
+    this.lines++;
     if (this.text.length + this.chunks.length >= FLUSH_BYTES) void this.flush();
   }
 
   /** One JSON Lines envelope spliced from the stored payload (see ByteChunks.pushEnvelope). */
   pushEnvelope(asciiPrefix: string, payload: Uint8Array): void {
     this.moveTexts();
+    this.lines++;
     this.chunks.pushEnvelope(asciiPrefix, payload, "\n");
     if (this.chunks.length >= FLUSH_BYTES) void this.flush();
   }

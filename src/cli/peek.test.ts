@@ -269,7 +269,10 @@ describe("terminal output (pseudo-tty)", () => {
     const peek = plsTty(["--dir", dir, "peek", "t", "--tail", "1", "--timeout", "100ms"], { NO_COLOR: "1" });
     expect(peek.code).toBe(124);
     expect(peek.out).toContain('{\n  "seq": 1,\n  "time"');
-    expect(peek.out).toContain("no messages received (timed out after 100ms)");
+    expect(peek.out).toContain("no new messages (timed out after 100ms)");
+    const quiet = plsTty(["--dir", dir, "peek", "t", "--timeout", "100ms"], { NO_COLOR: "1" });
+    expect(quiet.code).toBe(124);
+    expect(quiet.out).toContain("no messages received (timed out after 100ms)");
     const err = plsTty(["--dir", dir, "get", "missing", "1"], { NO_COLOR: "1" });
     expect(err.code).toBe(3);
     expect(err.out).toContain("error: pool not found");

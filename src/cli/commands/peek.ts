@@ -190,6 +190,11 @@ export default defineCommand({
   },
 });
 
+/** The terminal's line for exit 124: --timeout counts from the last printed message, if any. */
+function timedOutText(out: LineWriter, timeoutMs: number): string {
+  return out.lines > 0 ? `no new messages (timed out after ${formatMs(timeoutMs)})` : `no messages received (timed out after ${formatMs(timeoutMs)})`;
+}
+
 // How often a quiet follower checks that someone still reads its output (`pls peek chat | head -1` ends within
 // this long of head exiting, without waiting for the next message, as tail -f does).
 const READER_CHECK_MS = 250;
@@ -237,7 +242,7 @@ async function follow(
     if (readerGone(out)) return;
     const left = deadline - performance.now();
     if (left <= 0) {
-      if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(timeoutMs ?? 0)})`);
+      if (stderrIsTTY()) printErrLine(timedOutText(out, timeoutMs ?? 0));
       throw new ExitCode(124);
     }
     await cursor.wait(Math.min(left, READER_CHECK_MS), undefined, notify);
@@ -446,7 +451,7 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
   await out.flush();
   if (failure) throw failure;
   if (timedOut || o.timeoutMs !== undefined) {
-    if (stderrIsTTY()) printErrLine(`no messages received (timed out after ${formatMs(o.timeoutMs ?? 0)})`);
+    if (stderrIsTTY()) printErrLine(timedOutText(out, o.timeoutMs ?? 0));
     throw new ExitCode(124);
   }
 }
