@@ -273,6 +273,10 @@ describe("terminal output (pseudo-tty)", () => {
     const quiet = plsTty(["--dir", dir, "peek", "t", "--timeout", "100ms"], { NO_COLOR: "1" });
     expect(quiet.code).toBe(124);
     expect(quiet.out).toContain("no messages received (timed out after 100ms)");
+    const doctor = plsTty(["--dir", dir, "doctor", "--all"], { NO_COLOR: "1" });
+    expect(doctor.code).toBe(0);
+    expect(doctor.out).toContain("t.plasmite: healthy (1 message checked)");
+    expect(doctor.out).toContain("The pool is healthy.");
     const err = plsTty(["--dir", dir, "get", "missing", "1"], { NO_COLOR: "1" });
     expect(err.code).toBe(3);
     expect(err.out).toContain("error: pool not found");

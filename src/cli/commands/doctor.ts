@@ -52,7 +52,7 @@ function printHuman(reports: Array<ReturnType<typeof withCounts> & { pool_ref: s
   const ok = color ? "\x1b[32m✓\x1b[39m" : "OK:";
   const bad = color ? "\x1b[31m✗\x1b[39m" : "CORRUPT:";
   for (const r of reports) {
-    if (r.status === "ok") printLine(`${ok} ${r.pool_ref}: healthy (${r.messages_checked} messages checked)`);
+    if (r.status === "ok") printLine(`${ok} ${r.pool_ref}: healthy (${r.messages_checked} message${r.messages_checked === 1 ? "" : "s"} checked)`);
     else {
       const where = r.issues[0]?.offset !== undefined ? ` (offset ${r.issues[0].offset})` : "";
       printLine(`${bad} ${r.pool_ref}: corrupt, last_good_seq=${r.last_good_seq ?? "-"} issue=${r.issues[0]?.message}${where}`);
@@ -61,7 +61,8 @@ function printHuman(reports: Array<ReturnType<typeof withCounts> & { pool_ref: s
   }
   if (all) {
     const unhealthy = reports.filter((r) => r.status !== "ok").length;
-    printLine(unhealthy === 0 ? `All ${reports.length} pools healthy.` : `${unhealthy} of ${reports.length} pools unhealthy.`);
+    const pools = (n: number) => `${n} pool${n === 1 ? "" : "s"}`;
+    printLine(unhealthy === 0 ? (reports.length === 1 ? "The pool is healthy." : `All ${pools(reports.length)} healthy.`) : `${unhealthy} of ${pools(reports.length)} unhealthy.`);
   }
 }
 
