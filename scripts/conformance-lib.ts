@@ -543,18 +543,23 @@ class CliTarget implements Target {
     const pool = `${base}-stale`;
     await this.createPool(pool, sizeBytes);
     const seed = await this.append(pool, { phase: "seed" }, ["seed"]);
-    // One streaming poke per round: a process per padded message would be needlessly slow.
+    const bounds = await this.fillUntilEvicted(pool, seed, sizeBytes);
+    checkContinues(await this.tail(pool, seed, undefined), bounds, seed);
+    await this.laterOverwrite(`${base}-established`, sizeBytes);
+    return ["(b)-(d) library-only: they start a fail-closed tail at a stale seq, and `peek` has no seq start (as upstream); (a) and (e) checked through the CLI"];
+  }
+
+  /** Appends padded messages until `seq` is overwritten; one streaming poke per round, not a process per message. */
+  private async fillUntilEvicted(pool: string, seq: number, sizeBytes: number): Promise<Bounds> {
     const perRound = Math.ceil(sizeBytes / PAD_CHARS) + 1;
     let bounds = (await this.poolInfo(pool)).bounds;
-    for (let round = 0; bounds.oldest === null || bounds.oldest <= seed; round++) {
-      if (round * perRound >= fillLimit(sizeBytes)) throw new StepFailure(`seq ${seed} was still retained after ${round * perRound} padded appends`);
+    for (let round = 0; bounds.oldest === null || bounds.oldest <= seq; round++) {
+      if (round * perRound >= fillLimit(sizeBytes)) throw new StepFailure(`seq ${seq} was still retained after ${round * perRound} padded appends`);
       const lines = Array.from({ length: perRound }, (_, i) => JSON.stringify(padded(round * perRound + i))).join("\n");
       await this.pls(["poke", pool, "--tag", "pad"], [0], lines + "\n");
       bounds = (await this.poolInfo(pool)).bounds;
     }
-    checkContinues(await this.tail(pool, seed, undefined), bounds, seed);
-    await this.laterOverwrite(`${base}-established`, sizeBytes);
-    return ["(b)-(d) library-only: they start a fail-closed tail at a stale seq, and `peek` has no seq start (as upstream); (a) and (e) checked through the CLI"];
+    return bounds;
   }
 
   /**
@@ -581,14 +586,7 @@ class CliTarget implements Target {
     proc.kill("SIGSTOP");
     try {
       const firstUnread = second + 1;
-      const perRound = Math.ceil(sizeBytes / PAD_CHARS) + 1;
-      let bounds = (await this.poolInfo(pool)).bounds;
-      for (let round = 0; bounds.oldest === null || bounds.oldest <= firstUnread; round++) {
-        if (round * perRound >= fillLimit(sizeBytes)) throw new StepFailure(`seq ${firstUnread} was still retained after ${round * perRound} padded appends`);
-        const lines = Array.from({ length: perRound }, (_, i) => JSON.stringify(padded(round * perRound + i))).join("\n");
-        await this.pls(["poke", pool, "--tag", "pad"], [0], lines + "\n");
-        bounds = (await this.poolInfo(pool)).bounds;
-      }
+      await this.fillUntilEvicted(pool, firstUnread, sizeBytes);
       proc.kill("SIGCONT");
       const [rest, stderr, code] = await Promise.all([
         (async () => {
