@@ -23,13 +23,21 @@ export function aliasesOf(def: { alias?: string | string[] }): readonly string[]
 }
 
 /**
- * Throws Usage for a flag the command does not define. `known` lists long names (kebab-case) and short
- * aliases; `valueFlags` are the ones that take a value (their next word is skipped).
+ * Throws Usage for a flag the command does not define (or a value given to a boolean flag), and, with
+ * `checkPositionals`, for a word no positional argument takes (`pls get chat 1 2`): citty would drop it
+ * silently. A last positional whose valueHint ends in "..." (`pool create NAME...`) takes any number of words.
+ * One pass over the words: this runs before every command.
  */
-export function rejectUnknownFlags(rawArgs: readonly string[], known: Record<string, { type: string; alias?: string | string[] }>, command: string): void {
+export function rejectBadArgs(rawArgs: readonly string[], known: Record<string, { type: string; alias?: string | string[]; valueHint?: string }>, command: string, checkPositionals = true): void {
   const names = new Map<string, boolean>();
+  let positionals = 0;
+  let variadic = false;
   for (const [name, def] of Object.entries(known)) {
-    if (def.type === "positional") continue;
+    if (def.type === "positional") {
+      positionals++;
+      variadic = def.valueHint !== undefined && def.valueHint.endsWith("...");
+      continue;
+    }
     const takesValue = def.type === "string" || def.type === "enum";
     names.set(`--${name}`, takesValue);
     if (def.type === "boolean") names.set(`--no-${name}`, false);
@@ -37,10 +45,20 @@ export function rejectUnknownFlags(rawArgs: readonly string[], known: Record<str
   }
   names.set("--help", false);
   names.set("-h", false);
+  const limit = checkPositionals && !variadic ? positionals : Infinity;
+  const takesJson = "data" in known;
+  let count = 0;
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i];
-    if (arg === "--") break;
-    if (!arg.startsWith("-") || arg === "-" || (arg.charCodeAt(1) >= 48 && arg.charCodeAt(1) <= 57)) continue;
+    if (arg === "--") {
+      // everything after "--" is a positional word
+      if (count + rawArgs.length - i - 1 > limit) throw extra(rawArgs[i + 1 + limit - count], command, takesJson);
+      return;
+    }
+    if (!arg.startsWith("-") || arg === "-" || (arg.charCodeAt(1) >= 48 && arg.charCodeAt(1) <= 57)) {
+      if (++count > limit) throw extra(arg, command, takesJson);
+      continue;
+    }
     const flag = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
     const takesValue = names.get(flag);
     if (takesValue === undefined) {
@@ -50,38 +68,6 @@ export function rejectUnknownFlags(rawArgs: readonly string[], known: Record<str
       throw new PlasmiteError("Usage", `option '${flag}' does not take a value`, { hint: `Write \`${flag}\` alone.` });
     }
     if (takesValue && !arg.includes("=")) i++;
-  }
-}
-
-/**
- * Throws Usage for a word no positional argument takes (`pls get chat 1 2`): citty would ignore it silently.
- * A last positional whose valueHint ends in "..." (`pool create NAME...`) takes any number of words.
- */
-export function rejectExtraPositionals(rawArgs: readonly string[], defs: Record<string, { type: string; alias?: string | string[]; valueHint?: string }>, command: string): void {
-  const valueFlags = new Set<string>();
-  const positionals: Array<{ valueHint?: string }> = [];
-  for (const [name, def] of Object.entries(defs)) {
-    if (def.type === "positional") positionals.push(def);
-    else if (def.type === "string" || def.type === "enum") {
-      valueFlags.add(`--${name}`);
-      for (const a of aliasesOf(def)) valueFlags.add(a.length === 1 ? `-${a}` : `--${a}`);
-    }
-  }
-  if (positionals.at(-1)?.valueHint?.endsWith("...")) return;
-  let count = 0;
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i];
-    const positional = arg === "-" || !arg.startsWith("-") || (arg.charCodeAt(1) >= 48 && arg.charCodeAt(1) <= 57);
-    if (arg === "--") {
-      count += rawArgs.length - i - 1;
-      if (count > positionals.length) throw extra(rawArgs[rawArgs.length - (count - positionals.length)], command, "data" in defs);
-      return;
-    }
-    if (!positional) {
-      if (valueFlags.has(arg)) i++;
-      continue;
-    }
-    if (++count > positionals.length) throw extra(arg, command, "data" in defs);
   }
 }
 

@@ -2,7 +2,7 @@
 // The `pls` / `plasmite` command line: global options, lazy subcommands (each loads only what it needs),
 // and the one place errors become exit codes.
 import { PlasmiteError } from "../errors.ts";
-import { rejectExtraPositionals, rejectUnknownFlags } from "./args.ts";
+import { rejectBadArgs } from "./args.ts";
 import { quickParse } from "./quick-args.ts";
 import { extractGlobals, setGlobals } from "./context.ts";
 import { presentError } from "./present.ts";
@@ -110,8 +110,8 @@ async function main(argv: string[]): Promise<number> {
   if (cmd.subCommands && !cmd.args) {
     throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName} ${path.join(" ")} --help\`.` });
   }
-  rejectUnknownFlags(cmdArgs, args, path.join(" "));
-  if (!cmd.subCommands) rejectExtraPositionals(cmdArgs, args, path.join(" "));
+  // a command with subcommands of its own (serve) reports stray words itself
+  rejectBadArgs(cmdArgs, args, path.join(" "), !cmd.subCommands);
   const leaf = cmd as { run?: (ctx: { rawArgs: string[]; args: Record<string, unknown>; cmd: unknown }) => unknown };
   const quick = quickParse(cmdArgs, args);
   if (quick && leaf.run) {
