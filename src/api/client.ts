@@ -141,7 +141,11 @@ export class PoolHandle {
   appendBatchReceipts(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>, options: { durability?: Durability } = {}): Receipt[] {
     const times: number[] = [];
     const first = this.pool.appendPayloads(encodeAll(messages), options.durability, times);
-    return messages.map((m, i) => ({ seq: first + i, time: formatTimeParts(times[2 * i], times[2 * i + 1]), tags: m.tags ?? [] }));
+    const receipts = new Array<Receipt>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      receipts[i] = { seq: first + i, time: formatTimeParts(times[2 * i], times[2 * i + 1]), tags: messages[i].tags ?? [] };
+    }
+    return receipts;
   }
 
   get(seq: number): Message {
@@ -212,11 +216,14 @@ export class PoolHandle {
 
 /** Checks and encodes every message before anything is written (a rejected batch changes nothing). */
 function encodeAll(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>): Uint8Array[] {
-  return messages.map((m) => {
-    const tags = m.tags ?? [];
-    checkMessage(m.data, tags);
-    return encodePayload(m.data, tags);
-  });
+  // a loop rather than Array.prototype.map, whose first call costs ~0.1 ms of a one-shot `pls poke`
+  const out = new Array<Uint8Array>(messages.length);
+  for (let i = 0; i < messages.length; i++) {
+    const tags = messages[i].tags ?? [];
+    checkMessage(messages[i].data, tags);
+    out[i] = encodePayload(messages[i].data, tags);
+  }
+  return out;
 }
 
 function retentionGap(drop: Drop, path: string): PlasmiteError {

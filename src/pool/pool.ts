@@ -444,7 +444,8 @@ export function formatTimeParts(hi: number, lo: number): string {
     cachedPrefix = new Date(secs * 1000).toISOString().slice(0, 19);
   }
   if (nanos === 0) return `${cachedPrefix}Z`;
-  let frac = String(nanos).padStart(9, "0");
+  const digits = String(nanos);
+  let frac = "000000000".slice(digits.length) + digits; // padStart is a JS builtin: ~10 µs on first use
   while (frac.endsWith("0")) frac = frac.slice(0, -1);
   return `${cachedPrefix}.${frac}Z`;
 }
