@@ -71,7 +71,9 @@ export default defineCommand({
         return printJson({ seq: m[0].seq, time: m[0].time, meta: { tags: m[0].tags } });
       }
       const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
-      const [receipt] = await retry(() => pool.appendBatchReceipts([{ data, tags }], { durability }));
+      // without --retry, synchronously: the first await of a one-shot poke is measurable start-up
+      const append = () => pool.appendBatchReceipts([{ data, tags }], { durability });
+      const receipt = (retries === 0 ? append() : await retry(append))[0];
       printJson({ seq: receipt.seq, time: receipt.time, meta: { tags: receipt.tags } });
       pool.close();
       return;
