@@ -1,20 +1,55 @@
 // CRC-32/ISO-HDLC (zlib's crc32), the checksum of every header slot and frame. Pure.
-// Small inputs (frame headers, state slots) use a slicing-by-8 table loop; large ones Bun's native crc32,
-// whose fixed call cost only pays off above ~128 bytes (measured: 24 B 13 ns vs 62 ns; 256 B 125 ns vs 74 ns).
+// Warm (after 64 calls): small inputs (frame headers, state slots) use a slicing-by-8 table loop, large ones
+// Bun's native crc32, whose fixed call cost only pays off above ~128 bytes (measured: 24 B 13 ns vs 62 ns;
+// 256 B 125 ns vs 74 ns). Cold (a one-shot command computes a handful of checksums), inputs under 1 KiB use
+// the byte table below: building tables in a loop costs ~0.15 ms in the interpreter and the native call
+// ~60 µs on its first use, while this literal costs nothing to load.
 
-// Built on the 64th small call, not at load: the loop costs ~0.3 ms in the interpreter, a fifth of a
-// one-shot `pls poke`, which computes only a handful of small checksums.
-let TABLE: Int32Array | null = null;
-let smallCalls = 0;
-const TABLE_AFTER_CALLS = 64;
+/** The standard byte table for polynomial 0xEDB88320 (format.test.ts recomputes it). */
+const BYTE_TABLE = new Int32Array([
+  0, 1996959894, -301047508, -1727442502, 124634137, 1886057615, -379345611, -1637575261,
+  249268274, 2044508324, -522852066, -1747789432, 162941995, 2125561021, -407360249, -1866523247,
+  498536548, 1789927666, -205950648, -2067906082, 450548861, 1843258603, -187386543, -2083289657,
+  325883990, 1684777152, -43845254, -1973040660, 335633487, 1661365465, -99664541, -1928851979,
+  997073096, 1281953886, -715111964, -1570279054, 1006888145, 1258607687, -770865667, -1526024853,
+  901097722, 1119000684, -608450090, -1396901568, 853044451, 1172266101, -589951537, -1412350631,
+  651767980, 1373503546, -925412992, -1076862698, 565507253, 1454621731, -809855591, -1195530993,
+  671266974, 1594198024, -972236366, -1324619484, 795835527, 1483230225, -1050600021, -1234817731,
+  1994146192, 31158534, -1731059524, -271249366, 1907459465, 112637215, -1614814043, -390540237,
+  2013776290, 251722036, -1777751922, -519137256, 2137656763, 141376813, -1855689577, -429695999,
+  1802195444, 476864866, -2056965928, -228458418, 1812370925, 453092731, -2113342271, -183516073,
+  1706088902, 314042704, -1950435094, -54949764, 1658658271, 366619977, -1932296973, -69972891,
+  1303535960, 984961486, -1547960204, -725929758, 1256170817, 1037604311, -1529756563, -740887301,
+  1131014506, 879679996, -1385723834, -631195440, 1141124467, 855842277, -1442165665, -586318647,
+  1342533948, 654459306, -1106571248, -921952122, 1466479909, 544179635, -1184443383, -832445281,
+  1591671054, 702138776, -1328506846, -942167884, 1504918807, 783551873, -1212326853, -1061524307,
+  -306674912, -1698712650, 62317068, 1957810842, -355121351, -1647151185, 81470997, 1943803523,
+  -480048366, -1805370492, 225274430, 2053790376, -468791541, -1828061283, 167816743, 2097651377,
+  -267414716, -2029476910, 503444072, 1762050814, -144550051, -2140837941, 426522225, 1852507879,
+  -19653770, -1982649376, 282753626, 1742555852, -105259153, -1900089351, 397917763, 1622183637,
+  -690576408, -1580100738, 953729732, 1340076626, -776247311, -1497606297, 1068828381, 1219638859,
+  -670225446, -1358292148, 906185462, 1090812512, -547295293, -1469587627, 829329135, 1181335161,
+  -882789492, -1134132454, 628085408, 1382605366, -871598187, -1156888829, 570562233, 1426400815,
+  -977650754, -1296233688, 733239954, 1555261956, -1026031705, -1244606671, 752459403, 1541320221,
+  -1687895376, -328994266, 1969922972, 40735498, -1677130071, -351390145, 1913087877, 83908371,
+  -1782625662, -491226604, 2075208622, 213261112, -1831694693, -438977011, 2094854071, 198958881,
+  -2032938284, -237706686, 1759359992, 534414190, -2118248755, -155638181, 1873836001, 414664567,
+  -2012718362, -15766928, 1711684554, 285281116, -1889165569, -127750551, 1634467795, 376229701,
+  -1609899400, -686959890, 1308918612, 956543938, -1486412191, -799009033, 1231636301, 1047427035,
+  -1362007478, -640263460, 1088359270, 936918000, -1447252397, -558129467, 1202900863, 817233897,
+  -1111625188, -893730166, 1404277552, 615818150, -1160759803, -841546093, 1423857449, 601450431,
+  -1285129682, -1000256840, 1567103746, 711928724, -1274298825, -1022587231, 1510334235, 755167117,
+]);
 
-function buildTable(): Int32Array {
+let SLICE8: Int32Array | null = null;
+let calls = 0;
+const WARM_AFTER_CALLS = 64;
+const COLD_TABLE_BELOW_BYTES = 1024;
+
+/** Slicing-by-8 tables, derived from the byte table on the 64th call. */
+function buildSlice8(): Int32Array {
   const t = new Int32Array(256 * 8);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
+  t.set(BYTE_TABLE);
   for (let n = 0; n < 256; n++) {
     for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n] >>> 8) ^ t[t[(k - 1) * 256 + n] & 0xff];
   }
@@ -28,16 +63,16 @@ const nativeCrc32: ((data: Uint8Array) => number) | undefined =
 
 /** crc32 of bytes[start, end). */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (SLICE8 === null) {
+    if (++calls < WARM_AFTER_CALLS && (end - start < COLD_TABLE_BELOW_BYTES || !nativeCrc32)) return byteWise(bytes, start, end);
+    if (calls >= WARM_AFTER_CALLS) SLICE8 = buildSlice8();
+  }
   if (nativeCrc32) {
     // A whole array goes to the native call as is (36 ns at 105 B); a sub-range needs a view, which costs more.
     if (start === 0 && end === bytes.length && end >= NATIVE_WHOLE_FROM_BYTES) return nativeCrc32(bytes) >>> 0;
-    if (end - start >= NATIVE_FROM_BYTES) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
+    if (end - start >= NATIVE_FROM_BYTES || SLICE8 === null) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
   }
-  if (TABLE === null) {
-    if (nativeCrc32 && ++smallCalls < TABLE_AFTER_CALLS) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
-    TABLE = buildTable();
-  }
-  const t = TABLE;
+  const t = SLICE8 ?? buildSlice8();
   let c = -1;
   let i = start;
   for (; i + 8 <= end; i += 8) {
@@ -47,5 +82,12 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
       t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
   }
   for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+function byteWise(bytes: Uint8Array, start: number, end: number): number {
+  const t = BYTE_TABLE;
+  let c = -1;
+  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ -1) >>> 0;
 }
