@@ -20,7 +20,8 @@ export function checkMessage(data: unknown, tags: readonly unknown[]): void {
       hint: `Wrap the value in an object, e.g. '{"value": ${safeJson(data)}}'.`,
     });
   }
-  for (const tag of tags) {
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
     if (typeof tag !== "string" || tag.length === 0) {
       throw new PlasmiteError("Usage", `tags must be non-empty strings, got ${describe(tag)}`);
     }

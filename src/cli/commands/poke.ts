@@ -64,8 +64,7 @@ export default defineCommand({
     const target: PokeTarget = isRemote(ref) ? await remoteTarget(ref, args, Boolean(args.create), createSize) : null;
     if (args.data !== undefined) {
       if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
-      const data = parseSingle(String(args.data));
-      validateMessage(data, tags);
+      const data = parseSingle(String(args.data), tags);
       if (target) {
         const m = await withRetry(() => target.append([{ data, tags }], durability), retries, retryDelayMs);
         return printJson({ seq: m[0].seq, time: m[0].time, meta: { tags: m[0].tags } });
@@ -103,14 +102,15 @@ function oneOf(value: unknown, options: string[], flag: string, fallback: string
   return v;
 }
 
-function parseSingle(text: string): Record<string, unknown> {
+/** DATA as a message: a JSON object, checked with its tags before any pool is touched. */
+function parseSingle(text: string, tags: string[]): Record<string, unknown> {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     throw new PlasmiteError("Usage", `invalid JSON: ${(err as Error).message}`, { hint: `Provide a single JSON object, e.g. '{"x":1}'.` });
   }
-  validateMessage(data, []);
+  validateMessage(data, tags);
   return data;
 }
 
