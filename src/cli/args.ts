@@ -22,29 +22,56 @@ export function aliasesOf(def: { alias?: string | string[] }): readonly string[]
   return def.alias === undefined ? [] : typeof def.alias === "string" ? [def.alias] : def.alias;
 }
 
+export interface FlagDef {
+  /** The argument's name in the command's definition (the key its value is stored under). */
+  name: string;
+  type: string;
+}
+
+/** Every spelling of every flag a command defines (`--name`, `-a` / `--alias`) → its definition. */
+export function flagTable(defs: Record<string, { type: string; alias?: string | string[] }>): Map<string, FlagDef> {
+  const table = new Map<string, FlagDef>();
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type === "positional") continue;
+    const flag = { name, type: def.type };
+    table.set(`--${name}`, flag);
+    for (const a of aliasesOf(def)) table.set(a.length === 1 ? `-${a}` : `--${a}`, flag);
+  }
+  return table;
+}
+
 /**
  * Throws Usage for a flag the command does not define (or a value given to a boolean flag), and, with
  * `checkPositionals`, for a word no positional argument takes (`pls get chat 1 2`): citty would drop it
  * silently. A last positional whose valueHint ends in "..." (`pool create NAME...`) takes any number of words.
  * One pass over the words: this runs before every command.
  */
-export function rejectBadArgs(rawArgs: readonly string[], known: Record<string, { type: string; alias?: string | string[]; valueHint?: string }>, command: string, checkPositionals = true): void {
-  const names = new Map<string, boolean>();
+export function rejectBadArgs(
+  rawArgs: readonly string[],
+  known: Record<string, { type: string; alias?: string | string[]; valueHint?: string }>,
+  command: string,
+  checkPositionals = true,
+  flags: Map<string, FlagDef> = flagTable(known),
+): void {
   let positionals = 0;
   let variadic = false;
-  for (const [name, def] of Object.entries(known)) {
-    if (def.type === "positional") {
-      positionals++;
-      variadic = def.valueHint !== undefined && def.valueHint.endsWith("...");
-      continue;
-    }
-    const takesValue = def.type === "string" || def.type === "enum";
-    names.set(`--${name}`, takesValue);
-    if (def.type === "boolean") names.set(`--no-${name}`, false);
-    for (const a of aliasesOf(def)) names.set(a.length === 1 ? `-${a}` : `--${a}`, takesValue);
+  for (const name in known) {
+    const def = known[name];
+    if (def.type !== "positional") continue;
+    positionals++;
+    variadic = def.valueHint !== undefined && def.valueHint.endsWith("...");
   }
-  names.set("--help", false);
-  names.set("-h", false);
+  // undefined: not a flag of this command; true: it takes the next word (or "=value") as its value
+  const takesValue = (flag: string): boolean | undefined => {
+    const def = flags.get(flag);
+    if (def) return def.type === "string" || def.type === "enum";
+    if (flag === "--help" || flag === "-h") return false;
+    if (flag.startsWith("--no-")) {
+      const negated = flags.get(`--${flag.slice(5)}`);
+      if (negated?.type === "boolean" && negated.name === flag.slice(5)) return false; // --no-NAME, not an alias
+    }
+    return undefined;
+  };
   const limit = checkPositionals && !variadic ? positionals : Infinity;
   const takesJson = "data" in known;
   let count = 0;
@@ -60,14 +87,14 @@ export function rejectBadArgs(rawArgs: readonly string[], known: Record<string, 
       continue;
     }
     const flag = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
-    const takesValue = names.get(flag);
-    if (takesValue === undefined) {
+    const value = takesValue(flag);
+    if (value === undefined) {
       throw new PlasmiteError("Usage", `unknown option '${flag}' for \`${command}\``, { hint: `Try \`pls ${command} --help\`.` });
     }
-    if (!takesValue && arg.includes("=")) {
+    if (!value && arg.includes("=")) {
       throw new PlasmiteError("Usage", `option '${flag}' does not take a value`, { hint: `Write \`${flag}\` alone.` });
     }
-    if (takesValue && !arg.includes("=")) i++;
+    if (value && !arg.includes("=")) i++;
   }
 }
 

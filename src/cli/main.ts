@@ -2,7 +2,7 @@
 // The `pls` / `plasmite` command line: global options, lazy subcommands (each loads only what it needs),
 // and the one place errors become exit codes.
 import { PlasmiteError } from "../errors.ts";
-import { rejectBadArgs } from "./args.ts";
+import { flagTable, rejectBadArgs } from "./args.ts";
 import { quickParse } from "./quick-args.ts";
 import { extractGlobals, setGlobals } from "./context.ts";
 import { presentError } from "./present.ts";
@@ -112,9 +112,10 @@ async function main(argv: string[]): Promise<number> {
     throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName} ${path.join(" ")} --help\`.` });
   }
   // a command with subcommands of its own (serve) reports stray words itself
-  rejectBadArgs(cmdArgs, args, path.join(" "), !cmd.subCommands);
+  const flags = flagTable(args); // shared by both checks below
+  rejectBadArgs(cmdArgs, args, path.join(" "), !cmd.subCommands, flags);
   const leaf = cmd as { run?: (ctx: { rawArgs: string[]; args: Record<string, unknown>; cmd: unknown }) => unknown };
-  const quick = quickParse(cmdArgs, args);
+  const quick = quickParse(cmdArgs, args, flags);
   if (quick && leaf.run) {
     await leaf.run({ rawArgs: cmdArgs, args: quick, cmd });
     return 0;

@@ -3,7 +3,7 @@
 // budget. The result is exactly what citty's parseArgs returns for the same words (quick-args.test.ts checks
 // that against citty itself); anything else (grouped short flags, "--", --no-X, a value that looks like a
 // flag, a missing value or positional, enum arguments) returns null and goes to citty.
-import { aliasesOf } from "./args.ts";
+import { flagTable, type FlagDef } from "./args.ts";
 
 interface ArgDef {
   type: string;
@@ -13,8 +13,7 @@ interface ArgDef {
 }
 
 /** citty-equivalent parse of `rawArgs` for the simple shapes, or null. Unknown flags must be rejected first. */
-export function quickParse(rawArgs: readonly string[], defs: Record<string, ArgDef>): Record<string, unknown> | null {
-  const flags = new Map<string, { name: string; type: string }>();
+export function quickParse(rawArgs: readonly string[], defs: Record<string, ArgDef>, flags: Map<string, FlagDef> = flagTable(defs)): Record<string, unknown> | null {
   const positionals: Array<[string, ArgDef]> = [];
   for (const [name, def] of Object.entries(defs)) {
     if (def.type === "positional") {
@@ -24,8 +23,6 @@ export function quickParse(rawArgs: readonly string[], defs: Record<string, ArgD
     if (def.type !== "string" && def.type !== "boolean") return null;
     // citty also accepts camelCase and kebab-case spellings; names with either form go to citty
     if (name !== name.toLowerCase() || name.includes("_")) return null;
-    flags.set(`--${name}`, { name, type: def.type });
-    for (const a of aliasesOf(def)) flags.set(a.length === 1 ? `-${a}` : `--${a}`, { name, type: def.type });
   }
   const out: Record<string, unknown> = { _: [] as string[] };
   const words = out._ as string[];

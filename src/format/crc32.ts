@@ -64,15 +64,18 @@ const nativeCrc32: ((data: Uint8Array) => number) | undefined =
 /** crc32 of bytes[start, end). */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   if (SLICE8 === null) {
-    if (++calls < WARM_AFTER_CALLS && (end - start < COLD_TABLE_BELOW_BYTES || !nativeCrc32)) return byteWise(bytes, start, end);
-    if (calls >= WARM_AFTER_CALLS) SLICE8 = buildSlice8();
+    if (++calls < WARM_AFTER_CALLS) {
+      if (end - start < COLD_TABLE_BELOW_BYTES || !nativeCrc32) return byteWise(bytes, start, end);
+      return nativeCrc32(bytes.subarray(start, end)) >>> 0;
+    }
+    SLICE8 = buildSlice8();
   }
   if (nativeCrc32) {
     // A whole array goes to the native call as is (36 ns at 105 B); a sub-range needs a view, which costs more.
     if (start === 0 && end === bytes.length && end >= NATIVE_WHOLE_FROM_BYTES) return nativeCrc32(bytes) >>> 0;
-    if (end - start >= NATIVE_FROM_BYTES || SLICE8 === null) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
+    if (end - start >= NATIVE_FROM_BYTES) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
   }
-  const t = SLICE8 ?? buildSlice8();
+  const t = SLICE8;
   let c = -1;
   let i = start;
   for (; i + 8 <= end; i += 8) {
