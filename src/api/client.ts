@@ -2,9 +2,9 @@
 // Thin over src/pool: names become paths here, messages become payloads; no storage rules.
 import { fs, path } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
-import { checkMessage, encodePayload } from "../format/payload.ts";
+import { checkMessage, encodePayload, payloadPrefix } from "../format/payload.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
-import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolInfo } from "../pool/pool.ts";
+import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolInfo, type TextPayloads } from "../pool/pool.ts";
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
 import type { RemoteClient, RemoteOptions } from "../remote/client.ts";
@@ -148,6 +148,16 @@ export class PoolHandle {
     return receipts;
   }
 
+  /**
+   * @internal The CLI's append: `dataTexts` are JSON texts of objects the caller has already parsed and checked
+   * (see dataTextOf), stored as given; all get `tags`. `ascii`: every text is known to be ASCII. Returns the
+   * first seq; `times` receives each message's time as a high/low pair.
+   */
+  appendDataTexts(dataTexts: readonly string[], tags: readonly string[], durability: Durability = "fast", times?: number[], ascii = false): number {
+    checkMessage({}, tags);
+    return this.pool.appendPayloads({ prefix: payloadPrefix(tags), bodies: dataTexts, suffix: "}", ascii }, durability, times);
+  }
+
   get(seq: number): Message {
     return toMessage(this.pool.get(seq));
   }
@@ -214,15 +224,27 @@ export class PoolHandle {
   }
 }
 
-/** Checks and encodes every message before anything is written (a rejected batch changes nothing). */
-function encodeAll(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>): Uint8Array[] {
-  // a loop rather than Array.prototype.map, whose first call costs ~0.1 ms of a one-shot `pls poke`
-  const out = new Array<Uint8Array>(messages.length);
+/**
+ * Checks and encodes every message before anything is written (a rejected batch changes nothing). Messages
+ * that share their tags (the usual batch) go as text around one envelope prefix, encoded straight into the ring.
+ */
+function encodeAll(messages: ReadonlyArray<{ data: Record<string, unknown>; tags?: string[] }>): Uint8Array[] | TextPayloads {
+  const first = messages.length > 0 ? messages[0].tags ?? [] : [];
+  const firstJson = JSON.stringify(first);
+  let shared = true;
+  // loops rather than Array.prototype.map, whose first call costs ~0.1 ms of a one-shot `pls poke`
   for (let i = 0; i < messages.length; i++) {
     const tags = messages[i].tags ?? [];
     checkMessage(messages[i].data, tags);
-    out[i] = encodePayload(messages[i].data, tags);
+    if (shared && tags !== first && JSON.stringify(tags) !== firstJson) shared = false;
   }
+  if (shared) {
+    const bodies = new Array<string>(messages.length);
+    for (let i = 0; i < messages.length; i++) bodies[i] = JSON.stringify(messages[i].data);
+    return { prefix: payloadPrefix(first), bodies, suffix: "}" };
+  }
+  const out = new Array<Uint8Array>(messages.length);
+  for (let i = 0; i < messages.length; i++) out[i] = encodePayload(messages[i].data, messages[i].tags ?? []);
   return out;
 }
 

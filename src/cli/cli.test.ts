@@ -68,6 +68,22 @@ describe("poke and get", () => {
     }
   });
 
+  test("a one-line record is stored as written (64-bit ids keep their digits); a multi-line one compactly", () => {
+    const dir = freshDir();
+    const exact = '{"id": 12345678901234567890, "price": 1.50, "s": "é 日本"}';
+    expect(pls(["--dir", dir, "poke", "x", "--create", exact]).code).toBe(0);
+    expect(pls(["--dir", dir, "poke", "x", '{\n  "pretty": "\\u00e9"\n}']).code).toBe(0);
+    // a stream of 3000 records crosses several reads; the second half is not ASCII
+    const input = Array.from({ length: 3000 }, (_, i) => (i < 1500 ? `{"i": ${i}, "big": 9007199254740993${i}}` : `{"i": ${i}, "s": "ü${i}"}`)).join("\n") + "\n";
+    const r = pls(["--dir", dir, "poke", "x"], { stdin: input });
+    expect(r.code).toBe(0);
+    expect(lines(r.out).length).toBe(3000);
+    const out = pls(["--dir", dir, "peek", "x", "--tail", "3002", "--jsonl", "--data-only", "--timeout", "1ms"]).out.trimEnd().split("\n");
+    expect(out).toEqual([exact, '{"pretty":"é"}', ...input.trimEnd().split("\n")]);
+    const doctor = JSON.parse(pls(["--dir", dir, "doctor", "x"]).out).reports[0];
+    expect([doctor.status, doctor.messages_checked]).toEqual(["ok", 3002]);
+  });
+
   test("--errors skip appends every good record and reports every bad one (exit 1)", () => {
     const dir = freshDir();
     const r = pls(["--dir", dir, "poke", "s", "--create", "--errors", "skip"], { stdin: '{"ok":1}\nnope\n[1,2]\n{"ok":2}\n"str"\n{"ok":3}\n' });

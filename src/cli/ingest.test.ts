@@ -19,6 +19,8 @@ function everySplit(mode: InputMode, input: string, expectOk: unknown[], expectB
     const rs = run(mode, [input.slice(0, cut), input.slice(cut)]);
     expect([cut, ok(rs)] as unknown[]).toEqual([cut, expectOk]);
     expect([cut, bad(rs)] as unknown[]).toEqual([cut, expectBad]);
+    // the text to store is the record's JSON on one line, whichever path split it
+    for (const r of rs) if (r.ok) expect([cut, JSON.parse(r.text), /[\r\n]/.test(r.text)]).toEqual([cut, r.data, false]);
   }
 }
 
@@ -49,6 +51,19 @@ describe("RecordSplitter", () => {
     expect(bad(run("jsonl", ["[1]\n", '"s"\n', "nope\n", `{"big":"${"x".repeat(2000)}"}\n`]))).toEqual(["NotObject", "NotObject", "Parse", "Oversize"]);
     const r = run("jsonl", ["{}\n", "oops\n"])[1];
     expect(r.ok ? null : { index: r.index, line: r.line, snippet: r.snippet }).toEqual({ index: 2, line: 2, snippet: "oops" });
+  });
+
+  test("stored text: a one-line record as written, a multi-line one or one with a CR inside compacted", () => {
+    const rs = run("auto", ['{"id": 12345678901234567890, "f": 1.50}\n', '  {"t":1}\t\n', '{\n "p": "\\u00e9"\n}\n', '{"a":1,\r"b":2}\n']);
+    expect(rs.map((r) => (r.ok ? r.text : r.kind))).toEqual(['{"id": 12345678901234567890, "f": 1.50}', '{"t":1}', '{"p":"é"}', '{"a":1,"b":2}']);
+  });
+
+  test("ascii: only for texts cut from chunks that were all ASCII so far", () => {
+    const s = new RecordSplitter("auto", 1024);
+    const flags = (rs: ParsedRecord[]) => rs.map((r) => (r.ok ? r.ascii : null));
+    expect(flags(s.push('{"a":1}\n{\n"b":"\\u00e9"\n}\n', true))).toEqual([true, false]);
+    expect(flags(s.push('{"c":"é"}\n', false))).toEqual([false]);
+    expect(flags(s.push('{"d":1}\n', true))).toEqual([false]);
   });
 
   test("a record reaches the caller as soon as its line is complete (no waiting for more input)", () => {

@@ -1,6 +1,7 @@
 // Splits a byte stream into JSON records for `pls poke` stream ingest: JSON Lines (with recovery for
 // pretty-printed values), one JSON document, RFC 7464 JSON-seq, jq-style concatenated values, SSE `data:` lines.
 // Pure and incremental: push() returns every record completed by a chunk, so nothing waits for more input.
+import { dataTextOf } from "../format/payload.ts";
 import { DEFAULT_MAX_RECORD_BYTES } from "./values.ts";
 
 export type InputMode = "auto" | "jsonl" | "json" | "seq" | "jq";
@@ -10,6 +11,10 @@ export interface RecordOk {
   ok: true;
   index: number;
   data: Record<string, unknown>;
+  /** The JSON text to store (see dataTextOf): a one-line record as written. */
+  text: string;
+  /** `text` is known to be ASCII (its UTF-8 length is its length). */
+  ascii: boolean;
 }
 
 export interface RecordError {
@@ -50,7 +55,12 @@ export class RecordSplitter {
     return this.mode ?? "auto";
   }
 
-  push(text: string): ParsedRecord[] {
+  /** Every chunk pushed so far was ASCII, so every record text cut from them is. */
+  private allAscii = true;
+
+  /** `ascii`: the chunk is known to be ASCII. */
+  push(text: string, ascii = false): ParsedRecord[] {
+    if (!ascii) this.allAscii = false;
     this.buffer += text;
     if (this.mode === null) {
       // Decide as soon as the first record's start is visible: waiting for 8 KiB or 8 lines would hold back a
@@ -105,11 +115,30 @@ export class RecordSplitter {
 
   private lines(atEnd: boolean): ParsedRecord[] {
     const out: ParsedRecord[] = [];
+    const buffer = this.buffer;
     let start = 0;
     for (;;) {
-      const nl = this.buffer.indexOf("\n", start);
+      const nl = buffer.indexOf("\n", start);
       if (nl < 0) break;
-      this.line(this.buffer.slice(start, nl), out);
+      // The common line, `{…}` alone and not inside a pretty-printed value, is parsed right here: the general
+      // path's trimming and checks cost as much as JSON.parse itself.
+      if (
+        this.pending.length === 0 &&
+        this.mode !== "event" &&
+        buffer.charCodeAt(start) === 0x7b && // "{"
+        buffer.charCodeAt(nl - 1) === 0x7d && // "}"
+        nl - start <= this.maxRecordBytes
+      ) {
+        const text = buffer.slice(start, nl);
+        const value = tryParse(text);
+        if (value !== FAILED && text.indexOf("\r") < 0) {
+          this.lineNo++;
+          out.push({ ok: true, index: ++this.index, data: value as Record<string, unknown>, text, ascii: this.allAscii });
+          start = nl + 1;
+          continue;
+        }
+      }
+      this.line(buffer.slice(start, nl), out);
       start = nl + 1;
     }
     this.buffer = this.buffer.slice(start);
@@ -132,11 +161,12 @@ export class RecordSplitter {
       // A line that starts a new object at column 0 and parses alone is a new record: the pending value was
       // broken (a truncated line), and must not swallow the valid lines after it.
       if (line.startsWith("{")) {
-        const fresh = tryParse(line.trim());
+        const trimmed = line.trim();
+        const fresh = tryParse(trimmed);
         if (fresh !== FAILED) {
           out.push(this.error("Parse", "invalid JSON", this.pending.join("\n"), this.pendingLine));
           this.pending = [];
-          out.push(this.checked(fresh, line, this.lineNo));
+          out.push(this.checked(fresh, trimmed, this.lineNo));
           return;
         }
       }
@@ -167,7 +197,7 @@ export class RecordSplitter {
     }
     const value = tryParse(t);
     if (value !== FAILED) {
-      out.push(this.checked(value, t, this.lineNo));
+      out.push(this.checked(value, t, this.lineNo, this.allAscii));
       return;
     }
     if (this.mode === "jsonl-multiline" && (t.startsWith("{") || t.startsWith("["))) {
@@ -221,14 +251,17 @@ export class RecordSplitter {
     if (text.length > this.maxRecordBytes) return this.error("Oversize", "record exceeds size limit", text, line);
     const value = tryParse(text);
     if (value === FAILED) return this.error("Parse", "invalid JSON", text, line);
-    return this.checked(value, text, line);
+    return this.checked(value, text.trim(), line);
   }
 
-  private checked(value: unknown, text: string, line?: number): ParsedRecord {
+  /** `text` is the whitespace-trimmed source of `value`. */
+  private checked(value: unknown, text: string, line?: number, asciiText = false): ParsedRecord {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return this.error("NotObject", "data must be a JSON object", text, line);
     }
-    return { ok: true, index: ++this.index, data: value as Record<string, unknown> };
+    const data = value as Record<string, unknown>;
+    const stored = dataTextOf(text, data);
+    return { ok: true, index: ++this.index, data, text: stored, ascii: asciiText && stored === text };
   }
 
   private error(kind: RecordError["kind"], message: string, text: string, line?: number): RecordError {

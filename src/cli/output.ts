@@ -105,7 +105,13 @@ export class LineWriter {
   flush(): Promise<void> {
     this.moveTexts();
     if (this.chunks.length === 0 || this.closed) return this.pending;
-    const chunk = this.chunks.take();
+    return this.writeChunk(this.chunks.take());
+  }
+
+  /** Queues bytes built elsewhere (the caller gives them up), after everything pushed before. */
+  writeChunk(chunk: Uint8Array): Promise<void> {
+    this.moveTexts();
+    if (this.chunks.length > 0) void this.flush();
     this.pending = this.pending.then(async () => {
       if (this.closed) return;
       try {

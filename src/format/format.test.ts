@@ -1,7 +1,7 @@
 // Byte-level tests of the pure format layer: header, state slots, frames, index, planner.
 import { describe, expect, test } from "bun:test";
 import { PlasmiteError } from "../errors.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32, crc32Text, crc32Words } from "./crc32.ts";
 import { FrameStatus, KIND_FRAME, KIND_WRAP, newFrameInfo, payloadIntact, readFrameHeader, writeFrame, writeWrapMarker } from "./frame.ts";
 import {
   PUBLISH_GEN_OFFSET,
@@ -60,6 +60,30 @@ describe("crc32", () => {
     // every prefix twice: small inputs go native until the 64th call, then through the table built then
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < long.length; i += 7) expect(crc32(long, 0, i + 1)).toBe(expected[i]);
+    }
+  });
+});
+
+describe("crc32 of words and of text", () => {
+  test("crc32Words equals crc32 over the same bytes, cold (a fresh process) and warm", () => {
+    const words = new Uint32Array(64);
+    for (let i = 0; i < words.length; i++) words[i] = (Math.imul(i + 1, 2654435761) ^ (i << 29)) >>> 0;
+    const bytes = new Uint8Array(words.buffer);
+    for (let w = 0; w < 58; w += 3) expect([w, crc32Words(words, w, 6)]).toEqual([w, crc32(bytes, w * 4, w * 4 + 24)]);
+    // a new process computes its first checksums from the byte table (before the slicing tables exist)
+    const src = `import { crc32, crc32Words } from ${JSON.stringify(import.meta.dir + "/crc32.ts")};
+      const u = new Uint32Array([1, 0xffffffff, 0x80000000, 12345, 0x7d7b2c22, 42]);
+      const cold = crc32Words(u, 0, 6);
+      console.log(cold === crc32(new Uint8Array(u.buffer)) ? "same" : "differs " + cold);`;
+    const r = Bun.spawnSync([process.execPath, "-e", src]);
+    expect(r.stdout.toString().trim()).toBe("same");
+  });
+
+  test("crc32Text is the crc32 of the UTF-8 bytes, and continues from a previous crc", () => {
+    const enc = new TextEncoder();
+    for (const [a, b] of [["", "x"], ['{"meta":{"tags":[]},"data":', '{"é":"日本 \u00e9 😀"}'], ["héllo ", "wörld}"]]) {
+      expect(crc32Text(a + b)).toBe(crc32(enc.encode(a + b)));
+      expect(crc32Text(b, crc32Text(a))).toBe(crc32(enc.encode(a + b)));
     }
   });
 });

@@ -1,6 +1,6 @@
 // Frame layout (spec/format/v1.md §4): write a committed frame or a wrap marker; decode and validate one.
 // Pure: works on a RingView; offsets are ring-relative.
-import { crc32 } from "./crc32.ts";
+import { crc32, crc32Words } from "./crc32.ts";
 import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, frameLength } from "./limits.ts";
 import type { RingView } from "./ring.ts";
 
@@ -51,7 +51,7 @@ export function readFrameHeader(ring: RingView, off: number, out: FrameInfo): Fr
   if (kind !== KIND_FRAME) return FrameStatus.NotFrame;
   if (ringSize - off < FRAME_HEADER_BYTES) return FrameStatus.BadHeader;
   const payloadLen = u32[w + 1];
-  if (u32[w + 7] !== crc32(ring.bytes, abs + 4, abs + 28)) return FrameStatus.BadHeader;
+  if (u32[w + 7] !== crc32Words(u32, w + 1, 6)) return FrameStatus.BadHeader;
   const frameLen = frameLength(payloadLen);
   if (payloadLen > maxPayloadBytes(ringSize) || frameLen > ringSize - off) return FrameStatus.BadHeader;
   const seqHi = u32[w + 3];
@@ -86,20 +86,37 @@ export function writeFrame(ring: RingView, off: number, seq: number, timeNs: big
 
 /** writeFrame with the timestamp as its high and low 32 bits (no BigInt work on the append hot path). */
 export function writeFrameParts(ring: RingView, off: number, seq: number, timeHi: number, timeLo: number, payload: Uint8Array, payloadCrc: number): number {
-  const { u32, bytes } = ring;
-  const abs = ring.ringOffset + off;
-  const w = abs >>> 2;
-  u32[w] = 0;
-  bytes.set(payload, abs + FRAME_HEADER_BYTES);
-  u32[w + 1] = payload.length;
+  beginFrame(ring, off);
+  ring.bytes.set(payload, ring.ringOffset + off + FRAME_HEADER_BYTES);
+  return commitFrame(ring, off, seq, timeHi, timeLo, payload.length, payloadCrc);
+}
+
+/**
+ * First step of writing a frame at ring offset `off` whose payload the caller writes itself (at
+ * payloadStart(ring, off)): clears the commit marker so no reader takes the bytes in between for a frame.
+ */
+export function beginFrame(ring: RingView, off: number): void {
+  ring.u32[(ring.ringOffset + off) >>> 2] = 0;
+}
+
+/** Absolute byte offset of the payload of a frame at ring offset `off`. */
+export function payloadStart(ring: RingView, off: number): number {
+  return ring.ringOffset + off + FRAME_HEADER_BYTES;
+}
+
+/** Last step: writes the header after the payload is in place, then the commit marker. Returns the frame length. */
+export function commitFrame(ring: RingView, off: number, seq: number, timeHi: number, timeLo: number, payloadLen: number, payloadCrc: number): number {
+  const u32 = ring.u32;
+  const w = (ring.ringOffset + off) >>> 2;
+  u32[w + 1] = payloadLen;
   u32[w + 2] = seq >>> 0;
   u32[w + 3] = Math.floor(seq / 4294967296);
   u32[w + 4] = timeLo;
   u32[w + 5] = timeHi;
   u32[w + 6] = payloadCrc;
-  u32[w + 7] = crc32(bytes, abs + 4, abs + 28);
+  u32[w + 7] = crc32Words(u32, w + 1, 6);
   Atomics.store(ring.words, w, KIND_FRAME | 0);
-  return frameLength(payload.length);
+  return frameLength(payloadLen);
 }
 
 export function writeWrapMarker(ring: RingView, off: number): void {

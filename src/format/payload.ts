@@ -30,17 +30,32 @@ export function checkMessage(data: unknown, tags: readonly unknown[]): void {
 
 /** The payload text for a message; `data` must already be checked. */
 export function payloadText(data: Record<string, unknown>, tags: readonly string[]): string {
+  return `${payloadPrefix(tags)}${JSON.stringify(data)}}`;
+}
+
+/** `{"meta":{"tags":[…]},"data":`: a payload is this, the data's JSON, then "}". Tags must already be checked. */
+export function payloadPrefix(tags: readonly string[]): string {
   // A stream gives every record the same tags: the prefix is rebuilt only when their JSON changes.
   const tagsJson = tags.length === 0 ? "[]" : JSON.stringify(tags);
   if (tagsJson !== lastTagsJson) {
     lastTagsJson = tagsJson;
     lastTagsPrefix = `{"meta":{"tags":${tagsJson}},"data":`;
   }
-  return `${lastTagsPrefix}${JSON.stringify(data)}}`;
+  return lastTagsPrefix;
 }
 
 let lastTagsJson = "[]";
 let lastTagsPrefix = `{"meta":{"tags":[]},"data":`;
+
+/**
+ * The text to store for a JSON object that was given as `text` (whitespace-trimmed) and parsed to `value`: the
+ * text itself when it is one line, so numbers keep the writer's digits (a 64-bit id is not rounded through a
+ * double) and nothing is encoded twice; a value spread over lines is re-encoded compactly, since a stored
+ * payload never holds a line break (peek --jsonl prints it inside one line).
+ */
+export function dataTextOf(text: string, value: Record<string, unknown>): string {
+  return text.indexOf("\n") < 0 && text.indexOf("\r") < 0 ? text : JSON.stringify(value);
+}
 
 export function encodePayload(data: Record<string, unknown>, tags: readonly string[]): Uint8Array {
   return encoder.encode(payloadText(data, tags));

@@ -7,6 +7,7 @@ import { PlasmiteError } from "../errors.ts";
 import { frameLength } from "../format/limits.ts";
 import { Cursor } from "./cursor.ts";
 import { openMappingCount } from "./open-files.ts";
+import { doctorPool } from "./doctor.ts";
 import { Pool } from "./pool.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "plasmite-pool-test-"));
@@ -107,6 +108,39 @@ describe("wrap-around property", () => {
       rmSync(path);
     }
     expect(openMappingCount()).toBe(mappedBefore);
+  });
+});
+
+describe("text payloads", () => {
+  test("prefix + body + suffix written as UTF-8 reads back byte-identical to the encoded payload, crc included", () => {
+    // more than four payloads: smaller batches are encoded to bytes first (see SMALL_TEXT_BATCH)
+    const bodies = ['{"a":1}', '{"s":"é 日本 😀"}', "{}", `{"long":"${"x".repeat(3000)}"}`, '{"n": 12345678901234567890}', '{"z":"\u00e9"}'];
+    const prefix = '{"meta":{"tags":["t"]},"data":';
+    const pool = Pool.create(freshPath(), { sizeBytes: 64 * 1024 });
+    const times: number[] = [];
+    const first = pool.appendPayloads({ prefix, bodies, suffix: "}" }, "fast", times);
+    const ascii = ['{"b":2}', '{"c":"plain"}', "{}", '{"d":[1,2]}', '{"e":null}'];
+    pool.appendPayloads({ prefix, bodies: ascii, suffix: "}", ascii: true });
+    expect(times.length).toBe(2 * bodies.length);
+    const all = [...bodies, ...ascii];
+    for (let i = 0; i < all.length; i++) {
+      expect(new TextDecoder().decode(pool.get(first + i).payload)).toBe(prefix + all[i] + "}");
+    }
+    const report = doctorPool(pool.path);
+    expect([report.status, report.messages_checked]).toEqual(["ok", all.length]);
+    pool.close();
+  });
+
+  test("a text batch with one payload too large is refused whole and leaves the file unchanged", () => {
+    const pool = Pool.create(freshPath(), { sizeBytes: 64 * 1024 });
+    pool.appendPayloads({ prefix: "", bodies: ['{"x":1}'], suffix: "" });
+    const before = readFileSync(pool.path);
+    for (const n of [1, 8]) {
+      const bodies = [...Array.from({ length: n }, () => '{"y":2}'), `"${"é".repeat(40_000)}"`];
+      expect(kindOf(() => pool.appendPayloads({ prefix: "", bodies, suffix: "" }))).toBe("Usage");
+    }
+    expect(readFileSync(pool.path).equals(before)).toBe(true);
+    pool.close();
   });
 });
 

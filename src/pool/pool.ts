@@ -2,7 +2,7 @@
 // The only code that writes pool files (through src/format); the CLI, library and server all call this.
 import { fs, path as nodePath } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
-import { writeFrameParts, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
+import { beginFrame, commitFrame, payloadStart, writeFrameParts, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
 import {
   PUBLISH_GEN_OFFSET,
   WAITERS_OFFSET,
@@ -18,10 +18,10 @@ import {
   type Geometry,
   type PoolState,
 } from "../format/header.ts";
-import { crc32 } from "../format/crc32.ts";
+import { crc32, crc32Text } from "../format/crc32.ts";
 import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES, PAGE_SIZE_BYTES, frameLength } from "../format/limits.ts";
 import { planAppend } from "../format/plan.ts";
-import { makeRingView, type RingView } from "../format/ring.ts";
+import { makeRingView, utf8Length, type RingView } from "../format/ring.ts";
 import { indexSlotRange, writeIndexSlot } from "../format/seq-index.ts";
 import {
   closeFd,
@@ -42,6 +42,18 @@ export type Durability = "fast" | "flush";
 
 const timeSplit64 = new BigUint64Array(1);
 const timeSplit32 = new Uint32Array(timeSplit64.buffer); // [low, high] on little-endian hosts (the only ones)
+
+/**
+ * Payloads given as text around a shared envelope: payload i is `prefix + bodies[i] + suffix`, written as UTF-8
+ * straight into the ring (a stream's records are never encoded into intermediate byte arrays).
+ */
+export interface TextPayloads {
+  prefix: string;
+  bodies: readonly string[];
+  suffix: string;
+  /** Every body is known to be ASCII: its UTF-8 length is its length. */
+  ascii?: boolean;
+}
 
 /** A running Pool.watch; stop() resolves once nothing reads the mapping any more. */
 export interface PoolWatch {
@@ -80,6 +92,7 @@ export class Pool {
   private file: MappedFile | null;
   // Scratch for appends, reused so the critical section allocates nothing per message.
   private crcs = new Uint32Array(64);
+  private lens = new Uint32Array(64);
   private readonly pending: number[] = [];
   private readonly planState: PoolState = { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n };
   private readonly dropState: PoolState = { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n };
@@ -174,7 +187,7 @@ export class Pool {
    * `times`, if given, receives each message's timestamp as two numbers (high and low 32 bits, see formatTimeParts).
    * Every payload is checked before the lock is taken: a rejected batch changes nothing.
    */
-  appendPayloads(payloads: readonly Uint8Array[], durability: Durability = "fast", times?: number[]): number {
+  appendPayloads(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability = "fast", times?: number[]): number {
     const file = this.mapped();
     if (!file.writable) {
       throw new PlasmiteError("Permission", `pool is read-only for this user: ${this.path}`, {
@@ -183,18 +196,38 @@ export class Pool {
       });
     }
     const maxPayload = maxPayloadBytes(this.geometry.ringSize);
-    const n = payloads.length;
-    if (this.crcs.length < n) this.crcs = new Uint32Array(Math.max(n, this.crcs.length * 2));
+    // A few text payloads (a one-shot poke) are encoded instead: the first use of Buffer and of Bun's native
+    // crc32 costs more start-up than the text path saves on one message.
+    if (isTextPayloads(payloads) && payloads.bodies.length <= SMALL_TEXT_BATCH) payloads = encodeTexts(payloads);
+    const text = isTextPayloads(payloads) ? payloads : null;
+    const n = text ? text.bodies.length : (payloads as readonly Uint8Array[]).length;
+    if (this.crcs.length < n) {
+      this.crcs = new Uint32Array(Math.max(n, this.crcs.length * 2));
+      this.lens = new Uint32Array(this.crcs.length);
+    }
+    // Lengths and checksums are computed before the lock so the critical section stays short.
+    if (text) {
+      const around = utf8Length(text.prefix) + utf8Length(text.suffix);
+      const prefixCrc = crc32Text(text.prefix);
+      for (let i = 0; i < n; i++) {
+        const body = text.bodies[i];
+        this.lens[i] = around + (text.ascii ? body.length : utf8Length(body));
+        this.crcs[i] = crc32Text(text.suffix, crc32Text(body, prefixCrc));
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const p = (payloads as readonly Uint8Array[])[i];
+        this.lens[i] = p.length;
+        this.crcs[i] = crc32(p);
+      }
+    }
     for (let i = 0; i < n; i++) {
-      const p = payloads[i];
-      if (p.length > maxPayload) {
-        throw new PlasmiteError("Usage", `message is ${p.length} bytes; this pool takes at most ${maxPayload}`, {
+      if (this.lens[i] > maxPayload) {
+        throw new PlasmiteError("Usage", `message is ${this.lens[i]} bytes; this pool takes at most ${maxPayload}`, {
           path: this.path,
           hint: "Create a larger pool (pool create --size) or send a smaller message.",
         });
       }
-      // Checksums are computed before the lock so the critical section stays short.
-      this.crcs[i] = crc32(p);
     }
     if (n === 0) return this.state().newestSeq + 1;
     lockExclusive(file);
@@ -207,7 +240,7 @@ export class Pool {
     }
   }
 
-  private appendLocked(payloads: readonly Uint8Array[], durability: Durability, times?: number[]): number {
+  private appendLocked(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability, times?: number[]): number {
     const ring = this.ring;
     const indexCapacity = this.geometry.indexCapacity;
     // The reader's cached state is exact while publish_gen is unchanged (spec §2.3); copy it to plan on.
@@ -215,9 +248,13 @@ export class Pool {
     copyState(s, this.reader.state());
     const firstSeq = s.newestSeq + 1;
     const pending = this.pending;
+    const text = isTextPayloads(payloads) ? payloads : null;
+    const total = text ? text.bodies.length : (payloads as readonly Uint8Array[]).length;
+    const prefixBytes = text ? utf8Length(text.prefix) : 0;
+    const suffixBytes = text ? utf8Length(text.suffix) : 0;
     const dirtyPages = durability === "flush" ? new Set<number>() : null;
     let i = 0;
-    while (i < payloads.length) {
+    while (i < total) {
       // Plan a chunk: every message until one would drop a frame of this chunk (not yet in the ring).
       const baseGen = s.gen;
       const baseHead = s.headOff;
@@ -225,9 +262,9 @@ export class Pool {
       const baseNewest = s.newestSeq;
       const baseTime = s.newestTimeNs;
       let count = 0;
-      for (; i < payloads.length; i++) {
+      for (; i < total; i++) {
         const head = s.headOff, tail = s.tailOff, oldest = s.oldestSeq, newest = s.newestSeq;
-        const placement = planAppend(ring, s, frameLength(payloads[i].length), baseNewest + 1, count > 0 ? pending[0] : -1);
+        const placement = planAppend(ring, s, frameLength(this.lens[i]), baseNewest + 1, count > 0 ? pending[0] : -1);
         if (!placement) {
           s.headOff = head;
           s.tailOff = tail;
@@ -265,11 +302,17 @@ export class Pool {
         const offset = pending[k * 2];
         const wrapAt = pending[k * 2 + 1];
         const seq = baseNewest + 1 + k;
-        const payload = payloads[firstIndex + k];
         if (wrapAt >= 0) writeWrapMarker(ring, wrapAt);
         const lo = timeLo + k; // timestamps of a chunk are consecutive nanoseconds
         const hi = lo > 0xffffffff ? timeHi + 1 : timeHi;
-        const len = writeFrameParts(ring, offset, seq, hi, lo >>> 0, payload, this.crcs[firstIndex + k]);
+        const payloadLen = this.lens[firstIndex + k];
+        let len: number;
+        if (text) {
+          writeTextFrame(ring, offset, text, firstIndex + k, prefixBytes, payloadLen - prefixBytes - suffixBytes, suffixBytes);
+          len = commitFrame(ring, offset, seq, hi, lo >>> 0, payloadLen, this.crcs[firstIndex + k]);
+        } else {
+          len = writeFrameParts(ring, offset, seq, hi, lo >>> 0, (payloads as readonly Uint8Array[])[firstIndex + k], this.crcs[firstIndex + k]);
+        }
         if (times) times.push(hi, lo >>> 0);
         writeIndexSlot(ring, indexCapacity, seq, offset);
         if (dirtyPages) {
@@ -420,6 +463,29 @@ export class Pool {
       throw addPath(err, this.path);
     }
   }
+}
+
+/** Writes payload `i` of `text` into a begun frame (kept out of appendLocked: JSC compiles smaller loops better). */
+function writeTextFrame(ring: RingView, offset: number, text: TextPayloads, i: number, prefixBytes: number, bodyBytes: number, suffixBytes: number): void {
+  beginFrame(ring, offset);
+  const at = payloadStart(ring, offset);
+  ring.writeText(text.prefix, at, prefixBytes);
+  ring.writeText(text.bodies[i], at + prefixBytes, bodyBytes);
+  ring.writeText(text.suffix, at + prefixBytes + bodyBytes, suffixBytes);
+}
+
+const SMALL_TEXT_BATCH = 4;
+let textEncoder: TextEncoder | null = null;
+
+function encodeTexts(t: TextPayloads): Uint8Array[] {
+  textEncoder ??= new TextEncoder();
+  const out = new Array<Uint8Array>(t.bodies.length);
+  for (let i = 0; i < out.length; i++) out[i] = textEncoder.encode(t.prefix + t.bodies[i] + t.suffix);
+  return out;
+}
+
+function isTextPayloads(p: readonly Uint8Array[] | TextPayloads): p is TextPayloads {
+  return !Array.isArray(p);
 }
 
 /** RFC 3339 UTC with nanoseconds, trailing zeros trimmed: 2026-11-27T16:31:43.123456789Z. */

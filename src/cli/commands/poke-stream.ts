@@ -1,9 +1,9 @@
 // `pls poke` without DATA: records from piped stdin or --file, appended with group commit. Loaded only for a
 // stream, so a one-shot poke does not pay for the splitter, receipts and progress code.
 import { PlasmiteError } from "../../errors.ts";
-import type { Receipt } from "../../api/client.ts";
 import { RecordSplitter, type InputMode, type ParsedRecord, type RecordError, type RecordOk } from "../ingest.ts";
-import { LineWriter, notice, printErrLine, stderrIsTTY, stdoutIsTTY } from "../output.ts";
+import { ReceiptLines } from "../receipts.ts";
+import { notice, printErrLine, stderrIsTTY, stdoutIsTTY } from "../output.ts";
 import { isTerminal } from "../../platform/files.ts";
 
 export type Durability = "fast" | "flush";
@@ -34,7 +34,15 @@ export interface Sink {
   path: string;
   /** True when a refused batch wrote nothing (a local pool); a remote pool appends record by record. */
   atomicBatches: boolean;
-  append(records: Array<{ data: Record<string, unknown>; tags: string[] }>, durability: Durability): Promise<Receipt[]>;
+  /** Appends `records` in order (each record's `text`, with the ingest's tags) and reports them to `log`. */
+  append(records: readonly RecordOk[], durability: Durability, log: AppendLog): void | Promise<void>;
+}
+
+/** What a sink reports for appended records. */
+export interface AppendLog {
+  /** Messages firstSeq, firstSeq + 1, …, with their times as high/low 32-bit pairs (see formatTimeParts). */
+  run(firstSeq: number, times: readonly number[]): void;
+  one(seq: number, time: string): void;
 }
 
 /**
@@ -53,9 +61,8 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
     }
   };
   // Receipts go to stdout when it is piped (script-stable); on a terminal a summary is enough.
-  const receipts = stdoutIsTTY() ? null : new LineWriter();
+  const receipts = stdoutIsTTY() ? null : new ReceiptLines(o.tags);
   const progress = stderrIsTTY() ? new Progress() : null;
-  const tagsJson = JSON.stringify(o.tags);
   let appended = 0;
   let failed = 0;
   let firstSeq = 0;
@@ -80,12 +87,23 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
       hint: `${appended} record(s) before it were appended. Use --errors skip to continue past bad records, or --in to pick the input format.`,
     });
   };
-  const recordAppended = (out: Receipt[]) => {
-    appended += out.length;
-    if (!firstSeq) firstSeq = out[0].seq;
-    lastSeq = out[out.length - 1].seq;
-    if (receipts) for (const r of out) receipts.push(`{"seq":${r.seq},"time":"${r.time}","meta":{"tags":${tagsJson}}}\n`);
-    progress?.update(appended);
+  const log: AppendLog = {
+    run(first, times) {
+      const count = times.length >>> 1;
+      if (count === 0) return;
+      appended += count;
+      if (!firstSeq) firstSeq = first;
+      lastSeq = first + count - 1;
+      receipts?.pushRun(first, times);
+      progress?.update(appended);
+    },
+    one(seq, time) {
+      appended++;
+      if (!firstSeq) firstSeq = seq;
+      lastSeq = seq;
+      receipts?.push(seq, time);
+      progress?.update(appended);
+    },
   };
   const isRefusal = (err: unknown) => err instanceof PlasmiteError && err.kind === "Usage";
   /** Appends good records in one batch; if the pool refuses one (e.g. too large for it), finds it and keeps the rest. */
@@ -93,7 +111,7 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
     if (run.length === 0) return null;
     if (pool.atomicBatches) {
       try {
-        recordAppended(await pool.append(run.map((r) => ({ data: r.data, tags: o.tags })), o.durability));
+        await pool.append(run, o.durability, log);
         return null;
       } catch (err) {
         if (!isRefusal(err)) throw err; // a refused batch wrote nothing: retry record by record below
@@ -101,11 +119,10 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
     }
     for (const r of run) {
       try {
-        recordAppended(await pool.append([{ data: r.data, tags: o.tags }], o.durability));
+        await pool.append([r], o.durability, log);
       } catch (err) {
         if (!isRefusal(err)) throw err;
-        const text = JSON.stringify(r.data);
-        const bad: RecordError = { ok: false, index: r.index, kind: "Oversize", message: (err as PlasmiteError).message, snippet: text.length > 200 ? text.slice(0, 200) + "..." : text };
+        const bad: RecordError = { ok: false, index: r.index, kind: "Oversize", message: (err as PlasmiteError).message, snippet: r.text.length > 200 ? r.text.slice(0, 200) + "..." : r.text };
         if (o.errorPolicy === "stop") return bad;
         skip(bad);
       }
@@ -132,7 +149,9 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
   };
 
   for await (const chunk of source) {
-    await commit(splitter.push(decode(chunk)));
+    const text = decode(chunk);
+    // as many UTF-16 units as bytes: every byte was ASCII (a split multi-byte character would leave fewer)
+    await commit(splitter.push(text, text.length === chunk.length));
   }
   await commit(splitter.push(decode()).concat(splitter.end()));
   progress?.done();

@@ -2,6 +2,8 @@
 import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { validateMessage, type Receipt } from "../../api/client.ts";
+import { dataTextOf } from "../../format/payload.ts";
+import { formatTimeParts } from "../../pool/pool.ts";
 import { collectRepeated } from "../args.ts";
 import { openPool } from "../pools.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";
@@ -12,7 +14,11 @@ import { DEFAULT_MAX_RECORD_BYTES, parseCount, parseDuration, parseSize } from "
 import { ExitCode } from "../exit.ts";
 
 type Durability = "fast" | "flush";
-type PokeTarget = Sink | null;
+/** A remote pool: one request per record. */
+interface RemoteTarget {
+  appendOne(data: Record<string, unknown>, tags: string[], durability: Durability): Promise<Receipt>;
+  sink: Sink;
+}
 
 export default defineCommand({
   meta: {
@@ -61,19 +67,20 @@ export default defineCommand({
     const createSize = args["create-size"] === undefined ? undefined : parseSize(String(args["create-size"]), "--create-size");
     const retry = <T>(fn: () => T | Promise<T>) => withRetry(fn, retries, retryDelayMs);
 
-    const target: PokeTarget = isRemote(ref) ? await remoteTarget(ref, args, Boolean(args.create), createSize) : null;
+    const target: RemoteTarget | null = isRemote(ref) ? await remoteTarget(ref, args, tags, Boolean(args.create), createSize) : null;
     if (args.data !== undefined) {
       if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
-      const data = parseSingle(String(args.data), tags);
+      const { data, text } = parseSingle(String(args.data), tags);
       if (target) {
-        const m = await withRetry(() => target.append([{ data, tags }], durability), retries, retryDelayMs);
-        return printJson({ seq: m[0].seq, time: m[0].time, meta: { tags: m[0].tags } });
+        const m = await withRetry(() => target.appendOne(data, tags, durability), retries, retryDelayMs);
+        return printJson({ seq: m.seq, time: m.time, meta: { tags: m.tags } });
       }
       const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
+      const times: number[] = [];
       // without --retry, synchronously: the first await of a one-shot poke is measurable start-up
-      const append = () => pool.appendBatchReceipts([{ data, tags }], { durability });
-      const receipt = (retries === 0 ? append() : await retry(append))[0];
-      printJson({ seq: receipt.seq, time: receipt.time, meta: { tags: receipt.tags } });
+      const append = () => pool.appendDataTexts([text], tags, durability, times);
+      const seq = retries === 0 ? append() : await retry(append);
+      printJson({ seq, time: formatTimeParts(times[0], times[1]), meta: { tags } });
       pool.close();
       return;
     }
@@ -81,10 +88,24 @@ export default defineCommand({
     const { ingest, streamSource } = await import("./poke-stream.ts");
     const source = streamSource(args.file === undefined ? undefined : String(args.file));
     const pool = target ? null : openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
-    const sink: Sink = target ?? {
+    const texts: string[] = [];
+    const times: number[] = [];
+    const sink: Sink = target?.sink ?? {
       path: pool!.path,
       atomicBatches: true,
-      append: async (records, d) => retry(() => pool!.appendBatchReceipts(records, { durability: d })),
+      append: (records, d, log) => {
+        texts.length = records.length;
+        let ascii = true;
+        for (let i = 0; i < records.length; i++) {
+          texts[i] = records[i].text;
+          ascii &&= records[i].ascii;
+        }
+        const once = () => {
+          times.length = 0;
+          log.run(pool!.appendDataTexts(texts, tags, d, times, ascii), times);
+        };
+        return retries === 0 ? once() : retry(once);
+      },
     };
     const summary = await ingest(sink, source, { tags, durability, mode, errorPolicy, maxRecordBytes, retry, ref });
     pool?.close();
@@ -103,15 +124,16 @@ function oneOf(value: unknown, options: string[], flag: string, fallback: string
 }
 
 /** DATA as a message: a JSON object, checked with its tags before any pool is touched. */
-function parseSingle(text: string, tags: string[]): Record<string, unknown> {
+function parseSingle(text: string, tags: string[]): { data: Record<string, unknown>; text: string } {
   let data: unknown;
+  const trimmed = text.trim();
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(trimmed);
   } catch (err) {
     throw new PlasmiteError("Usage", `invalid JSON: ${(err as Error).message}`, { hint: `Provide a single JSON object, e.g. '{"x":1}'.` });
   }
   validateMessage(data, tags);
-  return data;
+  return { data, text: dataTextOf(trimmed, data) };
 }
 
 /** Runs `fn`, retrying Busy and Io failures `retries` times, `delayMs` apart. */
@@ -133,11 +155,11 @@ async function withRetry<T>(fn: () => T | Promise<T>, retries: number, delayMs: 
   }
 }
 
-async function remoteTarget(ref: string, args: Record<string, unknown>, create: boolean, createSize: number | undefined): Promise<Sink> {
+async function remoteTarget(ref: string, args: Record<string, unknown>, tags: string[], create: boolean, createSize: number | undefined): Promise<RemoteTarget> {
   const pool = await remotePool(ref, args);
-  const appendOne = async (r: { data: Record<string, unknown>; tags: string[] }, d: Durability): Promise<Receipt> => {
+  const appendOne = async (data: Record<string, unknown>, tags: string[], d: Durability): Promise<Receipt> => {
     try {
-      const m = await pool.append(r.data, { tags: r.tags, durability: d });
+      const m = await pool.append(data, { tags, durability: d });
       return { seq: m.seq, time: m.time, tags: m.meta.tags };
     } catch (err) {
       if (!create || !(err instanceof PlasmiteError) || err.kind !== "NotFound") throw err;
@@ -145,17 +167,20 @@ async function remoteTarget(ref: string, args: Record<string, unknown>, create: 
         if (!(e instanceof PlasmiteError) || e.kind !== "AlreadyExists") throw e;
       });
       create = false;
-      return appendOne(r, d);
+      return appendOne(data, tags, d);
     }
   };
   return {
-    path: pool.path,
-    atomicBatches: false,
-    append: async (records, d) => {
-      const out: Receipt[] = [];
-      for (const r of records) out.push(await appendOne(r, d));
-      return out;
+    appendOne,
+    sink: {
+      path: pool.path,
+      atomicBatches: false,
+      append: async (records, d, log) => {
+        for (const r of records) {
+          const m = await appendOne(r.data, tags, d);
+          log.one(m.seq, m.time);
+        }
+      },
     },
   };
 }
-
