@@ -18,7 +18,7 @@ import {
   type Geometry,
   type PoolState,
 } from "../format/header.ts";
-import { crc32, crc32Text } from "../format/crc32.ts";
+import { crc32, crc32Extend, crc32Text } from "../format/crc32.ts";
 import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES, PAGE_SIZE_BYTES, frameLength } from "../format/limits.ts";
 import { planAppend } from "../format/plan.ts";
 import { makeRingView, utf8Length, type RingView } from "../format/ring.ts";
@@ -93,6 +93,9 @@ export class Pool {
   // Scratch for appends, reused so the critical section allocates nothing per message.
   private crcs = new Uint32Array(64);
   private lens = new Uint32Array(64);
+  /** The envelope of the text payloads being appended, as bytes. */
+  private prefixBytes = new Uint8Array(0);
+  private suffixBytes = new Uint8Array(0);
   private readonly pending: number[] = [];
   private readonly planState: PoolState = { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n };
   private readonly dropState: PoolState = { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n };
@@ -207,12 +210,17 @@ export class Pool {
     }
     // Lengths and checksums are computed before the lock so the critical section stays short.
     if (text) {
-      const around = utf8Length(text.prefix) + utf8Length(text.suffix);
-      const prefixCrc = crc32Text(text.prefix);
+      // the envelope around each body is copied from bytes, its crc extended in JS (a native call per piece
+      // would cost more than the few bytes do)
+      textEncoder ??= new TextEncoder();
+      this.prefixBytes = textEncoder.encode(text.prefix);
+      this.suffixBytes = textEncoder.encode(text.suffix);
+      const around = this.prefixBytes.length + this.suffixBytes.length;
+      const prefixCrc = crc32(this.prefixBytes);
       for (let i = 0; i < n; i++) {
         const body = text.bodies[i];
         this.lens[i] = around + (text.ascii ? body.length : utf8Length(body));
-        this.crcs[i] = crc32Text(text.suffix, crc32Text(body, prefixCrc));
+        this.crcs[i] = crc32Extend(crc32Text(body, prefixCrc), this.suffixBytes);
       }
     } else {
       for (let i = 0; i < n; i++) {
@@ -250,8 +258,8 @@ export class Pool {
     const pending = this.pending;
     const text = isTextPayloads(payloads) ? payloads : null;
     const total = text ? text.bodies.length : (payloads as readonly Uint8Array[]).length;
-    const prefixBytes = text ? utf8Length(text.prefix) : 0;
-    const suffixBytes = text ? utf8Length(text.suffix) : 0;
+    const prefixBytes = this.prefixBytes.length;
+    const suffixBytes = this.suffixBytes.length;
     const dirtyPages = durability === "flush" ? new Set<number>() : null;
     let i = 0;
     while (i < total) {
@@ -308,7 +316,7 @@ export class Pool {
         const payloadLen = this.lens[firstIndex + k];
         let len: number;
         if (text) {
-          writeTextFrame(ring, offset, text, firstIndex + k, prefixBytes, payloadLen - prefixBytes - suffixBytes, suffixBytes);
+          writeTextFrame(ring, offset, this.prefixBytes, text.bodies[firstIndex + k], payloadLen - prefixBytes - suffixBytes, this.suffixBytes);
           len = commitFrame(ring, offset, seq, hi, lo >>> 0, payloadLen, this.crcs[firstIndex + k]);
         } else {
           len = writeFrameParts(ring, offset, seq, hi, lo >>> 0, (payloads as readonly Uint8Array[])[firstIndex + k], this.crcs[firstIndex + k]);
@@ -465,13 +473,15 @@ export class Pool {
   }
 }
 
-/** Writes payload `i` of `text` into a begun frame (kept out of appendLocked: JSC compiles smaller loops better). */
-function writeTextFrame(ring: RingView, offset: number, text: TextPayloads, i: number, prefixBytes: number, bodyBytes: number, suffixBytes: number): void {
+/** Writes a text payload into a new frame (kept out of appendLocked: JSC compiles the smaller loops better). */
+function writeTextFrame(ring: RingView, offset: number, prefix: Uint8Array, body: string, bodyBytes: number, suffix: Uint8Array): void {
   beginFrame(ring, offset);
+  const bytes = ring.bytes;
   const at = payloadStart(ring, offset);
-  ring.writeText(text.prefix, at, prefixBytes);
-  ring.writeText(text.bodies[i], at + prefixBytes, bodyBytes);
-  ring.writeText(text.suffix, at + prefixBytes + bodyBytes, suffixBytes);
+  for (let k = 0; k < prefix.length; k++) bytes[at + k] = prefix[k];
+  ring.writeText(body, at + prefix.length, bodyBytes);
+  const end = at + prefix.length + bodyBytes;
+  for (let k = 0; k < suffix.length; k++) bytes[end + k] = suffix[k];
 }
 
 const SMALL_TEXT_BATCH = 4;
