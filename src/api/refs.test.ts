@@ -4,7 +4,7 @@ import { defaultPoolDir, resolveIn, resolvePoolRef } from "./refs.ts";
 
 describe("pool refs", () => {
   test("resolveIn is path.resolve for every shape of directory and name", () => {
-    const dirs = ["/tmp/pools", "/", "/a/.", "/a/..", "/.", "/..", "/a/b/", "/tmp/pools/", "/tmp//pools", "/tmp/./pools", "/tmp/../pools", "/a/.hidden/b", "/a/..b/c", "/a/b.", "rel/dir", ".", "..", ""];
+    const dirs = ["/tmp/pools", "/", "/a/.", "/a/..", "/.", "/..", "/a/b/", "/tmp/pools/", "/tmp//pools", "/tmp/./pools", "/tmp/../pools", "/a/.hidden/b", "/a/..b/c", "/a/b.", "rel/dir", "rel", "rel/", "rel/./d", "rel/../d", "rel//d", "./rel", "../up", ".hidden", "a..b/c", ".", "..", ""];
     const names = ["chat.plasmite", ".x.plasmite", "..", ".", "a/b", "/abs/x", "../up.plasmite", "a..b"];
     for (const d of dirs) for (const n of names) expect({ d, n, r: resolveIn(d, n) }).toEqual({ d, n, r: resolve(d, n) });
   });

@@ -20,11 +20,17 @@ function isNormalAbsolute(p: string): boolean {
 }
 
 /**
- * path.resolve(dir, name), without loading node:path (~0.15 ms of every command's start-up) in the usual
- * case of an absolute, already normal directory and a plain name.
+ * path.resolve(dir, name), without loading node:path (0.15–0.7 ms of a command's start-up) in the usual cases
+ * of a plain name in a normal directory, absolute or relative to the working directory (`--dir pools`).
  */
 export function resolveIn(dir: string, name: string): string {
-  if (!name.includes("/") && name !== "." && name !== ".." && isNormalAbsolute(dir)) return `${dir}/${name}`;
+  if (!name.includes("/") && name !== "." && name !== "..") {
+    if (isNormalAbsolute(dir)) return `${dir}/${name}`;
+    if (dir.length > 0 && !dir.startsWith("/")) {
+      const abs = `${process.cwd()}/${dir}`;
+      if (isNormalAbsolute(abs)) return `${abs}/${name}`;
+    }
+  }
   return (require("node:path") as typeof import("node:path")).resolve(dir, name);
 }
 
