@@ -31,6 +31,22 @@ function payloadFor(seq: number, size: number): Uint8Array {
   return p;
 }
 
+/** A string of exactly `bytes` UTF-8 bytes: letters with a two-byte "é" now and then. */
+function textFor(seq: number, bytes: number): string {
+  let s = "";
+  let k = seq;
+  for (let left = bytes; left > 0; k = (k * 7 + 3) % 1009) {
+    if (left >= 2 && k % 5 === 0) {
+      s += "é";
+      left -= 2;
+    } else {
+      s += String.fromCharCode(0x61 + (k % 26));
+      left -= 1;
+    }
+  }
+  return s;
+}
+
 function kindOf(fn: () => unknown): string {
   try {
     fn();
@@ -41,7 +57,7 @@ function kindOf(fn: () => unknown): string {
   return "ok";
 }
 
-function readAllFromOldest(pool: Pool): number[] {
+function readAllFromOldest(pool: Pool, expected = new Map<number, Uint8Array>()): number[] {
   const c = new Cursor(pool, { oldest: true });
   const seqs: number[] = [];
   for (;;) {
@@ -49,7 +65,7 @@ function readAllFromOldest(pool: Pool): number[] {
     if (!it) return seqs;
     if (it.drop) throw new Error(`unexpected drop ${JSON.stringify(it.drop)}`);
     seqs.push(it.message.seq);
-    expect(it.message.payload).toEqual(payloadFor(it.message.seq, it.message.payload.length));
+    expect(it.message.payload).toEqual(expected.get(it.message.seq) ?? payloadFor(it.message.seq, it.message.payload.length));
   }
 }
 
@@ -66,6 +82,7 @@ describe("wrap-around property", () => {
       const ringSize = pool.geometry.ringSize;
       const maxPayload = ringSize - 32;
       const sizes = new Map<number, number>();
+      const expected = new Map<number, Uint8Array>(); // text payloads, by seq
       const steps = 5 + Math.floor(r() * 40);
       for (let step = 0; step < steps; step++) {
         const shape = r();
@@ -73,13 +90,19 @@ describe("wrap-around property", () => {
           shape < 0.1 ? maxPayload - Math.floor(r() * 16) : shape < 0.4 ? 1 + Math.floor(r() * maxPayload) : 1 + Math.floor(r() * 400);
         const batch = r() < 0.25 ? 1 + Math.floor(r() * 12) : 1;
         const first = pool.state().newestSeq + 1;
+        // half the batches go as text (written into the ring as UTF-8 between an envelope's prefix and suffix)
+        const asText = r() < 0.5;
         const payloads: Uint8Array[] = [];
+        const bodies: string[] = [];
         for (let i = 0; i < batch; i++) {
-          const n = Math.max(1, Math.min(maxPayload, pick()));
+          const n = Math.max(asText ? 2 : 1, Math.min(maxPayload, pick()));
           sizes.set(first + i, n);
-          payloads.push(payloadFor(first + i, n));
+          if (asText) {
+            bodies.push(textFor(first + i, n - 2));
+            expected.set(first + i, new TextEncoder().encode(`<${bodies[i]}>`));
+          } else payloads.push(payloadFor(first + i, n));
         }
-        expect(pool.appendPayloads(payloads)).toBe(first);
+        expect(pool.appendPayloads(asText ? { prefix: "<", bodies, suffix: ">" } : payloads)).toBe(first);
       }
       const s = pool.state();
       // Retained seqs are contiguous, end at the newest, and fit in the ring.
@@ -93,11 +116,11 @@ describe("wrap-around property", () => {
       for (let q = s.oldestSeq; q <= s.newestSeq; q++) {
         const m = pool.get(q);
         expect(m.seq).toBe(q);
-        expect(m.payload).toEqual(payloadFor(q, sizes.get(q)!));
+        expect(m.payload).toEqual(expected.get(q) ?? payloadFor(q, sizes.get(q)!));
       }
       if (s.oldestSeq > 1) expect(kindOf(() => pool.get(s.oldestSeq - 1))).toBe("NotFound");
       expect(kindOf(() => pool.get(s.newestSeq + 1))).toBe("NotFound");
-      const all = readAllFromOldest(pool);
+      const all = readAllFromOldest(pool, expected);
       expect(all).toEqual(Array.from({ length: s.newestSeq - s.oldestSeq + 1 }, (_, i) => s.oldestSeq + i));
       const n = 1 + Math.floor(r() * 5);
       const last = new Cursor(pool, { last: n });
