@@ -26,6 +26,18 @@ async function startServe(dir: string, extra: string[] = [], bind = "127.0.0.1:0
 }
 
 describe("remote pools from the CLI", () => {
+  test("a remote poke stores one-line data exactly as written, as a local one does", async () => {
+    const dir = join(root, "exact");
+    pls(["--dir", dir, "pool", "create", "x"]);
+    const { url } = await startServe(dir);
+    const one = '{"id": 12345678901234567890, "f": 1.50}';
+    expect(pls(["poke", `${url}/x`, one, "--tag", "t"]).code).toBe(0);
+    expect(pls(["poke", `${url}/x`], { stdin: '{"n": 2}\n{\n "pretty": 3\n}\n' }).code).toBe(0);
+    const out = pls(["--dir", dir, "peek", "x", "--tail", "3", "--jsonl", "--data-only", "--timeout", "1ms"]).out;
+    expect(out).toBe(`${one}\n{"n": 2}\n{"pretty":3}\n`);
+    expect(pls(["get", `${url}/x`, "1"]).out).toContain(`"meta":{"tags":["t"]},"data":${one}}`);
+  });
+
   test("poke, get and peek through http://host:port/pool", async () => {
     const dir = join(root, "a");
     pls(["--dir", dir, "pool", "create", "events"]);

@@ -85,7 +85,7 @@ export class RemoteClient {
       res = await fetch(this.base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
         signal,
         tls: this.opts.tlsCa || this.opts.tlsSkipVerify ? { ca: this.opts.tlsCa, rejectUnauthorized: !this.opts.tlsSkipVerify } : undefined,
       } as RequestInit);
@@ -139,6 +139,16 @@ export class RemotePoolHandle {
   /** Appends one message; resolves to its receipt. */
   async append(data: Record<string, unknown>, options: { tags?: string[]; durability?: "fast" | "flush" } = {}): Promise<Message> {
     const res = await this.client.request("POST", this.route("/append"), { data, tags: options.tags ?? [], ...(options.durability ? { durability: options.durability } : {}) });
+    return ((await res.json()) as { message: Message }).message;
+  }
+
+  /**
+   * @internal The CLI's append: `dataText` is the JSON text of an object the caller has parsed and checked, sent
+   * as is (the server stores a one-line text as sent, so big numbers keep their digits).
+   */
+  async appendDataText(dataText: string, options: { tags?: string[]; durability?: "fast" | "flush" } = {}): Promise<Message> {
+    const rest = `"tags":${JSON.stringify(options.tags ?? [])}${options.durability ? `,"durability":"${options.durability}"` : ""}`;
+    const res = await this.client.request("POST", this.route("/append"), new JsonText(`{"data":${dataText},${rest}}`));
     return ((await res.json()) as { message: Message }).message;
   }
 
@@ -264,4 +274,9 @@ function remoteErrorFromBody(body: { error?: { kind?: string; message?: string; 
   let hint = e.hint;
   if (status === 401) hint ??= "Pass --token-file (or --token) with the server's token.";
   return new PlasmiteError(kind, e.message, { hint, seq: e.seq, offset: e.offset });
+}
+
+/** A request body that is already JSON text (sent as is, not stringified again). */
+export class JsonText {
+  constructor(readonly text: string) {}
 }

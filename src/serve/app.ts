@@ -3,10 +3,11 @@
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { PlasmiteError } from "../errors.ts";
-import { checkMessage } from "../format/payload.ts";
-import type { Durability, PoolInfo } from "../pool/pool.ts";
+import { memberSource } from "../format/json-scan.ts";
+import { checkMessage, dataTextOf } from "../format/payload.ts";
+import { formatTimeParts, type Durability, type PoolInfo } from "../pool/pool.ts";
 import uiHtmlText from "../ui/index.html" with { type: "text" };
-import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, usage } from "./http.ts";
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, readJsonBodyText, usage } from "./http.ts";
 import { DEFAULT_CREATE_SIZE_BYTES, parseBind, type ServeOptions } from "./options.ts";
 import { ServedPools } from "./pools.ts";
 import { parseTailParams, tailResponse, type TailFormat } from "./tail.ts";
@@ -144,7 +145,8 @@ export function buildApp(o: ServeOptions) {
     .post(
       "/v0/pools/:pool/append",
       route("write", async ({ request, params }) => {
-        const body = (await readJsonBody(request, o.maxBodyBytes)) as { data?: unknown; tags?: unknown; durability?: unknown } | null;
+        const { value, text } = await readJsonBodyText(request, o.maxBodyBytes);
+        const body = value as { data?: unknown; tags?: unknown; durability?: unknown } | null;
         if (body === null || typeof body !== "object" || Array.isArray(body)) throw usage("request body must be a JSON object", 'Send {"data":{...},"tags":["t"]}.');
         const tags = body.tags ?? [];
         if (!Array.isArray(tags)) throw usage("tags must be an array of strings");
@@ -152,8 +154,13 @@ export function buildApp(o: ServeOptions) {
         const durability = body.durability ?? "fast";
         if (durability !== "fast" && durability !== "flush") throw usage("invalid durability", "Use fast or flush.");
         const h = pools.get(params.pool);
-        const [receipt] = h.appendBatchReceipts([{ data: body.data as Record<string, unknown>, tags: tags as string[] }], { durability: durability as Durability });
-        return json({ message: { seq: receipt.seq, time: receipt.time, meta: { tags }, data: body.data } });
+        // data is stored as it was sent when that is one line, as `pls poke` stores it (see dataTextOf)
+        const source = memberSource(text, "data");
+        const dataText = source === null ? JSON.stringify(body.data) : dataTextOf(source, body.data as Record<string, unknown>);
+        const times: number[] = [];
+        const seq = h.appendDataTexts([dataText], tags as string[], durability as Durability, times);
+        const message = `{"seq":${seq},"time":"${formatTimeParts(times[0], times[1])}","meta":{"tags":${JSON.stringify(tags)}},"data":${dataText}}`;
+        return new Response(`{"message":${message}}`, { headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION } });
       }),
       { parse: "none" },
     )

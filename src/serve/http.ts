@@ -38,10 +38,20 @@ export function usage(message: string, hint?: string): PlasmiteError {
 
 /** Reads a request body as JSON, refusing more than `maxBytes` (413) even when no Content-Length is sent. */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  return (await readJsonBodyText(request, maxBytes)).value;
+}
+
+/** readJsonBody that also gives the body's text (to store a member exactly as it was sent). */
+export async function readJsonBodyText(request: Request, maxBytes: number): Promise<{ value: unknown; text: string }> {
+  const text = await readBodyText(request, maxBytes);
+  return { value: parseBody(text), text };
+}
+
+async function readBodyText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   // With a trustworthy length (HTTP/1.1 enforces it) the whole body is read in one call.
-  if (Number.isFinite(declared)) return parseBody(await request.text());
+  if (Number.isFinite(declared)) return request.text();
   const reader = request.body?.getReader();
   if (!reader) throw usage("request body is required", 'Send a JSON object, e.g. {"data":{"hello":"world"}}.');
   const chunks: Uint8Array[] = [];
@@ -56,7 +66,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     }
     chunks.push(value);
   }
-  return parseBody(new TextDecoder().decode(Buffer.concat(chunks)));
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 function parseBody(text: string): unknown {

@@ -133,6 +133,20 @@ describe("routes and statuses", () => {
     expect((await call("POST", "/v0/pools/r/append", { data: {} })).status).toBe(404);
   });
 
+  test("append stores data as sent when it is one line (64-bit ids keep their digits), else compactly", async () => {
+    const { call } = await serve();
+    await call("POST", "/v0/pools", { pool: "exact" });
+    const data = '{"id": 12345678901234567890, "price": 1.50, "s": "é"}';
+    const sent = await call("POST", "/v0/pools/exact/append", `{"tags": ["t"], "data": ${data}, "durability": "fast"}`);
+    expect(sent.status).toBe(200);
+    expect(sent.text).toContain(`"meta":{"tags":["t"]},"data":${data}}}`);
+    // a pretty-printed body, and a duplicate key (the last counts, as in JSON.parse)
+    const pretty = await call("POST", "/v0/pools/exact/append", '{\n  "data": {"x": 0},\n  "data": {\n    "n": 7\n  }\n}');
+    expect(pretty.status).toBe(200);
+    expect((await call("GET", "/v0/pools/exact/messages/1")).text).toContain(`"data":${data}}}`);
+    expect((await call("GET", "/v0/pools/exact/messages/2")).text).toContain('"data":{"n":7}}}');
+  });
+
   test("body limit: 413 for a large body with or without Content-Length; the pool is unchanged", async () => {
     const { call, server, client } = await serve({ maxBodyBytes: 1000 });
     await call("POST", "/v0/pools", { pool: "p" });

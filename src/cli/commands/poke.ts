@@ -16,7 +16,7 @@ import { ExitCode } from "../exit.ts";
 type Durability = "fast" | "flush";
 /** A remote pool: one request per record. */
 interface RemoteTarget {
-  appendOne(data: Record<string, unknown>, tags: string[], durability: Durability): Promise<Receipt>;
+  appendOne(dataText: string, tags: string[], durability: Durability): Promise<Receipt>;
   sink: Sink;
 }
 
@@ -70,9 +70,9 @@ export default defineCommand({
     const target: RemoteTarget | null = isRemote(ref) ? await remoteTarget(ref, args, tags, Boolean(args.create), createSize) : null;
     if (args.data !== undefined) {
       if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
-      const { data, text } = parseSingle(String(args.data), tags);
+      const text = parseSingle(String(args.data), tags);
       if (target) {
-        const m = await withRetry(() => target.appendOne(data, tags, durability), retries, retryDelayMs);
+        const m = await withRetry(() => target.appendOne(text, tags, durability), retries, retryDelayMs);
         return printJson({ seq: m.seq, time: m.time, meta: { tags: m.tags } });
       }
       const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
@@ -123,8 +123,8 @@ function oneOf(value: unknown, options: string[], flag: string, fallback: string
   return v;
 }
 
-/** DATA as a message: a JSON object, checked with its tags before any pool is touched. */
-function parseSingle(text: string, tags: string[]): { data: Record<string, unknown>; text: string } {
+/** DATA as the text to store (see dataTextOf): a JSON object, checked with its tags before any pool is touched. */
+function parseSingle(text: string, tags: string[]): string {
   let data: unknown;
   const trimmed = text.trim();
   try {
@@ -133,7 +133,7 @@ function parseSingle(text: string, tags: string[]): { data: Record<string, unkno
     throw new PlasmiteError("Usage", `invalid JSON: ${(err as Error).message}`, { hint: `Provide a single JSON object, e.g. '{"x":1}'.` });
   }
   validateMessage(data, tags);
-  return { data, text: dataTextOf(trimmed, data) };
+  return dataTextOf(trimmed, data);
 }
 
 /** Runs `fn`, retrying Busy and Io failures `retries` times, `delayMs` apart. */
@@ -157,9 +157,9 @@ async function withRetry<T>(fn: () => T | Promise<T>, retries: number, delayMs: 
 
 async function remoteTarget(ref: string, args: Record<string, unknown>, tags: string[], create: boolean, createSize: number | undefined): Promise<RemoteTarget> {
   const pool = await remotePool(ref, args);
-  const appendOne = async (data: Record<string, unknown>, tags: string[], d: Durability): Promise<Receipt> => {
+  const appendOne = async (dataText: string, tags: string[], d: Durability): Promise<Receipt> => {
     try {
-      const m = await pool.append(data, { tags, durability: d });
+      const m = await pool.appendDataText(dataText, { tags, durability: d });
       return { seq: m.seq, time: m.time, tags: m.meta.tags };
     } catch (err) {
       if (!create || !(err instanceof PlasmiteError) || err.kind !== "NotFound") throw err;
@@ -167,7 +167,7 @@ async function remoteTarget(ref: string, args: Record<string, unknown>, tags: st
         if (!(e instanceof PlasmiteError) || e.kind !== "AlreadyExists") throw e;
       });
       create = false;
-      return appendOne(data, tags, d);
+      return appendOne(dataText, tags, d);
     }
   };
   return {
@@ -177,7 +177,7 @@ async function remoteTarget(ref: string, args: Record<string, unknown>, tags: st
       atomicBatches: false,
       append: async (records, d, log) => {
         for (const r of records) {
-          const m = await appendOne(r.data, tags, d);
+          const m = await appendOne(r.text, tags, d);
           log.one(m.seq, m.time);
         }
       },

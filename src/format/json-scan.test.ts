@@ -1,0 +1,40 @@
+// memberSource against JSON.parse: the source it finds parses to the member JSON.parse returns.
+import { describe, expect, test } from "bun:test";
+import { memberSource } from "./json-scan.ts";
+
+describe("memberSource", () => {
+  test("finds a member's exact text among every kind of neighbour", () => {
+    const text = ' { "tags" : ["a", "}\\"]"] , "n": -1.5e3, "t": true, "z": null, "s": "x,}\\\\", "data" : {"id": 12345678901234567890, "a": [1, {"b": "]"}]} ,"durability":"fast" } ';
+    expect(memberSource(text, "data")).toBe('{"id": 12345678901234567890, "a": [1, {"b": "]"}]}');
+    expect(memberSource(text, "n")).toBe("-1.5e3");
+    expect(memberSource(text, "s")).toBe('"x,}\\\\"');
+    expect(memberSource(text, "durability")).toBe('"fast"');
+    expect(memberSource(text, "missing")).toBeNull();
+  });
+
+  test("the last duplicate wins and keys are unescaped, as in JSON.parse", () => {
+    expect(memberSource('{"data":{"a":1},"d\\u0061ta":{"b":2}}', "data")).toBe('{"b":2}');
+    expect(memberSource("{}", "data")).toBeNull();
+    expect(memberSource("[1]", "data")).toBeNull();
+  });
+
+  test("agrees with JSON.parse on generated objects", () => {
+    let state = 5;
+    const rand = (n: number) => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) % n);
+    const value = (depth: number): unknown => {
+      const k = rand(depth > 2 ? 5 : 7);
+      if (k === 0) return rand(2) === 0 ? rand(100000) - 50000 : (rand(1000) - 500) / 7;
+      if (k === 1) return ['', 'a"b', "x,y}", "\\", "é\n", "]"][rand(6)];
+      if (k === 2) return [true, false, null][rand(3)];
+      if (k === 3 || k === 4) return rand(3) === 0 ? "s" : null;
+      if (k === 5) return Array.from({ length: rand(4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: rand(4) }, (_, i) => [`k${i}${["", "\"", "}", " "][rand(4)]}`, value(depth + 1)]));
+    };
+    for (let n = 0; n < 500; n++) {
+      const obj: Record<string, unknown> = { a: value(0), data: value(0), z: value(0) };
+      const text = JSON.stringify(obj, null, rand(2) === 0 ? undefined : 1);
+      expect(JSON.parse(memberSource(text, "data")!)).toEqual(obj.data);
+      expect(JSON.parse(memberSource(text, "z")!)).toEqual(obj.z);
+    }
+  });
+});

@@ -1,0 +1,62 @@
+// Finding a member's source text inside a JSON object text that JSON.parse has already accepted, so a value
+// can be stored exactly as it was sent (digits of big numbers included). Pure.
+
+/**
+ * The source text of the top-level member `key` of a valid JSON object text, or null when there is none. With
+ * duplicate keys the last one counts, as JSON.parse keeps the last. Keys are compared after unescaping.
+ */
+export function memberSource(text: string, key: string): string | null {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== 0x7b) return null; // "{"
+  let found: string | null = null;
+  for (i = skipSpace(text, i + 1); text.charCodeAt(i) === 0x22; ) {
+    const keyEnd = valueEnd(text, i);
+    const name = JSON.parse(text.slice(i, keyEnd)) as string;
+    const start = skipSpace(text, skipSpace(text, keyEnd) + 1); // past ":"
+    const end = valueEnd(text, start);
+    if (name === key) found = text.slice(start, end);
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) !== 0x2c) break; // ","
+    i = skipSpace(text, i + 1);
+  }
+  return found;
+}
+
+function skipSpace(s: string, i: number): number {
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
+  }
+  return i;
+}
+
+/** End of the (valid) JSON value starting at `i`. */
+function valueEnd(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 0x22) {
+    for (let j = i + 1; j < s.length; j++) {
+      const d = s.charCodeAt(j);
+      if (d === 0x5c) j++; // backslash: skip the escaped character
+      else if (d === 0x22) return j + 1;
+    }
+    return s.length;
+  }
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (let j = i; j < s.length; j++) {
+      const d = s.charCodeAt(j);
+      if (d === 0x22) j = valueEnd(s, j) - 1;
+      else if (d === 0x7b || d === 0x5b) depth++;
+      else if ((d === 0x7d || d === 0x5d) && --depth === 0) return j + 1;
+    }
+    return s.length;
+  }
+  // a number, true, false or null: up to the next delimiter
+  let j = i;
+  while (j < s.length) {
+    const d = s.charCodeAt(j);
+    if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+    j++;
+  }
+  return j;
+}
