@@ -11,7 +11,8 @@ export function memberSource(text: string, key: string): string | null {
   let found: string | null = null;
   for (i = skipSpace(text, i + 1); text.charCodeAt(i) === 0x22; ) {
     const keyEnd = valueEnd(text, i);
-    const name = JSON.parse(text.slice(i, keyEnd)) as string;
+    const raw = text.slice(i + 1, keyEnd - 1);
+    const name = raw.indexOf("\\") < 0 ? raw : (JSON.parse(text.slice(i, keyEnd)) as string);
     const start = skipSpace(text, skipSpace(text, keyEnd) + 1); // past ":"
     const end = valueEnd(text, start);
     if (name === key) found = text.slice(start, end);
