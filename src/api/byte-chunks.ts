@@ -1,5 +1,12 @@
 // A growable byte buffer for streams of JSON lines: message envelopes are spliced from the stored payload
 // bytes without decoding them (used by `pls peek` and the server's tail streams).
+import { writeDecimal, writeTime } from "./time-bytes.ts";
+
+const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const SEQ_KEY = ascii('{"seq":');
+const TIME_KEY = ascii(',"time":"');
+/** Room for `{"seq":N,"time":"…"` (16 seq digits, a 30-byte time). */
+const ENVELOPE_HEAD_BYTES = SEQ_KEY.length + 16 + TIME_KEY.length + 30 + 1;
 
 export class ByteChunks {
   private buf: Uint8Array;
@@ -26,15 +33,19 @@ export class ByteChunks {
   }
 
   /**
-   * One envelope: an ASCII prefix (`{"seq":N,"time":"…"`) then the stored payload (`{"meta":…,"data":…}`)
+   * One envelope: `{"seq":N,"time":"…"` written as digits, then the stored payload (`{"meta":…,"data":…}`)
    * whose "{" becomes ",", then `suffix` (ASCII, e.g. "\n").
    */
-  pushEnvelope(asciiPrefix: string, payload: Uint8Array, suffix: string): void {
-    const n = asciiPrefix.length;
-    this.reserve(n + payload.length + suffix.length);
+  pushEnvelope(m: { seq: number; timeHi: number; timeLo: number; payload: Uint8Array }, suffix: string): void {
+    const payload = m.payload;
+    this.reserve(ENVELOPE_HEAD_BYTES + payload.length + suffix.length);
     const buf = this.buf;
     let pos = this.pos;
-    for (let i = 0; i < n; i++) buf[pos++] = asciiPrefix.charCodeAt(i);
+    for (let i = 0; i < SEQ_KEY.length; i++) buf[pos++] = SEQ_KEY[i];
+    pos = writeDecimal(buf, pos, m.seq);
+    for (let i = 0; i < TIME_KEY.length; i++) buf[pos++] = TIME_KEY[i];
+    pos = writeTime(buf, pos, m.timeHi, m.timeLo);
+    buf[pos++] = 0x22; // closing quote of the time
     buf.set(payload, pos);
     buf[pos] = 0x2c; // ","
     pos += payload.length;

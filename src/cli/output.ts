@@ -1,6 +1,7 @@
 // Everything the CLI writes: JSON on stdout (pretty and coloured on a terminal, compact when piped), notices
 // and progress on stderr. stdout never carries anything but JSON (or completion scripts).
 import { ByteChunks } from "../api/byte-chunks.ts";
+import type { StoredMessage } from "../pool/reader.ts";
 import { isTerminal } from "../platform/files.ts";
 import { globals } from "./context.ts";
 
@@ -85,10 +86,10 @@ export class LineWriter {
   }
 
   /** One JSON Lines envelope spliced from the stored payload (see ByteChunks.pushEnvelope). */
-  pushEnvelope(asciiPrefix: string, payload: Uint8Array): void {
+  pushEnvelope(m: StoredMessage): void {
     this.moveTexts();
     this.lines++;
-    this.chunks.pushEnvelope(asciiPrefix, payload, "\n");
+    this.chunks.pushEnvelope(m, "\n");
     if (this.chunks.length >= FLUSH_BYTES) void this.flush();
   }
 

@@ -96,7 +96,7 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
 
   const line = (m: Parameters<typeof envelopePrefix>[0], json: string | null) => {
     if (format === "jsonl") {
-      if (json === null) chunks.pushEnvelope(envelopePrefix(m), m.payload, "\n");
+      if (json === null) chunks.pushEnvelope(m, "\n");
       else chunks.pushText(json + "\n");
     } else chunks.pushText(`id: ${m.seq}\nevent: message\ndata: ${json ?? envelopeJson(m)}\n\n`);
   };

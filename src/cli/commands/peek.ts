@@ -2,7 +2,7 @@
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
 import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
-import { envelopeHasTags, envelopeJson, envelopePrefix } from "../../api/envelope.ts";
+import { envelopeHasTags, envelopeJson } from "../../api/envelope.ts";
 import { ByteChunks } from "../../api/byte-chunks.ts";
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
@@ -100,7 +100,7 @@ export default defineCommand({
     const rawLines = !pretty && !args["data-only"];
     const emit = (it: Item) => {
       if (rawLines && it.json === null) {
-        out.pushEnvelope(envelopePrefix(it.m), it.m.payload);
+        out.pushEnvelope(it.m);
       } else out.push(render(it.json ?? envelopeJson(it.m)));
     };
     const batchText = new ByteChunks();
@@ -113,7 +113,7 @@ export default defineCommand({
       }
       if (!where || items.length === 0) return items;
       // jq reads the whole batch as one text: splice the envelopes as bytes and decode once.
-      for (const it of items) batchText.pushEnvelope(envelopePrefix(it.m), it.m.payload, "\n");
+      for (const it of items) batchText.pushEnvelope(it.m, "\n");
       const flags = where.matchJoined(utf8.decode(batchText.take()), items.length);
       return items.filter((_, i) => flags[i]);
     };
