@@ -14,10 +14,16 @@ while (i < count) {
   if (mode === "mixed") {
     const batch = rand() < 0.3 ? 1 + Math.floor(rand() * 20) : 1;
     const payloads = [];
+    const bodies: string[] = [];
     for (let k = 0; k < batch && i < count; k++, i++) {
-      payloads.push(encodePayload({ w: id, i, pad: "x".repeat(Math.floor(rand() * (rand() < 0.1 ? 3000 : 200))) }, ["crash"]));
+      const data = { w: id, i, pad: "x".repeat(Math.floor(rand() * (rand() < 0.1 ? 3000 : 200))) };
+      payloads.push(encodePayload(data, ["crash"]));
+      bodies.push(JSON.stringify(data));
     }
-    pool.appendPayloads(payloads, rand() < 0.2 ? "flush" : "fast");
+    // half the batches as text (the path `pls poke` streams take), written straight into the ring
+    const asText = rand() < 0.5;
+    const durability = rand() < 0.2 ? "flush" : "fast";
+    pool.appendPayloads(asText ? { prefix: '{"meta":{"tags":["crash"]},"data":', bodies, suffix: "}", ascii: true } : payloads, durability);
   } else {
     pool.appendPayload(encodePayload({ w: id, i }, [`w${id}`]));
     i++;
