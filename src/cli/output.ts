@@ -5,7 +5,9 @@ import type { StoredMessage } from "../pool/reader.ts";
 import { isTerminal } from "../platform/files.ts";
 import { globals } from "./context.ts";
 
-const C = { key: 36, string: 32, number: 33, boolean: 35, null: 39 } as const;
+/** ANSI colour codes of JSON tokens (colorJson, prettyText). */
+export const JSON_COLORS = { key: 36, string: 32, number: 33, boolean: 35, null: 39 } as const;
+const C = JSON_COLORS;
 
 /** Whether to colour a stream, from --color and NO_COLOR. */
 export function colorOn(stream: "stdout" | "stderr"): boolean {

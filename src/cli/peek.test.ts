@@ -259,10 +259,14 @@ describe("peek", () => {
 describe("terminal output (pseudo-tty)", () => {
   test("get and peek print pretty, coloured JSON on a terminal; errors are human lines with a hint", () => {
     const dir = freshDir();
-    pls(["--dir", dir, "poke", "t", "--create", '{"msg": "hi"}']);
+    pls(["--dir", dir, "poke", "t", "--create", '{"msg": "hi", "id": 12345678901234567890}']);
     const get = plsTty(["--dir", dir, "get", "t", "1"], { NO_COLOR: "" });
     expect(get.code).toBe(0);
     expect(get.out).toContain("\x1b[36m\"msg\"\x1b[39m: \x1b[32m\"hi\"\x1b[39m");
+    // pretty output lays out the stored text: the id keeps its digits (JSON.parse would give ...67000)
+    expect(get.out).toContain("\x1b[36m\"id\"\x1b[39m: \x1b[33m12345678901234567890\x1b[39m");
+    const data = plsTty(["--dir", dir, "peek", "t", "--tail", "1", "--data-only", "--timeout", "100ms"], { NO_COLOR: "1" });
+    expect(data.out).toContain('{\n  "msg": "hi",\n  "id": 12345678901234567890\n}');
     const plain = plsTty(["--dir", dir, "--color", "never", "get", "t", "1"], { NO_COLOR: "" });
     expect(plain.out).toContain('"msg": "hi"');
     expect(plain.out).not.toContain("\x1b[");

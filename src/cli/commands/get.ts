@@ -2,7 +2,8 @@
 import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { openPool } from "../pools.ts";
-import { formatJson, printLine, stdoutIsTTY } from "../output.ts";
+import { colorOn, printLine, stdoutIsTTY } from "../output.ts";
+import { prettyText } from "../pretty.ts";
 import { parseSeq } from "../values.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 
@@ -18,12 +19,12 @@ export default defineCommand({
     const ref = String(args.pool);
     if (isRemote(ref)) {
       const json = await (await remotePool(ref, args)).getJson(seq);
-      return printLine(stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json);
+      return printLine(stdoutIsTTY() ? prettyText(json, colorOn("stdout")) : json);
     }
     const pool = openPool(ref);
     try {
       const json = pool.getJson(seq);
-      printLine(stdoutIsTTY() ? formatJson(JSON.parse(json), true) : json);
+      printLine(stdoutIsTTY() ? prettyText(json, colorOn("stdout")) : json);
     } catch (err) {
       if (err instanceof PlasmiteError && err.kind === "NotFound" && err.hint === undefined) {
         throw new PlasmiteError("NotFound", err.message, { path: err.path, seq: err.seq, hint: `See what is retained: pls pool info ${ref} (or pls peek ${ref} --tail 10).` });

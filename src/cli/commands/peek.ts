@@ -11,7 +11,9 @@ import { openPool } from "../pools.ts";
 import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
 import type { WhereFilter } from "../../filter/jq.ts";
-import { LineWriter, colorOn, colorJson, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
+import { LineWriter, colorOn, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
+import { prettyText } from "../pretty.ts";
+import { memberSource } from "../../format/json-scan.ts";
 import { outputClosed } from "../../platform/files.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
@@ -265,23 +267,22 @@ function readAvailable(cursor: Cursor, drops: DropReporter, untilSeq = Infinity)
 /** Ends the tags and starts the data in an envelope; cannot occur inside the tags (their quotes are escaped). */
 const DATA_KEY = '},"data":';
 
-/** `local`: envelopes built by this program from a stored payload ({"seq","time","meta","data"} in that order). */
+/**
+ * How a message's envelope text is printed. Pretty output lays the stored text out token by token (numbers as
+ * written); --data-only cuts .data from the text. `local`: envelopes this program built from a stored payload
+ * ({"seq","time","meta","data"} in that order), where .data is everything after DATA_KEY.
+ */
 function renderer(pretty: boolean, dataOnly: boolean, local = true): (envelope: string) => string {
   const color = pretty && colorOn("stdout");
-  if (!pretty && !dataOnly) return (json) => json + "\n";
-  if (!pretty && local) {
-    // .data cut from the envelope text: as stored (a number keeps its digits), and no parse per message
-    return (json) => {
+  const data = (json: string): string => {
+    if (local) {
       const at = json.indexOf(DATA_KEY);
-      return at >= 0 && json.endsWith("}") ? json.slice(at + DATA_KEY.length, -1) + "\n" : JSON.stringify((JSON.parse(json) as { data: unknown }).data) + "\n";
-    };
-  }
-  return (json) => {
-    const value = JSON.parse(json) as { data: unknown };
-    const v = dataOnly ? value.data : value;
-    if (!pretty) return JSON.stringify(v) + "\n";
-    return (color ? colorJson(v) : JSON.stringify(v, null, 2)) + "\n";
+      if (at >= 0 && json.endsWith("}")) return json.slice(at + DATA_KEY.length, -1);
+    }
+    return memberSource(json, "data") ?? "null";
   };
+  if (!pretty) return dataOnly ? (json) => data(json) + "\n" : (json) => json + "\n";
+  return (json) => prettyText(dataOnly ? data(json) : json, color) + "\n";
 }
 
 /** Coalesces drops into at most one notice per second. */
