@@ -3,7 +3,6 @@ import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { openPool } from "../pools.ts";
 import { colorOn, printLine, stdoutIsTTY } from "../output.ts";
-import { prettyText } from "../pretty.ts";
 import { parseSeq } from "../values.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 
@@ -19,12 +18,12 @@ export default defineCommand({
     const ref = String(args.pool);
     if (isRemote(ref)) {
       const json = await (await remotePool(ref, args)).getJson(seq);
-      return printLine(stdoutIsTTY() ? prettyText(json, colorOn("stdout")) : json);
+      return printLine(stdoutIsTTY() ? pretty(json) : json);
     }
     const pool = openPool(ref);
     try {
       const json = pool.getJson(seq);
-      printLine(stdoutIsTTY() ? prettyText(json, colorOn("stdout")) : json);
+      printLine(stdoutIsTTY() ? pretty(json) : json);
     } catch (err) {
       if (err instanceof PlasmiteError && err.kind === "NotFound" && err.hint === undefined) {
         throw new PlasmiteError("NotFound", err.message, { path: err.path, seq: err.seq, hint: `See what is retained: pls pool info ${ref} (or pls peek ${ref} --tail 10).` });
@@ -35,3 +34,8 @@ export default defineCommand({
     }
   },
 });
+
+/** Pretty output, loaded only on a terminal (piped `get` prints the stored text as it is). */
+function pretty(json: string): string {
+  return (require("../pretty.ts") as typeof import("../pretty.ts")).prettyText(json, colorOn("stdout"));
+}

@@ -12,7 +12,6 @@ import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts
 import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
 import type { WhereFilter } from "../../filter/jq.ts";
 import { LineWriter, colorOn, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
-import { prettyText } from "../pretty.ts";
 import { memberSource } from "../../format/json-scan.ts";
 import { outputClosed } from "../../platform/files.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
@@ -282,6 +281,7 @@ function renderer(pretty: boolean, dataOnly: boolean, local = true): (envelope: 
     return memberSource(json, "data") ?? "null";
   };
   if (!pretty) return dataOnly ? (json) => data(json) + "\n" : (json) => json + "\n";
+  const { prettyText } = require("../pretty.ts") as typeof import("../pretty.ts");
   return (json) => prettyText(dataOnly ? data(json) : json, color) + "\n";
 }
 
