@@ -2,7 +2,12 @@
 // bytes without decoding them (used by `pls peek` and the server's tail streams).
 import { writeDecimal, writeTime } from "./time-bytes.ts";
 
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+/** ASCII text as bytes (a loop: Uint8Array.from is a JS builtin that costs start-up on first use). */
+function ascii(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
 const SEQ_KEY = ascii('{"seq":');
 const TIME_KEY = ascii(',"time":"');
 /** Room for `{"seq":N,"time":"…"` (16 seq digits, a 30-byte time). */
