@@ -1,7 +1,7 @@
 // The receipt lines a stream ingest prints when stdout is piped: `{"seq":N,"time":"…","meta":{"tags":[…]}}`,
 // one per appended record. They are written as bytes, digit by digit: building each line as a string (number
 // and time formatting, concatenation, then encoding) cost ~0.14 µs a record, as much as parsing the record.
-import { LineWriter } from "./output.ts";
+import { LineWriter } from "./line-writer.ts";
 
 const FLUSH_BYTES = 256 * 1024;
 const asciiBytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));

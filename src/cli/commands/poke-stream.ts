@@ -24,7 +24,8 @@ export interface IngestOptions {
   durability: Durability;
   mode: InputMode;
   errorPolicy: string;
-  maxRecordBytes: number;
+  /** Largest record; default DEFAULT_MAX_RECORD_BYTES. */
+  maxRecordBytes?: number;
   retry: <T>(fn: () => T | Promise<T>) => Promise<T>;
   ref: string;
 }

@@ -10,7 +10,6 @@ import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { InputMode } from "../ingest.ts";
 import type { Sink } from "./poke-stream.ts";
 import { printJson } from "../output.ts";
-import { DEFAULT_MAX_RECORD_BYTES, parseCount, parseDuration, parseSize } from "../values.ts";
 import { ExitCode } from "../exit.ts";
 
 type Durability = "fast" | "flush";
@@ -58,13 +57,15 @@ export default defineCommand({
     const durability = oneOf(args.durability, ["fast", "flush"], "--durability", "fast") as Durability;
     const mode = oneOf(args.in, ["auto", "jsonl", "json", "seq", "jq"], "--in", "auto") as InputMode;
     const errorPolicy = oneOf(args.errors, ["stop", "skip"], "--errors", "stop");
-    const retries = args.retry === undefined ? 0 : parseCount(String(args.retry), "--retry");
+    // flag values are parsed by a module loaded only when such a flag is given (a plain poke has none)
+    const values = () => require("../values.ts") as typeof import("../values.ts");
+    const retries = args.retry === undefined ? 0 : values().parseCount(String(args.retry), "--retry");
     if (args["retry-delay"] !== undefined && retries === 0) throw new PlasmiteError("Usage", "--retry-delay requires --retry", { hint: "Example: --retry 3 --retry-delay 100ms" });
-    const retryDelayMs = args["retry-delay"] === undefined ? 50 : parseDuration(String(args["retry-delay"]), "--retry-delay");
+    const retryDelayMs = args["retry-delay"] === undefined ? 50 : values().parseDuration(String(args["retry-delay"]), "--retry-delay");
     if (args["create-size"] !== undefined && !args.create) throw new PlasmiteError("Usage", "--create-size requires --create");
     if (mode === "jq" && errorPolicy === "skip") throw new PlasmiteError("Usage", "--errors skip is not supported with --in jq", { hint: "Use --in jsonl for line-delimited input." });
-    const maxRecordBytes = args["max-record-bytes"] === undefined ? DEFAULT_MAX_RECORD_BYTES : parseSize(String(args["max-record-bytes"]), "--max-record-bytes");
-    const createSize = args["create-size"] === undefined ? undefined : parseSize(String(args["create-size"]), "--create-size");
+    const maxRecordBytes = args["max-record-bytes"] === undefined ? undefined : values().parseSize(String(args["max-record-bytes"]), "--max-record-bytes");
+    const createSize = args["create-size"] === undefined ? undefined : values().parseSize(String(args["create-size"]), "--create-size");
     const retry = <T>(fn: () => T | Promise<T>) => withRetry(fn, retries, retryDelayMs);
 
     const target: RemoteTarget | null = isRemote(ref) ? await remoteTarget(ref, args, tags, Boolean(args.create), createSize) : null;
