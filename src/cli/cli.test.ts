@@ -79,7 +79,7 @@ describe("poke and get", () => {
     expect(r.code).toBe(0);
     expect(lines(r.out).length).toBe(3000);
     const out = pls(["--dir", dir, "peek", "x", "--tail", "3002", "--jsonl", "--data-only", "--timeout", "1ms"]).out.trimEnd().split("\n");
-    expect(out).toEqual([exact, '{"pretty":"é"}', ...input.trimEnd().split("\n")]);
+    expect(out).toEqual([exact, '{"pretty":"\\u00e9"}', ...input.trimEnd().split("\n")]);
     const doctor = JSON.parse(pls(["--dir", dir, "doctor", "x"]).out).reports[0];
     expect([doctor.status, doctor.messages_checked]).toEqual(["ok", 3002]);
   });

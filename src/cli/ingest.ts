@@ -260,7 +260,7 @@ export class RecordSplitter {
       return this.error("NotObject", "data must be a JSON object", text, line);
     }
     const data = value as Record<string, unknown>;
-    const stored = dataTextOf(text, data);
+    const stored = dataTextOf(text);
     return { ok: true, index: ++this.index, data, text: stored, ascii: asciiText && stored === text };
   }
 

@@ -1,6 +1,6 @@
 // memberSource against JSON.parse: the source it finds parses to the member JSON.parse returns.
 import { describe, expect, test } from "bun:test";
-import { memberSource } from "./json-scan.ts";
+import { compactJson, memberSource } from "./json-scan.ts";
 
 describe("memberSource", () => {
   test("finds a member's exact text among every kind of neighbour", () => {
@@ -16,6 +16,13 @@ describe("memberSource", () => {
     expect(memberSource('{"data":{"a":1},"d\\u0061ta":{"b":2}}', "data")).toBe('{"b":2}');
     expect(memberSource("{}", "data")).toBeNull();
     expect(memberSource("[1]", "data")).toBeNull();
+  });
+
+  test("compactJson drops only the whitespace between tokens", () => {
+    expect(compactJson('{\n  "id": 12345678901234567890,\r\n\t"s": "a b\\" c",\n  "e": "\\u00e9", "n": [ 1.50 , true ]\n}')).toBe('{"id":12345678901234567890,"s":"a b\\" c","e":"\\u00e9","n":[1.50,true]}');
+    for (const v of [{}, [], { a: [{ b: " x " }, null] }, { "k y": "v\nw", z: [1, [2, { q: "\\" }]] }]) {
+      expect(compactJson(JSON.stringify(v, null, 3))).toBe(JSON.stringify(v));
+    }
   });
 
   test("agrees with JSON.parse on generated objects", () => {
@@ -35,6 +42,7 @@ describe("memberSource", () => {
       const text = JSON.stringify(obj, null, rand(2) === 0 ? undefined : 1);
       expect(JSON.parse(memberSource(text, "data")!)).toEqual(obj.data);
       expect(JSON.parse(memberSource(text, "z")!)).toEqual(obj.z);
+      expect(compactJson(text)).toBe(JSON.stringify(obj));
     }
   });
 });

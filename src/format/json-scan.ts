@@ -1,5 +1,5 @@
-// Finding a member's source text inside a JSON object text that JSON.parse has already accepted, so a value
-// can be stored exactly as it was sent (digits of big numbers included). Pure.
+// Working on JSON text that JSON.parse has already accepted, so a value can be stored exactly as it was sent
+// (digits of big numbers, escapes): finding a member's source text, and dropping insignificant whitespace. Pure.
 
 /**
  * The source text of the top-level member `key` of a valid JSON object text, or null when there is none. With
@@ -60,4 +60,20 @@ function valueEnd(s: string, i: number): number {
     j++;
   }
   return j;
+}
+
+/** A valid JSON text without its insignificant whitespace: tokens as written, nothing re-encoded. */
+export function compactJson(text: string): string {
+  let out = "";
+  let start = 0; // start of the run of characters being kept
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = valueEnd(text, i) - 1; // a string, escapes and all
+    } else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      out += text.slice(start, i);
+      start = i + 1;
+    }
+  }
+  return out + text.slice(start);
 }

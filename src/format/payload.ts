@@ -1,5 +1,6 @@
 // Message payloads (spec/format/v1.md §4): compact UTF-8 JSON `{"meta":{"tags":[...]},"data":{...}}`. Pure.
 import { PlasmiteError } from "../errors.ts";
+import { compactJson } from "./json-scan.ts";
 
 export interface MessageBody {
   tags: string[];
@@ -48,13 +49,13 @@ let lastTagsJson = "[]";
 let lastTagsPrefix = `{"meta":{"tags":[]},"data":`;
 
 /**
- * The text to store for a JSON object that was given as `text` (whitespace-trimmed) and parsed to `value`: the
- * text itself when it is one line, so numbers keep the writer's digits (a 64-bit id is not rounded through a
- * double) and nothing is encoded twice; a value spread over lines is re-encoded compactly, since a stored
- * payload never holds a line break (peek --jsonl prints it inside one line).
+ * The text to store for a JSON object that was given as `text` (valid, whitespace-trimmed): the text itself
+ * when it is one line, so numbers keep the writer's digits (a 64-bit id is not rounded through a double) and
+ * nothing is encoded twice; a text spread over lines loses its insignificant whitespace (tokens unchanged),
+ * since a stored payload never holds a line break (peek --jsonl prints it inside one line).
  */
-export function dataTextOf(text: string, value: Record<string, unknown>): string {
-  return text.indexOf("\n") < 0 && text.indexOf("\r") < 0 ? text : JSON.stringify(value);
+export function dataTextOf(text: string): string {
+  return text.indexOf("\n") < 0 && text.indexOf("\r") < 0 ? text : compactJson(text);
 }
 
 export function encodePayload(data: Record<string, unknown>, tags: readonly string[]): Uint8Array {

@@ -156,7 +156,7 @@ export function buildApp(o: ServeOptions) {
         const h = pools.get(params.pool);
         // data is stored as it was sent when that is one line, as `pls poke` stores it (see dataTextOf)
         const source = memberSource(text, "data");
-        const dataText = source === null ? JSON.stringify(body.data) : dataTextOf(source, body.data as Record<string, unknown>);
+        const dataText = source === null ? JSON.stringify(body.data) : dataTextOf(source);
         const times: number[] = [];
         const seq = h.appendDataTexts([dataText], tags as string[], durability as Durability, times);
         const message = `{"seq":${seq},"time":"${formatTimeParts(times[0], times[1])}","meta":{"tags":${JSON.stringify(tags)}},"data":${dataText}}`;

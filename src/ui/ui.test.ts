@@ -149,7 +149,9 @@ describe("web UI", () => {
 
   test("a message poked by the CLI in another process appears live", async () => {
     const t0 = Date.now();
-    const proc = Bun.spawn([process.execPath, MAIN, "--dir", dir, "poke", "chat", "--tag", "cli", JSON.stringify({ from: "cli", msg: "hello from another process", status: "green", n: 6 })], {
+    // the id is beyond 2^53: the page must show the stored digits, not JSON.parse's rounding (…67000)
+    const data = JSON.stringify({ from: "cli", msg: "hello from another process", status: "green", n: 6 }).slice(0, -1) + ', "id": 12345678901234567890}';
+    const proc = Bun.spawn([process.execPath, MAIN, "--dir", dir, "poke", "chat", "--tag", "cli", data], {
       env: { ...process.env, NO_COLOR: "1" },
       stdout: "pipe",
       stderr: "pipe",
@@ -160,6 +162,12 @@ describe("web UI", () => {
     expect((await shownSeqs(page))[0]).toBe(6);
     expect(Date.now() - t0).toBeLessThan(8_000);
     expect(await page.locator(`${row(6)} ${tid("tag-chip")}`).textContent()).toBe("cli");
+    expect(await page.locator(`${row(6)} ${tid("message-preview")}`).textContent()).toContain('"id": 12345678901234567890');
+    await page.locator(`${row(6)} ${tid("message-toggle")}`).click();
+    const json = page.locator(`${row(6)} ${tid("message-json")}`);
+    await json.waitFor({ state: "visible", timeout: 2_000 });
+    expect(await json.textContent()).toContain('\n    "id": 12345678901234567890\n  }\n}');
+    await page.locator(`${row(6)} ${tid("message-toggle")}`).click();
   }, STEP_MS);
 
   test("tag and jq-style filters hide and show the right messages", async () => {
@@ -257,7 +265,10 @@ describe("web UI", () => {
     };
     page.on("request", onRequest);
     try {
-      await page.locator(tid("poke-data")).fill('{"from": "browser", "msg": "poked from the page", "n": 9}');
+      // Format lays the text out as typed (the id keeps its digits), and that text is what gets stored
+      await page.locator(tid("poke-data")).fill('{"from": "browser", "msg": "poked from the page", "n": 9, "id": 12345678901234567890}');
+      await page.locator("#poke-format").click();
+      expect(await page.locator(tid("poke-data")).inputValue()).toBe('{\n  "from": "browser",\n  "msg": "poked from the page",\n  "n": 9,\n  "id": 12345678901234567890\n}');
       await page.locator(tid("poke-tags")).fill("ui, test");
       await page.locator(tid("poke-send")).click();
       const result = page.locator(`${tid("poke-result")}[data-seq]`);
@@ -267,8 +278,10 @@ describe("web UI", () => {
       expect(await result.textContent()).toContain("seq 9");
       const r = await fetch(`${server.url}/v0/pools/chat/messages/${seq}`);
       expect(r.status).toBe(200);
-      const { message } = (await r.json()) as { message: { data: unknown; meta: { tags: string[] } } };
-      expect(message.data).toEqual({ from: "browser", msg: "poked from the page", n: 9 });
+      const raw = await r.text();
+      expect(raw).toContain('"data":{"from":"browser","msg":"poked from the page","n":9,"id":12345678901234567890}}');
+      const { message } = JSON.parse(raw) as { message: { data: unknown; meta: { tags: string[] } } };
+      expect(message.data).toMatchObject({ from: "browser", msg: "poked from the page", n: 9 });
       expect(message.meta.tags).toEqual(["ui", "test"]);
       await page.locator(row(9)).waitFor({ timeout: 5_000 }); // and it arrives through the live stream
       expect(appends.length).toBe(1);

@@ -134,7 +134,7 @@ function parseSingle(text: string, tags: string[]): string {
     throw new PlasmiteError("Usage", `invalid JSON: ${(err as Error).message}`, { hint: `Provide a single JSON object, e.g. '{"x":1}'.` });
   }
   validateMessage(data, tags);
-  return dataTextOf(trimmed, data);
+  return dataTextOf(trimmed);
 }
 
 /** Runs `fn`, retrying Busy and Io failures `retries` times, `delayMs` apart. */
