@@ -1,6 +1,8 @@
 // `pls poke` without DATA: records from piped stdin or --file, appended with group commit. Loaded only for a
 // stream, so a one-shot poke does not pay for the splitter, receipts and progress code.
 import { PlasmiteError } from "../../errors.ts";
+import type { PoolHandle } from "../../api/client.ts";
+import { ExitCode } from "../exit.ts";
 import { RecordSplitter, type InputMode, type ParsedRecord, type RecordError, type RecordOk } from "../ingest.ts";
 import { ReceiptLines } from "../receipts.ts";
 import { notice, printErrLine, stderrIsTTY, stdoutIsTTY } from "../output.ts";
@@ -17,6 +19,39 @@ export function streamSource(file: string | undefined): ReadableStream<Uint8Arra
   }
   const f = Bun.file(file);
   return f.stream();
+}
+
+/**
+ * The stream half of `pls poke`: records from `file` (or piped stdin) into a remote `sink` or the `local` pool,
+ * each read committed under one lock. Throws Usage for an empty stream, ExitCode 1 when records were skipped.
+ */
+export async function pokeStream(remote: Sink | null, local: PoolHandle | null, file: string | undefined, o: IngestOptions & { retries: number }): Promise<void> {
+  const source = streamSource(file);
+  const texts: string[] = [];
+  const times: number[] = [];
+  const sink: Sink = remote ?? {
+    path: local!.path,
+    atomicBatches: true,
+    append: (records, d, log) => {
+      texts.length = records.length;
+      let ascii = true;
+      for (let i = 0; i < records.length; i++) {
+        texts[i] = records[i].text;
+        ascii &&= records[i].ascii;
+      }
+      const once = () => {
+        times.length = 0;
+        log.run(local!.appendDataTexts(texts, o.tags, d, times, ascii), times);
+      };
+      return o.retries === 0 ? once() : o.retry(once);
+    },
+  };
+  const summary = await ingest(sink, source, o);
+  local?.close();
+  if (summary.appended + summary.failed === 0) {
+    throw new PlasmiteError("Usage", "missing data input: the stream held no records", { hint: `Provide JSON as DATA, --file, or pipe JSON to stdin, e.g. pls poke ${o.ref} '{"x":1}'.` });
+  }
+  if (summary.failed > 0) throw new ExitCode(1);
 }
 
 export interface IngestOptions {

@@ -10,7 +10,6 @@ import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { InputMode } from "../ingest.ts";
 import type { Sink } from "./poke-stream.ts";
 import { printJson } from "../output.ts";
-import { ExitCode } from "../exit.ts";
 
 type Durability = "fast" | "flush";
 /** A remote pool: one request per record. */
@@ -86,34 +85,9 @@ export default defineCommand({
       return;
     }
 
-    const { ingest, streamSource } = await import("./poke-stream.ts");
-    const source = streamSource(args.file === undefined ? undefined : String(args.file));
-    const pool = target ? null : openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
-    const texts: string[] = [];
-    const times: number[] = [];
-    const sink: Sink = target?.sink ?? {
-      path: pool!.path,
-      atomicBatches: true,
-      append: (records, d, log) => {
-        texts.length = records.length;
-        let ascii = true;
-        for (let i = 0; i < records.length; i++) {
-          texts[i] = records[i].text;
-          ascii &&= records[i].ascii;
-        }
-        const once = () => {
-          times.length = 0;
-          log.run(pool!.appendDataTexts(texts, tags, d, times, ascii), times);
-        };
-        return retries === 0 ? once() : retry(once);
-      },
-    };
-    const summary = await ingest(sink, source, { tags, durability, mode, errorPolicy, maxRecordBytes, retry, ref });
-    pool?.close();
-    if (summary.appended + summary.failed === 0) {
-      throw new PlasmiteError("Usage", "missing data input: the stream held no records", { hint: `Provide JSON as DATA, --file, or pipe JSON to stdin, e.g. pls poke ${ref} '{"x":1}'.` });
-    }
-    if (summary.failed > 0) throw new ExitCode(1);
+    const { pokeStream } = await import("./poke-stream.ts");
+    const local = target ? null : openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
+    await pokeStream(target?.sink ?? null, local, args.file === undefined ? undefined : String(args.file), { tags, durability, mode, errorPolicy, maxRecordBytes, retries, retry, ref });
   },
 });
 
