@@ -1,17 +1,6 @@
 // A growable byte buffer for streams of JSON lines: message envelopes are spliced from the stored payload
 // bytes without decoding them (used by `pls peek` and the server's tail streams).
-import { writeDecimal, writeTime } from "./time-bytes.ts";
-
-/** ASCII text as bytes (a loop: Uint8Array.from is a JS builtin that costs start-up on first use). */
-function ascii(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-const SEQ_KEY = ascii('{"seq":');
-const TIME_KEY = ascii(',"time":"');
-/** Room for `{"seq":N,"time":"…"` (16 seq digits, a 30-byte time). */
-const ENVELOPE_HEAD_BYTES = SEQ_KEY.length + 16 + TIME_KEY.length + 30 + 1;
+import { HEAD_BYTES, writeHead } from "./time-bytes.ts";
 
 export class ByteChunks {
   private buf: Uint8Array;
@@ -43,14 +32,9 @@ export class ByteChunks {
    */
   pushEnvelope(m: { seq: number; timeHi: number; timeLo: number; payload: Uint8Array }, suffix: string): void {
     const payload = m.payload;
-    this.reserve(ENVELOPE_HEAD_BYTES + payload.length + suffix.length);
+    this.reserve(HEAD_BYTES + payload.length + suffix.length);
     const buf = this.buf;
-    let pos = this.pos;
-    for (let i = 0; i < SEQ_KEY.length; i++) buf[pos++] = SEQ_KEY[i];
-    pos = writeDecimal(buf, pos, m.seq);
-    for (let i = 0; i < TIME_KEY.length; i++) buf[pos++] = TIME_KEY[i];
-    pos = writeTime(buf, pos, m.timeHi, m.timeLo);
-    buf[pos++] = 0x22; // closing quote of the time
+    let pos = writeHead(buf, this.pos, m.seq, m.timeHi, m.timeLo);
     buf.set(payload, pos);
     buf[pos] = 0x2c; // ","
     pos += payload.length;

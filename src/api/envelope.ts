@@ -18,14 +18,30 @@ export function toMessage(m: StoredMessage): Message {
 
 /** The envelope as compact JSON text, spliced from the stored payload without parsing it. */
 export function envelopeJson(m: StoredMessage): string {
-  // The payload is `{"meta":...,"data":...}`: drop its "{" and prefix seq and time.
-  return envelopePrefix(m) + "," + payloadString(m.payload).slice(1);
+  return envelopeOfPayload(m, payloadString(m.payload));
+}
+
+/** The envelope of a message whose payload text is `payload` (`{"meta":...,"data":...}`): its "{" dropped, seq and time in front. */
+export function envelopeOfPayload(m: Pick<StoredMessage, "seq" | "timeHi" | "timeLo">, payload: string): string {
+  return envelopePrefix(m) + "," + payload.slice(1);
 }
 
 /** The envelope's text before the payload's fields: `{"seq":N,"time":"..."` (ASCII only). */
-export function envelopePrefix(m: StoredMessage): string {
+export function envelopePrefix(m: Pick<StoredMessage, "seq" | "timeHi" | "timeLo">): string {
   return `{"seq":${m.seq},"time":"${formatTimeParts(m.timeHi, m.timeLo)}"`;
 }
+
+/**
+ * The data's text in an envelope built by envelopeJson (or spliced the same way): everything after the first
+ * `},"data":` but the final "}". That string cannot occur inside the tags (their quotes are escaped). Null for
+ * text of another shape.
+ */
+export function envelopeDataText(envelope: string): string | null {
+  const at = envelope.indexOf(DATA_KEY);
+  return at >= 0 && envelope.endsWith("}") ? envelope.slice(at + DATA_KEY.length, -1) : null;
+}
+
+const DATA_KEY = '},"data":';
 
 /** True when the envelope carries every wanted tag; reads the tag array without parsing the data. */
 export function envelopeHasTags(envelope: string, wanted: readonly string[]): boolean {

@@ -4,8 +4,9 @@ import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { PlasmiteError } from "../errors.ts";
 import { memberSource } from "../format/json-scan.ts";
-import { checkMessage, dataTextOf } from "../format/payload.ts";
-import { formatTimeParts, type Durability, type PoolInfo } from "../pool/pool.ts";
+import { checkMessage, dataTextOf, payloadPrefix } from "../format/payload.ts";
+import { envelopeOfPayload } from "../api/envelope.ts";
+import type { Durability, PoolInfo } from "../pool/pool.ts";
 import uiHtmlText from "../ui/index.html" with { type: "text" };
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, readJsonBodyText, usage } from "./http.ts";
 import { DEFAULT_CREATE_SIZE_BYTES, parseBind, type ServeOptions } from "./options.ts";
@@ -159,7 +160,7 @@ export function buildApp(o: ServeOptions) {
         const dataText = source === null ? JSON.stringify(body.data) : dataTextOf(source);
         const times: number[] = [];
         const seq = h.appendDataTexts([dataText], tags as string[], durability as Durability, times);
-        const message = `{"seq":${seq},"time":"${formatTimeParts(times[0], times[1])}","meta":{"tags":${JSON.stringify(tags)}},"data":${dataText}}`;
+        const message = envelopeOfPayload({ seq, timeHi: times[0], timeLo: times[1] }, payloadPrefix(tags as string[]) + dataText + "}");
         return new Response(`{"message":${message}}`, { headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION } });
       }),
       { parse: "none" },

@@ -3,7 +3,8 @@
 // end, on error, or as soon as the client disconnects (even on an idle pool).
 import { PlasmiteError, asPlasmiteError } from "../errors.ts";
 import { ByteChunks } from "../api/byte-chunks.ts";
-import { envelopeHasTags, envelopeJson, envelopePrefix } from "../api/envelope.ts";
+import { envelopeHasTags, envelopeJson } from "../api/envelope.ts";
+import type { StoredMessage } from "../pool/reader.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorBody, usage } from "./http.ts";
 import type { WatchLease } from "./watcher.ts";
@@ -94,7 +95,7 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
   };
   signal.addEventListener("abort", onAbort, { once: true });
 
-  const line = (m: Parameters<typeof envelopePrefix>[0], json: string | null) => {
+  const line = (m: StoredMessage, json: string | null) => {
     if (format === "jsonl") {
       if (json === null) chunks.pushEnvelope(m, "\n");
       else chunks.pushText(json + "\n");

@@ -2,7 +2,7 @@
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
 import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
-import { envelopeHasTags, envelopeJson } from "../../api/envelope.ts";
+import { envelopeDataText, envelopeHasTags, envelopeJson } from "../../api/envelope.ts";
 import { ByteChunks } from "../../api/byte-chunks.ts";
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
@@ -264,23 +264,14 @@ function readAvailable(cursor: Cursor, drops: DropReporter, untilSeq = Infinity)
   return batch;
 }
 
-/** Ends the tags and starts the data in an envelope; cannot occur inside the tags (their quotes are escaped). */
-const DATA_KEY = '},"data":';
-
 /**
  * How a message's envelope text is printed. Pretty output lays the stored text out token by token (numbers as
  * written); --data-only cuts .data from the text. `local`: envelopes this program built from a stored payload
- * ({"seq","time","meta","data"} in that order), where .data is everything after DATA_KEY.
+ * (see envelopeDataText); a server's may order their members otherwise.
  */
 function renderer(pretty: boolean, dataOnly: boolean, local = true): (envelope: string) => string {
   const color = pretty && colorOn("stdout");
-  const data = (json: string): string => {
-    if (local) {
-      const at = json.indexOf(DATA_KEY);
-      if (at >= 0 && json.endsWith("}")) return json.slice(at + DATA_KEY.length, -1);
-    }
-    return memberSource(json, "data") ?? "null";
-  };
+  const data = (json: string): string => (local ? envelopeDataText(json) : null) ?? memberSource(json, "data") ?? "null";
   if (!pretty) return dataOnly ? (json) => data(json) + "\n" : (json) => json + "\n";
   const { prettyText } = require("../pretty.ts") as typeof import("../pretty.ts");
   return (json) => prettyText(dataOnly ? data(json) : json, color) + "\n";
