@@ -1,7 +1,7 @@
 // Files and shared mappings for pools: open, create, map, lock, sync, wait/wake, with OS failures turned into
 // PlasmiteErrors. Nothing above this module sees a file descriptor's errno or a raw address.
-import { toArrayBuffer, type Pointer } from "bun:ffi";
 import { PlasmiteError, type ErrorKind } from "../errors.ts";
+import { ffi } from "./ffi.ts";
 import { sys } from "./native.ts";
 
 /** One open pool file and its MAP_SHARED mapping; `bytes` views the whole file. */
@@ -95,7 +95,7 @@ export function fileSize(fd: number, path: string): number {
 /** Maps `size` bytes of `fd` shared. The mapping must never outlive a shrink of the file (SIGBUS). */
 export function mapFile(path: string, fd: number, size: number, writable: boolean): MappedFile {
   const addr = check(sys().mmap(fd, size, writable), "mmap", path);
-  const buffer = toArrayBuffer(addr as unknown as Pointer, 0, size);
+  const buffer = ffi().toArrayBuffer(addr, 0, size);
   return { path, fd, size, writable, bytes: new Uint8Array(buffer), addr };
 }
 

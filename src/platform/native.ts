@@ -1,8 +1,9 @@
-// Binds the OS calls a pool needs through bun:ffi: the embedded C shim where one is built for this host,
-// else libc directly behind the same interface (libc.ts). The only modules (with files.ts) that handle raw
-// addresses.
+// Binds the OS calls a pool needs through Bun's FFI (ffi.ts): the embedded C shim where one is built for this
+// host, else libc directly behind the same interface (libc.ts). The only modules (with files.ts) that handle
+// raw addresses.
 // Every function returns >= 0 on success or -errno; it never throws for an OS failure.
-import { dlopen, FFIType as T, ptr, type Pointer } from "bun:ffi";
+import type { Pointer } from "bun:ffi"; // types only
+import { ffi, T } from "./ffi.ts";
 import { PlasmiteError } from "../errors.ts";
 import { hostTarget } from "./target.ts";
 // The prebuilt shim as a base64 string constant: part of the bundle (and the compiled binary),
@@ -107,35 +108,36 @@ function loadShim(c: OsConstants): Sys | null {
   if (!SHIM_TARGETS.has(hostTarget()) || process.env.PLASMITE_NATIVE === "libc") return null;
   let lib;
   try {
-    lib = dlopen(memfdCopy(Uint8Array.fromBase64(shimBase64)), SHIM_SYMBOLS);
+    lib = ffi().dlopen(memfdCopy(Uint8Array.fromBase64(shimBase64)), SHIM_SYMBOLS);
   } catch {
     return null;
   }
   const s = lib.symbols;
   if (s.pls_abi_version() !== SHIM_ABI_VERSION) return null;
+  // `| 0` on every i32/u32 argument: native symbols read an int32 only from an int32-encoded value (ffi.ts)
   return {
     backend: "shim",
     hasFutex: process.platform === "linux",
     c,
-    open: (path, flags, mode) => s.pls_open(cString(path), flags, mode),
-    close: (fd) => s.pls_close(fd),
-    fileSize: (fd) => Number(s.pls_file_size(fd)),
-    allocate: (fd, size) => s.pls_allocate(fd, size),
-    mmap: (fd, size, writable) => Number(s.pls_mmap(fd, size, writable ? 1 : 0)),
+    open: (path, flags, mode) => s.pls_open(cString(path), flags | 0, mode | 0),
+    close: (fd) => s.pls_close(fd | 0),
+    fileSize: (fd) => Number(s.pls_file_size(fd | 0)),
+    allocate: (fd, size) => s.pls_allocate(fd | 0, size),
+    mmap: (fd, size, writable) => Number(s.pls_mmap(fd | 0, size, writable ? 1 : 0)),
     munmap: (addr, size) => s.pls_munmap(asPtr(addr), size),
     msync: (addr, offset, length) => s.pls_msync(asPtr(addr), offset, length),
-    flock: (fd, op, nonblock) => s.pls_flock(fd, op, nonblock ? 1 : 0),
-    futexWait: (addr, offset, expected, timeoutUs) => s.pls_futex_wait(asPtr(addr), offset, expected >>> 0, Math.max(0, Math.floor(timeoutUs))),
+    flock: (fd, op, nonblock) => s.pls_flock(fd | 0, op | 0, nonblock ? 1 : 0),
+    futexWait: (addr, offset, expected, timeoutUs) => s.pls_futex_wait(asPtr(addr), offset, expected | 0, Math.max(0, Math.floor(timeoutUs))),
     futexWake: (addr, offset) => s.pls_futex_wake(asPtr(addr), offset),
-    isatty: (fd) => s.pls_isatty(fd),
-    fileId: (fd, out) => s.pls_file_id(fd, ptr(out)),
-    outputClosed: (fd) => s.pls_output_closed(fd),
+    isatty: (fd) => s.pls_isatty(fd | 0),
+    fileId: (fd, out) => s.pls_file_id(fd | 0, out),
+    outputClosed: (fd) => s.pls_output_closed(fd | 0),
   };
 }
 
 /** Copies a library into an anonymous memory file and returns a path dlopen accepts. */
 function memfdCopy(bytes: Uint8Array): string {
-  const libc = dlopen(libcName(), {
+  const libc = ffi().dlopen(libcName(), {
     memfd_create: { args: [T.ptr, T.u32], returns: T.i32 },
     write: { args: [T.i32, T.ptr, T.u64], returns: T.i64_fast },
   }).symbols;
@@ -143,7 +145,7 @@ function memfdCopy(bytes: Uint8Array): string {
   if (fd < 0) throw new Error("memfd_create failed");
   let written = 0;
   while (written < bytes.length) {
-    const n = Number(libc.write(fd, ptr(bytes, written), bytes.length - written));
+    const n = Number(libc.write(fd, bytes.subarray(written), bytes.length - written));
     if (n <= 0) throw new Error("memfd write failed");
     written += n;
   }
