@@ -10,12 +10,18 @@ import { isTerminal } from "../platform/files.ts";
 import { VERSION } from "./version.ts";
 
 // The name the user typed: argv[1] for `bun main.ts`/links, the launcher's hint under Node, argv0 for binaries.
+// Worked out only when shown (help, errors, completion): reading execPath and the environment costs ~0.05 ms
+// of every command otherwise.
 const basename = (p: string) => p.slice(p.lastIndexOf("/") + 1);
-const programName = (() => {
-  const named = (c: string | undefined) => c === "plasmite" || c === "plasmite.ts" || c === "plasmite.js" || c === "plasmite.cjs";
-  // plain calls, not Array.prototype.some: JSC's array builtins cost 20-130 µs on first use
-  return named(process.env.PLASMITE_PROGRAM_NAME) || named(basename(process.execPath)) || named(basename(process.argv[1] ?? "")) ? "plasmite" : "pls";
-})();
+let shownName: string | undefined;
+function programName(): string {
+  if (shownName === undefined) {
+    const named = (c: string | undefined) => c === "plasmite" || c === "plasmite.ts" || c === "plasmite.js" || c === "plasmite.cjs";
+    // plain calls, not Array.prototype.some: JSC's array builtins cost 20-130 µs on first use
+    shownName = named(process.env.PLASMITE_PROGRAM_NAME) || named(basename(process.execPath)) || named(basename(process.argv[1] ?? "")) ? "plasmite" : "pls";
+  }
+  return shownName;
+}
 
 const subCommands = {
   poke: () => import("./commands/poke.ts").then((m) => m.default),
@@ -24,14 +30,16 @@ const subCommands = {
   pool: () => import("./commands/pool.ts").then((m) => m.default),
   doctor: () => import("./commands/doctor.ts").then((m) => m.default),
   serve: () => import("./commands/serve.ts").then((m) => m.default),
-  completion: () => import("./commands/completion.ts").then((m) => m.completionCommand(root as never, programName)),
-  version: () => import("./commands/version.ts").then((m) => m.versionCommand(programName)),
+  completion: () => import("./commands/completion.ts").then((m) => m.completionCommand(root as never, programName())),
+  version: () => import("./commands/version.ts").then((m) => m.versionCommand(programName())),
 };
 
 // A plain object (citty's defineCommand is the identity): citty itself is imported only after colours are decided.
 const root = {
   meta: {
-    name: programName,
+    get name() {
+      return programName();
+    },
     version: VERSION,
     description: "Persistent JSON message pools backed by plain files.\n\n  poke  sends messages (write)\n  peek  watches messages (read/stream)\n  get   fetches one message by seq\n\nGlobal options: --dir PATH (default ~/.plasmite/pools), --color auto|always|never",
   },
@@ -59,7 +67,7 @@ async function resolvePath(words: string[]): Promise<{ cmd: AnyCommand; path: st
 
 /** citty prints "PARENT NAME" in the usage line: make the parent the full command path ("pls pool"). */
 function usageParent(path: string[]): { meta: { name: string } } | undefined {
-  return path.length === 0 ? undefined : { meta: { name: [programName, ...path.slice(0, -1)].join(" ") } };
+  return path.length === 0 ? undefined : { meta: { name: [programName(), ...path.slice(0, -1)].join(" ") } };
 }
 
 /**
@@ -81,14 +89,15 @@ async function withShortListing(cmd: AnyCommand): Promise<AnyCommand> {
 /** Help examples are written for `pls`; show the name the program runs as. */
 function helpText(text: string): string {
   const trimmed = text.replace(/[ \t]+$/gm, ""); // citty pads every listed line to the widest one
-  return programName === "pls" ? trimmed : trimmed.replace(/(^|\s)pls (?=[a-z-])/g, `$1${programName} `);
+  const name = programName();
+  return name === "pls" ? trimmed : trimmed.replace(/(^|\s)pls (?=[a-z-])/g, `$1${name} `);
 }
 
 async function main(argv: string[]): Promise<number> {
   const { globals, rest } = extractGlobals(argv);
   setGlobals(globals);
   if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V" || rest[0] === "-v")) {
-    console.log(`${programName} ${VERSION}`);
+    console.log(`${programName()} ${VERSION}`);
     return 0;
   }
   // citty reads NO_COLOR once, when it is first imported; it is loaded only when it is needed.
@@ -105,11 +114,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (path.length === 0) {
-    throw new PlasmiteError("Usage", `unknown command '${rest[0]}'`, { hint: `Try \`${programName} --help\`.` });
+    throw new PlasmiteError("Usage", `unknown command '${rest[0]}'`, { hint: `Try \`${programName()} --help\`.` });
   }
   const args = (cmd.args ?? {}) as Record<string, { type: string; alias?: string | string[] }>;
   if (cmd.subCommands && !cmd.args) {
-    throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName} ${path.join(" ")} --help\`.` });
+    throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName()} ${path.join(" ")} --help\`.` });
   }
   // a command with subcommands of its own (serve) reports stray words itself
   const flags = flagTable(args); // shared by both checks below
