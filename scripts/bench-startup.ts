@@ -1,6 +1,7 @@
 // Start-up budget of the compiled binary against a compiled Bun program that prints one line (plain
 // --compile --bytecode --minify), both built in this run; also the binary's size raw and compressed.
-// Usage: bun scripts/bench-startup.ts [--quick] [--rounds N]
+// Usage: bun scripts/bench-startup.ts [--quick] [--rounds N] [--compare OTHER_PLS]
+// --compare runs another pls binary's commands in the same rounds (an A/B of two builds, both copied fresh).
 //
 // Method: ROUNDS rounds; each copies every binary to new files first, then runs every command interleaved with
 // the baseline. Fresh copies because the page cache state of an executable moves its start-up by up to 20%:
@@ -18,6 +19,8 @@ const quick = process.argv.includes("--quick");
 const roundsArg = process.argv.indexOf("--rounds");
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 2 : 5;
 const RUNS = quick ? 15 : 30;
+const compareArg = process.argv.indexOf("--compare");
+const other = compareArg > 0 ? process.argv[compareArg + 1] : undefined;
 const dir = mkdtempSync(join(tmpdir(), "plasmite-startup-"));
 const built = { pls: join(dir, "pls"), hello: join(dir, "hello"), helloBare: join(dir, "hello-bare") };
 buildBinary(built.pls);
@@ -41,13 +44,14 @@ interface Round {
   baseline: number;
   bare: number;
   ms: number[];
+  otherMs: number[];
 }
 const rounds: Round[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   const roundDir = join(dir, `round-${r}`);
   mkdirSync(roundDir);
-  const fresh = (src: string) => {
-    const dst = join(roundDir, src.slice(src.lastIndexOf("/") + 1));
+  const fresh = (src: string, name = src.slice(src.lastIndexOf("/") + 1)) => {
+    const dst = join(roundDir, name);
     copyFileSync(src, dst);
     chmodSync(dst, 0o755);
     return dst;
@@ -55,10 +59,13 @@ for (let r = 0; r < ROUNDS; r++) {
   const pls = fresh(built.pls);
   const hello = fresh(built.hello);
   const bare = fresh(built.helloBare);
+  const otherCmds = other ? argsOf(fresh(other, "other-pls")) : [];
   // every run of every command interleaved with the baseline's, so they share the machine's drifting load
-  const [baseline, bareMs, ...ms] = interleavedMedians([[hello], [bare], ...argsOf(pls)], RUNS);
-  rounds.push({ baseline, bare: bareMs, ms });
-  console.log(`round ${r + 1}/${ROUNDS}: baseline ${baseline.toFixed(2)} ms; ` + names.map((n, i) => `${n.split(" ")[1]} ${(ms[i] / baseline).toFixed(2)}x`).join(", "));
+  const [baseline, bareMs, ...all] = interleavedMedians([[hello], [bare], ...argsOf(pls), ...otherCmds], RUNS);
+  rounds.push({ baseline, bare: bareMs, ms: all.slice(0, names.length), otherMs: all.slice(names.length) });
+  const ms = all;
+  const line = (v: number[]) => names.map((n, i) => `${n.split(" ")[1]} ${(v[i] / baseline).toFixed(2)}x`).join(", ");
+  console.log(`round ${r + 1}/${ROUNDS}: baseline ${baseline.toFixed(2)} ms; ${line(ms)}${other ? `; compare: ${line(ms.slice(names.length))}` : ""}`);
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -73,6 +80,10 @@ printRows(`start-up, median of ${ROUNDS} rounds x ${RUNS} interleaved runs (mill
     const ratio = median(ratios);
     return { name, value: median(rounds.map((r) => r.ms[i])), unit: "ms", ratio, target: `<= 1.5x; ${range(ratios)}`, ok: ratio <= 1.5 };
   }),
+  ...(other ? names.map((name, i) => {
+    const ratios = rounds.map((r) => r.otherMs[i] / r.baseline);
+    return { name: `(compare) ${name}`, value: median(rounds.map((r) => r.otherMs[i])), unit: "ms", ratio: median(ratios), target: `<= 1.5x; ${range(ratios)}`, ok: median(ratios) <= 1.5 };
+  }) : []),
 ]);
 
 const size = Bun.file(built.pls).size;
