@@ -50,46 +50,81 @@ export default defineCommand({
     "max-record-bytes": { type: "string", description: "Largest stream record (default 1M)" },
     ...remoteFlags,
   },
-  async run({ args, rawArgs }) {
+  run({ args, rawArgs }) {
     const ref = String(args.pool);
-    const tags = collectRepeated(rawArgs, "tag", "t");
-    const durability = oneOf(args.durability, ["fast", "flush"], "--durability", "fast") as Durability;
-    const mode = oneOf(args.in, ["auto", "jsonl", "json", "seq", "jq"], "--in", "auto") as InputMode;
-    const errorPolicy = oneOf(args.errors, ["stop", "skip"], "--errors", "stop");
-    // flag values are parsed by a module loaded only when such a flag is given (a plain poke has none)
-    const values = () => require("../values.ts") as typeof import("../values.ts");
-    const retries = args.retry === undefined ? 0 : values().parseCount(String(args.retry), "--retry");
-    if (args["retry-delay"] !== undefined && retries === 0) throw new PlasmiteError("Usage", "--retry-delay requires --retry", { hint: "Example: --retry 3 --retry-delay 100ms" });
-    const retryDelayMs = args["retry-delay"] === undefined ? 50 : values().parseDuration(String(args["retry-delay"]), "--retry-delay");
-    if (args["create-size"] !== undefined && !args.create) throw new PlasmiteError("Usage", "--create-size requires --create");
-    if (mode === "jq" && errorPolicy === "skip") throw new PlasmiteError("Usage", "--errors skip is not supported with --in jq", { hint: "Use --in jsonl for line-delimited input." });
-    const maxRecordBytes = args["max-record-bytes"] === undefined ? undefined : values().parseSize(String(args["max-record-bytes"]), "--max-record-bytes");
-    const createSize = args["create-size"] === undefined ? undefined : values().parseSize(String(args["create-size"]), "--create-size");
-    const retry = <T>(fn: () => T | Promise<T>) => withRetry(fn, retries, retryDelayMs);
-
-    const target: RemoteTarget | null = isRemote(ref) ? await remoteTarget(ref, args, tags, Boolean(args.create), createSize) : null;
-    if (args.data !== undefined) {
-      if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
-      const text = parseSingle(String(args.data), tags);
-      if (target) {
-        const m = await withRetry(() => target.appendOne(text, tags, durability), retries, retryDelayMs);
-        return printJson({ seq: m.seq, time: m.time, meta: { tags: m.tags } });
-      }
-      const pool = openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
-      const times: number[] = [];
-      // without --retry, synchronously: the first await of a one-shot poke is measurable start-up
-      const append = () => pool.appendDataTexts([text], tags, durability, times);
-      const seq = retries === 0 ? append() : await retry(append);
-      printJson({ seq, time: formatTimeParts(times[0], times[1]), meta: { tags } });
-      pool.close();
-      return;
+    const o = pokeOptions(args, rawArgs);
+    // A local one-shot poke without --retry runs synchronously from here to its output: no async function
+    // and no promise on the path most pokes take (their first use is measurable start-up).
+    if (args.data !== undefined && args.file === undefined && o.retries === 0 && !isRemote(ref)) {
+      return pokeOneLocal(ref, parseSingle(String(args.data), o.tags), o, args.create ? { sizeBytes: o.createSize } : undefined);
     }
-
-    const { pokeStream } = await import("./poke-stream.ts");
-    const local = target ? null : openPool(ref, args.create ? { sizeBytes: createSize } : undefined);
-    await pokeStream(target?.sink ?? null, local, args.file === undefined ? undefined : String(args.file), { tags, durability, mode, errorPolicy, maxRecordBytes, retries, retry, ref });
+    return pokeAsync(ref, args, o);
   },
 });
+
+type PokeArgs = Record<string, unknown>;
+
+/** Every flag of a poke, checked (Usage errors) before anything is read or opened. */
+interface PokeOptions {
+  tags: string[];
+  durability: Durability;
+  mode: InputMode;
+  errorPolicy: "stop" | "skip";
+  retries: number;
+  retryDelayMs: number;
+  maxRecordBytes: number | undefined;
+  createSize: number | undefined;
+}
+
+function pokeOptions(args: PokeArgs, rawArgs: string[]): PokeOptions {
+  const tags = collectRepeated(rawArgs, "tag", "t");
+  const durability = oneOf(args.durability, ["fast", "flush"], "--durability", "fast") as Durability;
+  const mode = oneOf(args.in, ["auto", "jsonl", "json", "seq", "jq"], "--in", "auto") as InputMode;
+  const errorPolicy = oneOf(args.errors, ["stop", "skip"], "--errors", "stop") as "stop" | "skip";
+  // flag values are parsed by a module loaded only when such a flag is given (a plain poke has none)
+  const values = () => require("../values.ts") as typeof import("../values.ts");
+  const retries = args.retry === undefined ? 0 : values().parseCount(String(args.retry), "--retry");
+  if (args["retry-delay"] !== undefined && retries === 0) throw new PlasmiteError("Usage", "--retry-delay requires --retry", { hint: "Example: --retry 3 --retry-delay 100ms" });
+  const retryDelayMs = args["retry-delay"] === undefined ? 50 : values().parseDuration(String(args["retry-delay"]), "--retry-delay");
+  if (args["create-size"] !== undefined && !args.create) throw new PlasmiteError("Usage", "--create-size requires --create");
+  if (mode === "jq" && errorPolicy === "skip") throw new PlasmiteError("Usage", "--errors skip is not supported with --in jq", { hint: "Use --in jsonl for line-delimited input." });
+  const maxRecordBytes = args["max-record-bytes"] === undefined ? undefined : values().parseSize(String(args["max-record-bytes"]), "--max-record-bytes");
+  const createSize = args["create-size"] === undefined ? undefined : values().parseSize(String(args["create-size"]), "--create-size");
+  return { tags, durability, mode, errorPolicy, retries, retryDelayMs, maxRecordBytes, createSize };
+}
+
+/** Appends DATA's text to a local pool and prints the receipt. */
+function pokeOneLocal(ref: string, text: string, o: PokeOptions, create: { sizeBytes?: number } | undefined): void {
+  const pool = openPool(ref, create);
+  try {
+    const times: number[] = [];
+    const seq = pool.appendDataTexts([text], o.tags, o.durability, times);
+    printJson({ seq, time: formatTimeParts(times[0], times[1]), meta: { tags: o.tags } });
+  } finally {
+    pool.close();
+  }
+}
+
+/** Every other poke: remote pools, --retry, and streams from stdin or --file. */
+async function pokeAsync(ref: string, args: PokeArgs, o: PokeOptions): Promise<void> {
+  const { tags, durability, retries, retryDelayMs } = o;
+  const retry = <T>(fn: () => T | Promise<T>) => withRetry(fn, retries, retryDelayMs);
+  const target: RemoteTarget | null = isRemote(ref) ? await remoteTarget(ref, args, tags, Boolean(args.create), o.createSize) : null;
+  if (args.data !== undefined) {
+    if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
+    const text = parseSingle(String(args.data), tags);
+    if (target) {
+      const m = await retry(() => target.appendOne(text, tags, durability));
+      return printJson({ seq: m.seq, time: m.time, meta: { tags: m.tags } });
+    }
+    // --retry: each attempt opens (and creates) afresh, as a separate poke would
+    return retry(() => pokeOneLocal(ref, text, o, args.create ? { sizeBytes: o.createSize } : undefined));
+  }
+
+  const { pokeStream } = await import("./poke-stream.ts");
+  const local = target ? null : openPool(ref, args.create ? { sizeBytes: o.createSize } : undefined);
+  await pokeStream(target?.sink ?? null, local, args.file === undefined ? undefined : String(args.file), { tags, durability, mode: o.mode, errorPolicy: o.errorPolicy, maxRecordBytes: o.maxRecordBytes, retries, retry, ref });
+}
 
 function oneOf(value: unknown, options: string[], flag: string, fallback: string): string {
   if (value === undefined) return fallback;
