@@ -1,9 +1,11 @@
 // Shared bits of the benchmark scripts: building the C baseline, timing loops, printing ratio rows.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const benchDir = mkdtempSync(join(process.env.PLASMITE_BENCH_DIR ?? tmpdir(), "plasmite-bench-"));
+// pools, inputs and binaries of a run take hundreds of MB: gone when the benchmark ends, even on an error
+process.on("exit", () => rmSync(benchDir, { recursive: true, force: true }));
 
 /** Compiles scripts/bench-baseline.c for this run; returns a function giving its ns/message. */
 export function buildBaseline(): (messages: number, payloadBytes: number, batch: number) => number {

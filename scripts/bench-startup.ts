@@ -9,7 +9,7 @@
 // (a fresh write leaves large page-cache folios; a file re-read from disk starts slower too, baseline included).
 // Copying everything each round puts every binary in the same state. The verdict uses the median of the rounds'
 // ratios; the range is printed beside it.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary } from "./build.ts";
@@ -22,6 +22,8 @@ const RUNS = quick ? 15 : 30;
 const compareArg = process.argv.indexOf("--compare");
 const other = compareArg > 0 ? process.argv[compareArg + 1] : undefined;
 const dir = mkdtempSync(join(tmpdir(), "plasmite-startup-"));
+// three binaries of ~110 MB, copied again every round: removed when the benchmark ends, even on an error
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 const built = { pls: join(dir, "pls"), hello: join(dir, "hello"), helloBare: join(dir, "hello-bare") };
 buildBinary(built.pls);
 const helloSource = join(dir, "hello.ts");
@@ -63,6 +65,7 @@ for (let r = 0; r < ROUNDS; r++) {
   // every run of every command interleaved with the baseline's, so they share the machine's drifting load
   const [baseline, bareMs, ...all] = interleavedMedians([[hello], [bare], ...argsOf(pls), ...otherCmds], RUNS);
   rounds.push({ baseline, bare: bareMs, ms: all.slice(0, names.length), otherMs: all.slice(names.length) });
+  rmSync(roundDir, { recursive: true, force: true });
   const ms = all;
   const line = (v: number[]) => names.map((n, i) => `${n.split(" ")[1]} ${(v[i] / baseline).toFixed(2)}x`).join(", ");
   console.log(`round ${r + 1}/${ROUNDS}: baseline ${baseline.toFixed(2)} ms; ${line(ms)}${other ? `; compare: ${line(ms.slice(names.length))}` : ""}`);

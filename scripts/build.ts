@@ -3,7 +3,7 @@
 // and the web UI. --bytecode is kept because it halves start-up (measured: --version 5.6 ms vs 11 ms), and
 // --splitting (ESM) keeps the server, jq and certificate code out of what every command loads (7.4 → 4.2 ms).
 // The bytecode is laid out by a profile of the one-shot commands, recorded by a first build (bytecodeOrder).
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hostTarget, targetOfBunTarget } from "../src/platform/target.ts";
@@ -30,46 +30,57 @@ let recordedOrder: string[] | null = null;
 /**
  * Profile-guided bytecode layout (bun build --bytecode-order): a host binary runs the one-shot commands with
  * BUN_BYTECODE_ORDER_OUT set, recording which functions they load; the real build then stores that bytecode
- * first and together. Recorded once per process and reused for every target (the bytecode is the same JS).
+ * first and together. Recorded once per process (kept in memory) and reused for every target (the bytecode is
+ * the same JS).
  */
 export function bytecodeOrder(): string[] {
   if (recordedOrder) return recordedOrder;
   const dir = mkdtempSync(join(tmpdir(), "plasmite-order-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  const pls = join(dir, "pls");
-  compileOnce(pls);
-  const pools = join(dir, "pools");
-  const run = (args: string[], out?: string) => {
-    const r = Bun.spawnSync([pls, "--dir", pools, ...args], { env: { ...process.env, ...(out ? { BUN_BYTECODE_ORDER_OUT: out } : {}) }, stdout: "ignore", stderr: "pipe" });
-    if (r.exitCode !== 0) throw new Error(`profiling run pls ${args.join(" ")} failed: ${r.stderr}`);
-  };
-  // the most common start first
-  const profiles: Array<[string, string[]]> = [
-    ["poke", ["poke", "p", "{}"]],
-    ["get", ["get", "p", "1"]],
-    ["peek", ["peek", "p", "--tail", "1", "--one"]],
-    ["version", ["--version"]],
-  ];
   try {
+    const pls = join(dir, "pls");
+    compileOnce(pls);
+    const pools = join(dir, "pools");
+    const run = (args: string[], out?: string) => {
+      const r = Bun.spawnSync([pls, "--dir", pools, ...args], { env: { ...process.env, ...(out ? { BUN_BYTECODE_ORDER_OUT: out } : {}) }, stdout: "ignore", stderr: "pipe" });
+      if (r.exitCode !== 0) throw new Error(`profiling run pls ${args.join(" ")} failed: ${r.stderr}`);
+    };
+    // the most common start first
+    const profiles: Array<[string, string[]]> = [
+      ["poke", ["poke", "p", "{}"]],
+      ["get", ["get", "p", "1"]],
+      ["peek", ["peek", "p", "--tail", "1", "--one"]],
+      ["version", ["--version"]],
+    ];
     run(["poke", "p", "--create", "{}"]);
     recordedOrder = profiles.map(([name, args]) => {
       const out = join(dir, `order-${name}.txt`);
       run(args, out);
-      return out;
+      return readFileSync(out, "utf8");
     });
   } catch (err) {
     // a layout is an optimisation: build without one rather than not at all
     console.warn(`warning: no bytecode layout profile (${(err as Error).message.split("\n")[0]})`);
     recordedOrder = [];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  rmSync(pls, { force: true });
-  rmSync(pools, { recursive: true, force: true });
   return recordedOrder;
 }
 
 /** Builds the pls binary for `target` (default: this machine) with its bytecode laid out for fast starts. */
 export function buildBinary(outfile: string, target?: string): void {
-  compileOnce(outfile, target, bytecodeOrder());
+  const profiles = bytecodeOrder();
+  const dir = mkdtempSync(join(tmpdir(), "plasmite-order-"));
+  try {
+    const files = profiles.map((text, i) => {
+      const f = join(dir, `order-${i}.txt`);
+      writeFileSync(f, text);
+      return f;
+    });
+    compileOnce(outfile, target, files);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.main) {

@@ -1,11 +1,12 @@
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ffi } from "./ffi.ts";
 import { sys } from "./native.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "plasmite-ffi-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Runs `body` in a fresh Bun process with native.ts and files.ts imported as N and F; prints what it logs.
 function inProcess(body: string, prelude = ""): unknown {

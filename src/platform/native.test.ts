@@ -1,5 +1,5 @@
-import { describe, expect, test } from "bun:test";
-import { linkSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import shimBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.ts";
@@ -7,6 +7,7 @@ import { fileIdentity, openExisting, closeFd } from "./files.ts";
 import { sys } from "./native.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "plasmite-native-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("native shim", () => {
   test("the embedded module holds exactly the prebuilt library's bytes", () => {
