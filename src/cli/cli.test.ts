@@ -1,7 +1,7 @@
 // The CLI as users run it (real `bun src/cli/main.ts` processes): pool admin, get, poke (single and streams),
 // doctor, completion, version, exit codes, byte-for-byte safety of rejected writes.
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { errorOf, lines, pls, tempRoot } from "./test-harness.ts";
 
@@ -165,6 +165,24 @@ describe("poke and get", () => {
     expect(errorOf(pls(["--dir", dir, "poke", "q", "--create-size", "64K", "{}"])).message).toContain("--create-size requires --create");
     expect(pls(["--dir", dir, "poke", "p", "--durability", "slow", "{}"]).code).toBe(2);
     expect(pls(["--dir", dir, "poke", "p", "--in", "xml", "{}"]).code).toBe(2);
+  });
+
+  test("--retry repeats a failed open (Io) and says so; a plain failure names the errno", () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, "p.plasmite"), { recursive: true }); // a directory where the pool file should be
+    const t0 = performance.now();
+    const retried = pls(["--dir", dir, "poke", "p", "--retry", "2", "--retry-delay", "30ms", "{}"]);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(60);
+    expect(retried.code).toBe(8);
+    expect(errorOf(retried)).toMatchObject({ kind: "Io", message: `open failed for ${join(dir, "p.plasmite")}: is a directory (EISDIR)` });
+    expect(errorOf(retried).hint).toMatch(/^A pool is a file; this path names a directory\. Retry attempts: 2 \(waited \d+ms\)\.$/);
+    const once = pls(["--dir", dir, "poke", "p", "{}"]);
+    expect(once.code).toBe(8);
+    expect(errorOf(once).hint).toBe("A pool is a file; this path names a directory.");
+    // NotFound is not retried: it fails at once
+    const t1 = performance.now();
+    expect(pls(["--dir", dir, "poke", "missing", "--retry", "3", "--retry-delay", "500ms", "{}"]).code).toBe(3);
+    expect(performance.now() - t1).toBeLessThan(1500);
   });
 });
 

@@ -28,6 +28,9 @@ export function osError(what: string, path: string, negErrno: number): PlasmiteE
     hint = "Check the file's owner and mode, or use a pool directory you can write.";
   } else if (e === c.EAGAIN) kind = "Busy";
   else if (e === c.ENOSPC || e === c.EDQUOT) hint = "The disk is full: free space or create a smaller pool.";
+  else if (e === c.EISDIR) hint = "A pool is a file; this path names a directory.";
+  else if (e === c.ENOTDIR) hint = "A part of this path is a file, not a directory.";
+  else if (e === c.EMFILE) hint = "This process has too many files open (ulimit -n).";
   return new PlasmiteError(kind, `${what} failed for ${path}: ${errnoName(e)}`, { path, hint });
 }
 
@@ -42,6 +45,11 @@ function errnoName(e: number): string {
     [c.EROFS]: "read-only file system (EROFS)",
     [c.EAGAIN]: "resource temporarily unavailable (EAGAIN)",
     [c.EDQUOT]: "disk quota exceeded (EDQUOT)",
+    [c.ENOTDIR]: "not a directory (ENOTDIR)",
+    [c.EISDIR]: "is a directory (EISDIR)",
+    [c.EMFILE]: "too many open files (EMFILE)",
+    [c.ENAMETOOLONG]: "file name too long (ENAMETOOLONG)",
+    [c.ELOOP]: "too many symbolic links (ELOOP)",
   };
   return names[e] ?? `errno ${e}`;
 }
