@@ -108,6 +108,8 @@ export function libcName(): string {
   return "libc.so.6";
 }
 
+let shimLibrary: unknown = null;
+
 /** The embedded shim, loaded from memory (memfd), so it needs no writable or executable directory. */
 function loadShim(c: OsConstants): Sys | null {
   if (!SHIM_TARGETS.has(hostTarget()) || process.env.PLASMITE_NATIVE === "libc") return null;
@@ -117,6 +119,8 @@ function loadShim(c: OsConstants): Sys | null {
   } catch {
     return null;
   }
+  // held for the life of the process: nothing may ever unload the library its symbols call into
+  shimLibrary = lib;
   const s = lib.symbols;
   if (s.pls_abi_version() !== SHIM_ABI_VERSION) return null;
   // `| 0` on every i32/u32 argument: native symbols read an int32 only from an int32-encoded value (ffi.ts)
