@@ -1,6 +1,5 @@
 // `pls pool create|list|info|delete`: manage pool files. JSON when piped or with --json (script-stable);
 // short human text on a terminal.
-import { statSync } from "node:fs";
 import { defineCommand } from "../command.ts";
 import { PlasmiteError, asPlasmiteError } from "../../errors.ts";
 import type { PoolInfo } from "../../pool/pool.ts";
@@ -9,6 +8,7 @@ import { ExitCode } from "../exit.ts";
 import { printJson, printLine, stdoutIsTTY } from "../output.ts";
 import { presentError } from "../present.ts";
 import { parseCount, parseSize } from "../values.ts";
+import { fs } from "../../platform/lazy-node.ts";
 
 const jsonFlag = { json: { type: "boolean", description: "Print JSON even on a terminal" } } as const;
 const wantJson = (args: { json?: unknown }) => Boolean(args.json) || !stdoutIsTTY();
@@ -116,7 +116,8 @@ export default defineCommand({
 
 function safeMtime(path: string): string | null {
   try {
-    return statSync(path).mtime.toISOString();
+    // node:fs through lazy-node: `pool info` needs no file system module (1.2 ms to load)
+    return fs().statSync(path).mtime.toISOString();
   } catch {
     return null;
   }
