@@ -20,6 +20,8 @@ interface FfiLayer {
   readonly layer: "native" | "module";
   dlopen<S extends Record<string, Signature>>(path: string, symbols: S): Library<S>;
   toArrayBuffer(addr: number, offset: number, length: number): ArrayBuffer;
+  /** The i32 at addr + offset. */
+  readI32(addr: number, offset: number): number;
 }
 
 let cached: FfiLayer | null = null;
@@ -30,9 +32,11 @@ export function ffi(): FfiLayer {
 
 function load(): FfiLayer {
   const native = (globalThis as { Bun?: { FFI?: Record<string, unknown> } }).Bun?.FFI;
-  if (native && typeof native.dlopen === "function" && typeof native.toArrayBuffer === "function") {
+  const read = native?.read as { i32?: unknown } | undefined;
+  if (native && typeof native.dlopen === "function" && typeof native.toArrayBuffer === "function" && typeof read?.i32 === "function") {
     const open = native.dlopen as (path: string, symbols: object) => unknown;
     const toArrayBuffer = native.toArrayBuffer as (addr: number, offset: number, length: number) => ArrayBuffer;
+    const i32 = read.i32 as (addr: number, offset: number) => number;
     return {
       layer: "native",
       dlopen: (path, symbols) => {
@@ -42,6 +46,7 @@ function load(): FfiLayer {
         return lib as never;
       },
       toArrayBuffer: (addr, offset, length) => toArrayBuffer(addr, offset, length),
+      readI32: (addr, offset) => i32(addr, offset),
     };
   }
   const m = require("bun:ffi") as typeof import("bun:ffi");
@@ -49,5 +54,6 @@ function load(): FfiLayer {
     layer: "module",
     dlopen: (path, symbols) => m.dlopen(path, symbols as never) as never,
     toArrayBuffer: (addr, offset, length) => m.toArrayBuffer(addr as unknown as Pointer, offset, length),
+    readI32: (addr, offset) => m.read.i32(addr as unknown as Pointer, offset),
   };
 }

@@ -1,12 +1,13 @@
-// The OS calls of src/platform/native.ts made directly on libc through bun:ffi, for platforms without a
-// prebuilt shim: no compiler, no embedded file, any Unix Bun runs on. Same contract: >= 0 or -errno.
-import { dlopen, FFIType as T, ptr, read, type Pointer } from "bun:ffi";
+// The OS calls of src/platform/native.ts made directly on libc through Bun's FFI (ffi.ts: `| 0` on every
+// i32/u32 argument), for platforms without a prebuilt shim: no compiler, no embedded file, any Unix Bun runs on.
+// Same contract: >= 0 or -errno.
+import { ffi, T } from "./ffi.ts";
 import { asPtr, cString, libcName, type OsConstants, type Sys } from "./native.ts";
 
 /** Direct libc calls through the same interface: no compiler, no embedded file, any Unix Bun runs on. */
 export function loadLibc(c: OsConstants): Sys {
   const linux = process.platform === "linux";
-  const lib = dlopen(libcName(), {
+  const lib = ffi().dlopen(libcName(), {
     open: { args: [T.ptr, T.i32, T.u32], returns: T.i32 },
     close: { args: [T.i32], returns: T.i32 },
     lseek: { args: [T.i32, T.i64, T.i32], returns: T.i64_fast },
@@ -26,8 +27,8 @@ export function loadLibc(c: OsConstants): Sys {
       : { __error: { args: [], returns: T.ptr } }),
   } as const);
   const s = lib.symbols as any;
-  const errnoAt: () => Pointer = linux ? s.__errno_location : s.__error;
-  const errno = () => read.i32(errnoAt(), 0);
+  const errnoAt: () => number = linux ? s.__errno_location : s.__error;
+  const errno = () => ffi().readI32(errnoAt(), 0);
   const ret = (r: number | bigint) => {
     const n = Number(r);
     return n < 0 ? -errno() : n;
@@ -43,22 +44,22 @@ export function loadLibc(c: OsConstants): Sys {
     c,
     open: (path, flags, mode) => {
       for (;;) {
-        const r = ret(s.open(cString(path), flags | c.O_CLOEXEC, mode));
+        const r = ret(s.open(cString(path), flags | c.O_CLOEXEC, mode | 0));
         if (r !== -c.EINTR) return r;
       }
     },
-    close: (fd) => ret(s.close(fd)),
-    fileSize: (fd) => ret(s.lseek(fd, 0, 2 /* SEEK_END */)),
+    close: (fd) => ret(s.close(fd | 0)),
+    fileSize: (fd) => ret(s.lseek(fd | 0, 0, 2 /* SEEK_END */)),
     allocate: (fd, size) => {
       if (linux) {
-        const r = s.posix_fallocate(fd, 0, size); // returns the error number itself, not -1
+        const r = s.posix_fallocate(fd | 0, 0, size); // returns the error number itself, not -1
         if (r === 0) return 0;
         if (r !== 95 /* EOPNOTSUPP */ && r !== c.ENOSYS) return -r;
       }
-      return ret(s.ftruncate(fd, size));
+      return ret(s.ftruncate(fd | 0, size));
     },
     mmap: (fd, size, writable) => {
-      const r = s.mmap(null, size, writable ? 3 : 1, 1 /* MAP_SHARED */, fd, 0);
+      const r = s.mmap(null, size, writable ? 3 : 1, 1 /* MAP_SHARED */, fd | 0, 0);
       return r === -1 || typeof r === "bigint" ? -errno() : r;
     },
     munmap: (addr, size) => ret(s.munmap(asPtr(addr), size)),
@@ -69,7 +70,7 @@ export function loadLibc(c: OsConstants): Sys {
     flock: (fd, op, nonblock) => {
       const how = (op === 0 ? 1 : op === 1 ? 2 : 8) | (nonblock ? 4 : 0);
       for (;;) {
-        const r = ret(s.flock(fd, how));
+        const r = ret(s.flock(fd | 0, how | 0));
         if (r !== -c.EINTR || nonblock) return r;
       }
     },
@@ -78,16 +79,16 @@ export function loadLibc(c: OsConstants): Sys {
       const us = Math.max(0, Math.floor(timeoutUs));
       timespec[0] = BigInt(Math.floor(us / 1e6));
       timespec[1] = BigInt((us % 1e6) * 1000);
-      const r = ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 0, expected >>> 0, ptr(timespec), null, 0));
+      const r = ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 0, expected | 0, timespec, null, 0));
       return r === -c.EAGAIN ? 0 : Math.min(r, 0);
     },
     futexWake: (addr, offset) => (linux ? ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 1, 0x7fffffff, null, null, 0)) : -c.ENOSYS),
-    isatty: (fd) => (s.isatty(fd) ? 1 : 0),
+    isatty: (fd) => (s.isatty(fd | 0) ? 1 : 0),
     outputClosed: (fd) => {
       // struct pollfd { int fd; short events; short revents; } on Linux and macOS; POLLERR 8, POLLHUP 16 on both
-      pollfd[0] = fd;
+      pollfd[0] = fd | 0;
       pollfd[1] = 0;
-      const r = ret(s.poll(ptr(pollfd), 1, 0));
+      const r = ret(s.poll(pollfd, 1, 0));
       if (r < 0) return r;
       return (pollfd[1] >>> 16) & (8 | 16) ? 1 : 0;
     },
