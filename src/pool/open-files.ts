@@ -7,7 +7,8 @@ import { HEADER_SIZE_BYTES, MAX_POOL_SIZE_BYTES } from "../format/limits.ts";
 interface Entry {
   file: MappedFile;
   refs: number;
-  key: string;
+  /** "device:inode", or null until a second mapping needs to be told apart from this one (keyOf). */
+  key: string | null;
 }
 
 const byKey = new Map<string, Entry>();
@@ -25,19 +26,24 @@ function openPoolFile(path: string): { fd: number; writable: boolean } {
 /**
  * Maps the pool file at `path`, sharing one mapping per file (by device and inode) within the process. The
  * identity comes from the opened descriptor, so no rename between a stat and an open can pair them wrongly.
+ * It is taken only when this process already maps a pool (which could be the same file): the first open of a
+ * one-shot command skips the fstat (on the libc backend, loading node:fs for it costs 1.2 ms).
  */
 export function acquireMapping(path: string): MappedFile {
   const { fd, writable } = openPoolFile(path);
-  let key: string;
+  let key: string | null = null;
   let size: number;
   try {
-    key = fileIdentity(fd, path);
-    const cached = byKey.get(key);
-    if (cached) {
-      // flock belongs to the open file description: closing this second one leaves the cached one's lock alone
-      closeFd(fd);
-      cached.refs++;
-      return cached.file;
+    if (byFile.size > 0) {
+      for (const entry of byFile.values()) keyOf(entry);
+      key = fileIdentity(fd, path);
+      const cached = byKey.get(key);
+      if (cached) {
+        // flock belongs to the open file description: closing this second one leaves the cached one's lock alone
+        closeFd(fd);
+        cached.refs++;
+        return cached.file;
+      }
     }
     size = fileSize(fd, path);
     if (size < HEADER_SIZE_BYTES) {
@@ -51,16 +57,25 @@ export function acquireMapping(path: string): MappedFile {
   return register(key, mapFile(path, fd, size, writable));
 }
 
-/** Adopts a mapping made by pool creation. */
-export function adoptMapping(path: string, file: MappedFile): MappedFile {
-  return register(fileIdentity(file.fd, path), file);
+/** Adopts a mapping made by pool creation (a new file: its identity is taken when another mapping needs it). */
+export function adoptMapping(file: MappedFile): MappedFile {
+  return register(null, file);
 }
 
-function register(key: string, file: MappedFile): MappedFile {
-  const entry = { file, refs: 1, key };
-  byKey.set(key, entry);
+function register(key: string | null, file: MappedFile): MappedFile {
+  const entry: Entry = { file, refs: 1, key };
+  if (key !== null) byKey.set(key, entry);
   byFile.set(file, entry);
   return file;
+}
+
+/** The entry's identity, taken from its open descriptor the first time it is needed. */
+function keyOf(entry: Entry): string {
+  if (entry.key === null) {
+    entry.key = fileIdentity(entry.file.fd, entry.file.path);
+    byKey.set(entry.key, entry);
+  }
+  return entry.key;
 }
 
 /** One more reference to a mapping this process already holds (released with releaseMapping). */
@@ -76,14 +91,14 @@ export function releaseMapping(file: MappedFile): void {
   const entry = byFile.get(file);
   if (!entry) return;
   if (--entry.refs > 0) return;
-  byKey.delete(entry.key);
+  if (entry.key !== null) byKey.delete(entry.key);
   byFile.delete(file);
   unmapAndClose(file);
 }
 
 /** Number of pool files this process has mapped (for leak tests). */
 export function openMappingCount(): number {
-  return byKey.size;
+  return byFile.size;
 }
 
 /**
@@ -97,7 +112,7 @@ export function stillLinked(file: MappedFile, path: string): boolean {
   let fd = -1;
   try {
     fd = openExisting(path, false).fd;
-    return fileIdentity(fd, path) === entry.key;
+    return fileIdentity(fd, path) === keyOf(entry);
   } catch {
     return false;
   } finally {

@@ -1,6 +1,6 @@
 // Pool and Cursor behaviour on real files: wrap-around properties, errors, drops, starts, durability.
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlasmiteError } from "../errors.ts";
@@ -195,6 +195,30 @@ describe("pool lifecycle and errors", () => {
     expect(openMappingCount()).toBe(mapped);
     a.close();
     expect(openMappingCount()).toBe(mapped - 1);
+  });
+
+  test("in a fresh process the first open takes no identity, and a later open by another path still shares it", () => {
+    const path = freshPath();
+    Pool.create(path).close();
+    linkSync(path, `${path}.hard`);
+    symlinkSync(path, `${path}.sym`);
+    // a process of its own: the first mapping it makes is the lazily identified one
+    const script = `
+      const { Pool } = await import(${JSON.stringify(join(import.meta.dir, "pool.ts"))});
+      const { openMappingCount } = await import(${JSON.stringify(join(import.meta.dir, "open-files.ts"))});
+      const a = Pool.open(${JSON.stringify(path)});
+      const b = Pool.open(${JSON.stringify(`${path}.hard`)});
+      const c = Pool.open(${JSON.stringify(`${path}.sym`)});
+      a.appendPayload(new TextEncoder().encode('{"meta":{"tags":[]},"data":{"n":1}}'));
+      b.appendPayload(new TextEncoder().encode('{"meta":{"tags":[]},"data":{"n":2}}'));
+      const shared = openMappingCount();
+      a.close(); b.close();
+      const afterTwo = openMappingCount();
+      c.close();
+      console.log(JSON.stringify({ shared, afterTwo, after: openMappingCount(), newest: Pool.open(${JSON.stringify(path)}).state().newestSeq }));`;
+    const out = Bun.spawnSync([process.execPath, "-e", script], { timeout: 10_000 });
+    expect(out.stderr.toString()).toBe("");
+    expect(JSON.parse(out.stdout.toString())).toEqual({ shared: 1, afterTwo: 1, after: 0, newest: 2 });
   });
 
   test("garbage, short and truncated files are Corrupt with the path", () => {

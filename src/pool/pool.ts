@@ -146,7 +146,7 @@ export class Pool {
       throw err;
     }
     safeUnlink(tmp);
-    const registered = adoptMapping(path, { ...file, path });
+    const registered = adoptMapping({ ...file, path });
     return new Pool(path, registered, geometry);
   }
 
