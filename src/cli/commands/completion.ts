@@ -1,6 +1,6 @@
 // `pls completion bash|zsh|fish`: shell completion scripts, generated from the command definitions so they
 // never drift from the real flags.
-import { defineCommand } from "../command.ts";
+import { defineCommand } from "../args.ts";
 import { PlasmiteError } from "../../errors.ts";
 
 interface Spec {

@@ -1,6 +1,6 @@
 // `pls doctor POOL | --all`: validate pools frame by frame; exit 7 when any is corrupt.
 
-import { defineCommand } from "../command.ts";
+import { defineCommand } from "../args.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { doctorPool, type DoctorReport } from "../../pool/doctor.ts";
 import { client } from "../pools.ts";

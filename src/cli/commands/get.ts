@@ -1,5 +1,5 @@
 // `pls get POOL SEQ`: print one message by seq (pretty and coloured on a terminal, one line when piped).
-import { defineCommand } from "../command.ts";
+import { defineCommand } from "../args.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { openPool } from "../pools.ts";
 import { colorOn, printLine, stdoutIsTTY } from "../output.ts";

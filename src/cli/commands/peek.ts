@@ -1,12 +1,11 @@
 // `pls peek POOL`: print messages and follow the pool live; history with --tail/--since, filters with
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
-import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { envelopeDataText, envelopeHasTags, envelopeJson } from "../../api/envelope.ts";
 import { ByteChunks } from "../../api/byte-chunks.ts";
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
-import { collectRepeated } from "../args.ts";
+import { collectRepeated, defineCommand } from "../args.ts";
 import { openPool } from "../pools.ts";
 import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";

@@ -1,10 +1,9 @@
 // `pls poke POOL [DATA]`: append one JSON object, or ingest a stream from stdin / --file with group commit.
-import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { validateMessage, type Receipt } from "../../api/client.ts";
 import { dataTextOf } from "../../format/payload.ts";
 import { formatTimeParts } from "../../pool/pool.ts";
-import { collectRepeated } from "../args.ts";
+import { collectRepeated, defineCommand } from "../args.ts";
 import { openPool } from "../pools.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { InputMode } from "../ingest.ts";

@@ -1,6 +1,6 @@
 // `pls pool create|list|info|delete`: manage pool files. JSON when piped or with --json (script-stable);
 // short human text on a terminal.
-import { defineCommand } from "../command.ts";
+import { defineCommand } from "../args.ts";
 import { PlasmiteError, asPlasmiteError } from "../../errors.ts";
 import type { PoolInfo } from "../../pool/pool.ts";
 import { client, openPool } from "../pools.ts";

@@ -1,10 +1,9 @@
 // `pls serve [init|check]`: run the HTTP server (protocol v0 + web UI), write a token and certificate, or check
 // a configuration without binding. The server code (Elysia) is loaded only by `serve` itself.
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
-import { defineCommand } from "../command.ts";
 import { PlasmiteError } from "../../errors.ts";
 import type { ServeOptions } from "../../serve/options.ts";
-import { collectRepeated } from "../args.ts";
+import { collectRepeated, defineCommand } from "../args.ts";
 import { globals } from "../context.ts";
 import { colorOn, printErrLine, printJson, printLine, stderrIsTTY, stdoutIsTTY } from "../output.ts";
 import { parseCount } from "../values.ts";

@@ -1,5 +1,5 @@
 // `pls version [--json]`: the version line, or JSON with the runtime and the OS binding in use.
-import { defineCommand } from "../command.ts";
+import { defineCommand } from "../args.ts";
 import { isTerminal, nativeBackend } from "../../platform/files.ts";
 import { hostTarget } from "../../platform/target.ts";
 import { VERSION } from "../version.ts";
