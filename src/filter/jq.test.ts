@@ -1,4 +1,4 @@
-// Behaviour tests for the --where jq filter, including a compiled binary that runs without node_modules.
+// Behaviour tests for --where (where.ts: JavaScript for the simple shapes, jq for the rest), including a compiled binary that runs without node_modules.
 // Must never assert on timing (machines vary) or leave temp folders behind.
 
 import { afterAll, describe, expect, test } from "bun:test";
@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlasmiteError } from "../errors.ts";
-import { compileWhere } from "./jq.ts";
+import { compileWhere } from "./where.ts";
 
 /** The envelope shape the CLI feeds to matchBatch. */
 function envelope(data: unknown, tags: string[] = [], seq = 1): string {
@@ -102,6 +102,14 @@ describe("compileWhere: matching", () => {
     expect(await match(['.data.name | test("🚀")'], envs)).toEqual([true, false]);
   });
 
+  test("a message with an escaped lone surrogate (JSON accepts it, jq's parser does not) spoils nothing", async () => {
+    // through jq itself (a pipe) and in JavaScript: the lone surrogate reads as U+FFFD in both
+    const envs = [envelope({ s: "ok" }), `{"seq":2,"time":"t","meta":{"tags":[]},"data":{"s":"x\\ud800"}}`, envelope({ s: "ok" })];
+    expect(await match(['.data.s | . == "ok"'], envs)).toEqual([true, false, true]);
+    expect(await match(['.data.s | test("\uFFFD")'], envs)).toEqual([false, true, false]);
+    expect(await match(['.data.s == "x\uFFFD"'], envs)).toEqual([false, true, false]);
+  });
+
   test("jq definitions and trailing comments inside an expression", async () => {
     const got = await match(["def big: .data.n > 2; big # only large ones"], [envelope({ n: 3 }), envelope({ n: 1 })]);
     expect(got).toEqual([true, false]);
@@ -181,7 +189,7 @@ describe("compileWhere in a compiled binary", () => {
       writeFileSync(
         entry,
         [
-          `import { compileWhere } from ${JSON.stringify(join(import.meta.dir, "jq.ts"))};`,
+          `import { compileWhere } from ${JSON.stringify(join(import.meta.dir, "where.ts"))};`,
           `const f = await compileWhere(['.data.status == "green"', '.data.msg | test("é")']);`,
           `const envs = [{ status: "green", msg: "café" }, { status: "red", msg: "café" }, { status: "green", msg: "tea" }]`,
           `  .map((data, seq) => JSON.stringify({ seq, time: "t", meta: { tags: [] }, data }));`,

@@ -1,23 +1,19 @@
-// The `--where` filter: real jq (jq-web's wasm build) compiled once, then run over whole batches of message envelopes.
-// Must never call jq once per message (every call re-runs jq's main) and never load jq before compileWhere is called.
+// The `--where` filter on real jq (jq-web's wasm build), for expressions fast-where.ts does not answer (see
+// where.ts): compiled once, then run over whole batches of message envelopes. Must never call jq once per message
+// (every call re-runs jq's main) and never load jq before compileJqWhere is called.
 
 import { createRequire } from "node:module";
 import { PlasmiteError } from "../errors.ts";
+import { withoutLoneSurrogateEscapes } from "../format/json-scan.ts";
+import { WHERE_EXAMPLE as EXAMPLE, nonBooleanError, type WhereFilter } from "./where.ts";
 
-export interface WhereFilter {
-  /** For each envelope JSON text (one message, compact JSON object `{"seq","time","meta":{"tags":[...]},"data":{...}}`), true when EVERY expression matches. */
-  matchBatch(envelopes: readonly string[]): boolean[];
-  /** The same for `count` envelopes already joined by newlines (saves building one string per message). */
-  matchJoined(text: string, count: number): boolean[];
-}
+export type { WhereFilter } from "./where.ts";
 
 /** What jq-web's Emscripten module gives us: stdout of `jq <flags> <filter> <file holding input>`; throws on a non-zero exit. */
 interface JqInstance {
   raw(input: string, filter: string, flags?: string[]): string | undefined;
 }
 type JqFactory = (options: { wasmBinary: Uint8Array }) => Promise<JqInstance>;
-
-const EXAMPLE = `--where '.data.status == "green"'`;
 
 // Builtins that would break the batch contract are shadowed (user code sees these defs first):
 // input/inputs would swallow the NEXT message of the batch and shift every later result,
@@ -141,7 +137,7 @@ function assertCompiles(jq: JqInstance, program: string, what: string): void {
 }
 
 /** Loads jq (once per process, lazily) and compiles the expressions. All expressions must match (AND). */
-export async function compileWhere(expressions: readonly string[]): Promise<WhereFilter> {
+export async function compileJqWhere(expressions: readonly string[]): Promise<WhereFilter> {
   for (const expr of expressions) {
     // jq reads an empty program as `.`, which would silently mean "non-boolean" later; say so now.
     if (expr.trim() === "") {
@@ -174,7 +170,9 @@ export async function compileWhere(expressions: readonly string[]): Promise<Wher
       let stdout: string | undefined;
       try {
         // Concatenated JSON texts are a stream of inputs to jq: the program runs once per message inside one call.
-        stdout = jq.raw(joined, program, ["-c"]);
+        // jq refuses a whole input holding an escaped lone surrogate (JSON.parse, and so poke, accepts one): it reads
+        // as U+FFFD instead, as fast-where.ts does
+        stdout = jq.raw(withoutLoneSurrogateEscapes(joined), program, ["-c"]);
       } catch (err) {
         // A wasm trap leaves the instance aborted; let the next compileWhere start a fresh one.
         if (err instanceof WebAssembly.RuntimeError) loading = undefined;
@@ -192,10 +190,7 @@ export async function compileWhere(expressions: readonly string[]): Promise<Wher
       return codes.map((code) => {
         if (code === "1") return true;
         if (code === "0" || (single && code === "3")) return false;
-        const expr = expressions[Number(code) - 2];
-        throw new PlasmiteError("Usage", `--where expression '${expr}' yielded a value that is not true or false`, {
-          hint: `each --where expression must yield a boolean (write select(COND) as COND), e.g. ${EXAMPLE}`,
-        });
+        throw nonBooleanError(expressions[Number(code) - 2]);
       });
     },
   };

@@ -1,6 +1,6 @@
 // memberSource against JSON.parse: the source it finds parses to the member JSON.parse returns.
 import { describe, expect, test } from "bun:test";
-import { compactJson, memberSource } from "./json-scan.ts";
+import { compactJson, memberSource, withoutLoneSurrogateEscapes } from "./json-scan.ts";
 
 describe("memberSource", () => {
   test("finds a member's exact text among every kind of neighbour", () => {
@@ -43,6 +43,35 @@ describe("memberSource", () => {
       expect(JSON.parse(memberSource(text, "data")!)).toEqual(obj.data);
       expect(JSON.parse(memberSource(text, "z")!)).toEqual(obj.z);
       expect(compactJson(text)).toBe(JSON.stringify(obj));
+    }
+  });
+});
+
+describe("withoutLoneSurrogateEscapes", () => {
+  // what JSON.parse gives, with every lone surrogate as U+FFFD (keys and values)
+  const fixed = (v: unknown): unknown => {
+    const s = (x: string) => x.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+    if (typeof v === "string") return s(v);
+    if (Array.isArray(v)) return v.map(fixed);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [s(k), fixed(x)]));
+    return v;
+  };
+
+  test("lone surrogate escapes become \\ufffd; pairs, other escapes and escaped backslashes stay", () => {
+    const B = "\\"; // one backslash in the JSON text
+    const cases: Array<[string, string]> = [
+      [`{"a":"${B}ud83d${B}ude00"}`, `{"a":"${B}ud83d${B}ude00"}`], // a pair
+      [`{"a":"x${B}ud800y"}`, `{"a":"x${B}ufffdy"}`], // lone high
+      [`{"a":"${B}uDC00"}`, `{"a":"${B}ufffd"}`], // lone low, upper case
+      [`{"a":"${B}ud800${B}ud800${B}udc00"}`, `{"a":"${B}ufffd${B}ud800${B}udc00"}`], // lone high, then a pair
+      [`{"a":"${B}${B}ud800"}`, `{"a":"${B}${B}ud800"}`], // an escaped backslash, then plain text
+      [`{"${B}ud800":["${B}n${B}u00e9${B}"${B}ud800", 1]}`, `{"${B}ufffd":["${B}n${B}u00e9${B}"${B}ufffd", 1]}`], // key, array, after escapes
+      [`{"a":"plain"}`, `{"a":"plain"}`],
+    ];
+    for (const [input, expected] of cases) {
+      const out = withoutLoneSurrogateEscapes(input);
+      expect({ input, out }).toEqual({ input, out: expected });
+      expect(JSON.parse(out)).toEqual(fixed(JSON.parse(input)));
     }
   });
 });

@@ -77,3 +77,35 @@ export function compactJson(text: string): string {
   }
   return out + text.slice(start);
 }
+
+/**
+ * A valid JSON text with every escaped lone surrogate (`\ud800` without its pair) written as `\ufffd`. JSON.parse
+ * accepts them, jq does not: it rejects the whole input. Texts without surrogate escapes come back unchanged.
+ */
+export function withoutLoneSurrogateEscapes(text: string): string {
+  if (!/\\u[dD][89a-fA-F]/.test(text)) return text;
+  let out = "";
+  let kept = 0; // text before this index is already in out
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== 0x5c) continue; // a backslash: an escape inside a string
+    if (text.charCodeAt(i + 1) !== 0x75) {
+      i++; // \" \\ \n and the rest: skip the escaped character
+      continue;
+    }
+    const unit = parseInt(text.slice(i + 2, i + 6), 16);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 6) === 0x5c && text.charCodeAt(i + 7) === 0x75 ? parseInt(text.slice(i + 8, i + 12), 16) : -1;
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i += 11; // a pair: keep both
+        continue;
+      }
+    } else if (unit < 0xdc00 || unit > 0xdfff) {
+      i += 5;
+      continue;
+    }
+    out += text.slice(kept, i) + "\\ufffd";
+    kept = i + 6;
+    i += 5;
+  }
+  return out + text.slice(kept);
+}

@@ -9,7 +9,7 @@ import { collectRepeated, defineCommand } from "../args.ts";
 import { openPool } from "../pools.ts";
 import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
-import type { WhereFilter } from "../../filter/jq.ts";
+import type { WhereFilter } from "../../filter/where.ts";
 import { colorOn, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
 import { LineWriter } from "../line-writer.ts";
 import { memberSource } from "../../format/json-scan.ts";
@@ -78,8 +78,8 @@ export default defineCommand({
     if (gapPolicy !== "continue" && gapPolicy !== "error") throw new PlasmiteError("Usage", `invalid value for --gap-policy: '${gapPolicy}'`, { hint: "Use continue or error." });
     const failOnGap = gapPolicy === "error";
     const pretty = args.jsonl ? false : args.format === "pretty" ? true : args.format === "jsonl" ? false : stdoutIsTTY();
-    // jq is loaded only when a --where is given (start-up cost for everyone else stays low).
-    const where = wheres.length > 0 ? await (await import("../../filter/jq.ts")).compileWhere(wheres) : null;
+    // the filter module loads only when a --where is given, and jq only for an expression that needs it
+    const where = wheres.length > 0 ? await (await import("../../filter/where.ts")).compileWhere(wheres) : null;
 
     if (isRemote(ref)) {
       rejectForRemote(args, ["replay", "create", "no-notify"]);
