@@ -1,7 +1,7 @@
 // The commonest --where shapes answered in JavaScript, exactly as jq answers them: a path (`.data.ok`) and a path
 // compared with a literal (`.data.status == "green"`, `.data.ms > 50`, `.meta.tags == null`). Loading jq-web
 // costs ~30 ms and every jq call ~2.5 ms (jq recompiles its builtins each time); these shapes need neither.
-// Anything else (pipes, functions, negative or computed numbers, other paths) gets null here and goes to jq.
+// Anything else (pipes, functions, computed values, other paths) gets null here and goes to jq.
 // Works on the envelope's JSON text, not a parsed value: jq 1.7 compares number literals with all their digits
 // (100000000000000000001 != 100000000000000000000), which JSON.parse would round away. Pure.
 import { memberSource } from "../format/json-scan.ts";
@@ -10,7 +10,7 @@ import { memberSource } from "../format/json-scan.ts";
 export type WhereCode = 0 | 1 | 2 | 3;
 
 type Op = "==" | "!=" | "<" | "<=" | ">" | ">=";
-type Literal = { rank: 0 | 1 | 2 } | { rank: 3; number: Decimal } | { rank: 4; text: string };
+type Literal = { rank: 0 | 1 | 2 } | { rank: 3; number: Decimal | null; double: number } | { rank: 4; text: string };
 
 export interface FastWhere {
   path: string[];
@@ -38,8 +38,10 @@ function parseLiteral(text: string): Literal | null {
   if (text === "null") return { rank: 0 };
   if (text === "false") return { rank: 1 };
   if (text === "true") return { rank: 2 };
-  // a minus sign is jq's negation, which makes a plain double of the literal: not the exact comparison below
-  if (NUMBER.test(text)) return { rank: 3, number: decimal(text) };
+  // jq 1.7 keeps a number literal's digits and compares two of them exactly; a minus sign is jq's negation,
+  // whose result is a plain double, compared as doubles (-100000000000000000000 == -100000000000000000001)
+  if (NUMBER.test(text)) return { rank: 3, number: decimal(text), double: Number(text) };
+  if (text.charCodeAt(0) === 0x2d && NUMBER.test(text.slice(1))) return { rank: 3, number: null, double: -Number(text.slice(1)) };
   // a jq string literal is a JSON string, except for \( interpolation
   if (text.startsWith('"') && text.endsWith('"') && !text.includes("\\(")) {
     try {
@@ -83,7 +85,11 @@ export function evalFastWhere(e: FastWhere, envelope: string): WhereCode {
 function compare(value: string | null, literal: Literal): number {
   const rank = rankOf(value);
   if (rank !== literal.rank) return rank - literal.rank;
-  if (literal.rank === 3) return compareDecimal(decimal(value!), literal.number);
+  if (literal.rank === 3) {
+    if (literal.number) return compareDecimal(decimal(value!), literal.number);
+    const v = Number(value);
+    return v < literal.double ? -1 : v > literal.double ? 1 : 0;
+  }
   if (literal.rank === 4) return compareCodePoints(jqString(JSON.parse(value!) as string), literal.text);
   return 0;
 }
