@@ -64,11 +64,11 @@ for (let r = 0; r < ROUNDS; r++) {
   const otherCmds = other ? argsOf(fresh(other, "other-pls")) : [];
   // every run of every command interleaved with the baseline's, so they share the machine's drifting load
   const [baseline, bareMs, ...all] = interleavedMedians([[hello], [bare], ...argsOf(pls), ...otherCmds], RUNS);
-  rounds.push({ baseline, bare: bareMs, ms: all.slice(0, names.length), otherMs: all.slice(names.length) });
+  const round = { baseline, bare: bareMs, ms: all.slice(0, names.length), otherMs: all.slice(names.length) };
+  rounds.push(round);
   rmSync(roundDir, { recursive: true, force: true });
-  const ms = all;
   const line = (v: number[]) => names.map((n, i) => `${n.split(" ")[1]} ${(v[i] / baseline).toFixed(2)}x`).join(", ");
-  console.log(`round ${r + 1}/${ROUNDS}: baseline ${baseline.toFixed(2)} ms; ${line(ms)}${other ? `; compare: ${line(ms.slice(names.length))}` : ""}`);
+  console.log(`round ${r + 1}/${ROUNDS}: baseline ${baseline.toFixed(2)} ms; ${line(round.ms)}${other ? `; compare: ${line(round.otherMs)}` : ""}`);
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -78,16 +78,18 @@ const bareRatios = rounds.map((r) => r.bare / r.baseline);
 printRows(`start-up, median of ${ROUNDS} rounds x ${RUNS} interleaved runs (milliseconds); ratio = this / baseline, per round`, [
   { name: "baseline: compiled Bun program printing one line", value: baselineMs, unit: "ms", ratio: 1 },
   { name: "(info) the same, built without .env/bunfig autoload", value: median(rounds.map((r) => r.bare)), unit: "ms", ratio: median(bareRatios) },
-  ...names.map((name, i) => {
-    const ratios = rounds.map((r) => r.ms[i] / r.baseline);
-    const ratio = median(ratios);
-    return { name, value: median(rounds.map((r) => r.ms[i])), unit: "ms", ratio, target: `<= 1.5x; ${range(ratios)}`, ok: ratio <= 1.5 };
-  }),
-  ...(other ? names.map((name, i) => {
-    const ratios = rounds.map((r) => r.otherMs[i] / r.baseline);
-    return { name: `(compare) ${name}`, value: median(rounds.map((r) => r.otherMs[i])), unit: "ms", ratio: median(ratios), target: `<= 1.5x; ${range(ratios)}`, ok: median(ratios) <= 1.5 };
-  }) : []),
+  ...commandRows("", (r) => r.ms),
+  ...(other ? commandRows("(compare) ", (r) => r.otherMs) : []),
 ]);
+
+/** One row per command: the median of the rounds' times and ratios, the verdict on the median ratio. */
+function commandRows(label: string, times: (r: Round) => number[]) {
+  return names.map((name, i) => {
+    const ratios = rounds.map((r) => times(r)[i] / r.baseline);
+    const ratio = median(ratios);
+    return { name: label + name, value: median(rounds.map((r) => times(r)[i])), unit: "ms", ratio, target: `<= 1.5x; ${range(ratios)}`, ok: ratio <= 1.5 };
+  });
+}
 
 const size = Bun.file(built.pls).size;
 const gz = Bun.spawnSync(["sh", "-c", `gzip -6 -c '${built.pls}' | wc -c`]).stdout.toString().trim();
