@@ -25,9 +25,22 @@ export function printLine(text: string): void {
   console.log(text);
 }
 
-/** Writes one line to stderr. */
+/**
+ * Writes one line to stderr. On a terminal not through console.error: Bun paints everything it writes there red,
+ * which made summaries and banners look like failures (colour is for meaning: see notice, presentError).
+ */
 export function printErrLine(text: string): void {
-  console.error(text);
+  if (stderrIsTTY()) writeErr(text + "\n");
+  else console.error(text);
+}
+
+let stderrSink: ReturnType<typeof Bun.stderr.writer> | undefined;
+
+/** Writes `text` to stderr as it is (no newline added, no colour), before returning. */
+export function writeErr(text: string): void {
+  stderrSink ??= Bun.stderr.writer();
+  stderrSink.write(text);
+  stderrSink.flush();
 }
 
 /** Pretty JSON with ANSI colours (keys cyan, strings green, numbers yellow, booleans magenta). */

@@ -2,6 +2,7 @@
 // JSON object. The exit code comes from the error kind's table in src/errors.ts.
 import { asPlasmiteError, type PlasmiteError } from "../errors.ts";
 import { isTerminal } from "../platform/files.ts";
+import { writeErr } from "./output.ts";
 
 const AUTO_HINTS: Partial<Record<string, string>> = {
   Permission: "Check file and directory permissions, or use --dir with a writable location.",
@@ -22,7 +23,7 @@ export function presentError(err: unknown): number {
     if (e.path !== undefined) text += `${yellow("path:")} ${e.path}\n`;
     if (e.seq !== undefined) text += `${yellow("seq:")} ${e.seq}\n`;
     if (e.offset !== undefined) text += `${yellow("offset:")} ${e.offset}\n`;
-    console.error(text.trimEnd());
+    writeErr(text); // not console.error: Bun paints a terminal's whole line red, hint included
   } else {
     const json = e.toJSON();
     if (hint && json.hint === undefined) json.hint = hint;
