@@ -1,5 +1,5 @@
 // Test-only helpers for running the real CLI as a child process (sync, async, and under a pseudo-terminal).
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -76,4 +76,28 @@ export function errorOf(r: { err: string }): { kind: string; message: string; hi
 
 export function lines(text: string): unknown[] {
   return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}
+
+/**
+ * Starts a real `pls serve` on 127.0.0.1 (a random port) and waits for its address. `runAs` prefixes the
+ * command (e.g. setpriv, to serve as another user); `readyDir` must be writable by that user.
+ */
+export async function startServe(dir: string, extra: string[] = [], opts: { runAs?: string[]; readyDir?: string; env?: Record<string, string> } = {}) {
+  const ready = join(opts.readyDir ?? tmpdir(), `plasmite-ready-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const proc = Bun.spawn([...(opts.runAs ?? []), BUN, MAIN, "--dir", dir, "serve", "--bind", "127.0.0.1:0", ...extra], {
+    env: { ...process.env, NO_COLOR: "1", ...opts.env, PLASMITE_SERVE_READY_FILE: ready },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const deadline = Date.now() + 15_000;
+  while (!existsSync(ready)) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`serve did not start: ${await new Response(proc.stderr).text()}`);
+    }
+    await Bun.sleep(20);
+  }
+  const url = readFileSync(ready, "utf8").trim();
+  rmSync(ready, { force: true });
+  return { proc, url };
 }

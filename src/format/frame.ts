@@ -120,7 +120,7 @@ export function commitFrame(ring: RingView, off: number, seq: number, timeHi: nu
 }
 
 export function writeWrapMarker(ring: RingView, off: number): void {
-  Atomics.store(ring.words, (ring.ringOffset + off) >> 2, KIND_WRAP | 0);
+  Atomics.store(ring.words, (ring.ringOffset + off) >>> 2, KIND_WRAP | 0);
 }
 
 /** True when the word at ring offset `off` is a wrap marker. */

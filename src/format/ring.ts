@@ -15,11 +15,13 @@ export interface RingView {
 }
 
 export function makeRingView(bytes: Uint8Array, ringOffset: number, ringSize: number): RingView {
+  // a division, not `>>> 2`: a 4 GiB pool's byte length is 2^32, which 32-bit shifts read as 0
+  const wordCount = Math.floor(bytes.byteLength / 4);
   return {
     bytes,
     view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2),
-    u32: new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2),
+    words: new Int32Array(bytes.buffer, bytes.byteOffset, wordCount),
+    u32: new Uint32Array(bytes.buffer, bytes.byteOffset, wordCount),
     ringOffset,
     ringSize,
     writeText: textWriter(bytes),
