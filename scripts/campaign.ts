@@ -234,8 +234,16 @@ async function badInputCampaign(): Promise<void> {
   http.push(["tags not an array", "POST", "/v0/pools/p/append", JSON.stringify({ data: {}, tags: "a" }), auth, 400]);
   http.push(["empty tag", "POST", "/v0/pools/p/append", JSON.stringify({ data: {}, tags: [""] }), auth, 400]);
   http.push(["create size too small", "POST", "/v0/pools", JSON.stringify({ pool: "tiny", size_bytes: 100 }), auth, 400]);
+  // what a web page can send without a CORS preflight (spec/remote/v0 §2, browser safety)
+  http.push(["text/plain body", "POST", "/v0/pools/p/append", JSON.stringify({ data: {} }), { ...auth, "content-type": "text/plain" }, 415]);
+  http.push(["form body", "POST", "/v0/pools/p/append", "a=1", { ...auth, "content-type": "application/x-www-form-urlencoded" }, 415]);
+  http.push(["text/plain create", "POST", "/v0/pools", JSON.stringify({ pool: "csrf", size_bytes: 4 * 1024 ** 3 }), { ...auth, "content-type": "text/plain" }, 415]);
+  http.push(["foreign Origin append", "POST", "/v0/pools/p/append", JSON.stringify({ data: {} }), { ...auth, origin: "http://evil.example" }, 403]);
+  http.push(["foreign Origin delete", "DELETE", "/v0/pools/p", undefined, { ...auth, origin: "null" }, 403]);
   for (const [name, method, path, body, headers, status] of http) {
-    const r = await fetch(url + path, { method, body, headers });
+    // bodies go as JSON unless the case says otherwise
+    const sent = body === undefined || "content-type" in headers ? headers : { ...headers, "content-type": "application/json" };
+    const r = await fetch(url + path, { method, body, headers: sent });
     const text = await r.text();
     // dot segments ("..", "%2e%2e") are resolved by the HTTP client before sending: no route (404), nothing touched
     const dotSegment = /\/(\.\.|%2e%2e)\//i.test(path) && r.status === 404;
@@ -259,7 +267,19 @@ async function badInputCampaign(): Promise<void> {
   if (slowOk) passed++;
   proc.kill("SIGTERM");
   await proc.exited;
-  figures.push(`bad input: ${cli.length} CLI + ${http.length} HTTP cases + 20 never-reading tail clients: ${passed}/${cli.length + http.length + 1} gave the documented kind and exit code/status; the pool file was byte-for-byte unchanged by the CLI cases`);
+  // DNS rebinding: a token-less server answers only its own names
+  const open = await startServe(dir, ["--allow-host", "pools.example"]);
+  const port = new URL(open.url).port;
+  const hostCases: Array<[string, number]> = [[`rebind.evil.example:${port}`, 421], [`localhost:${port}`, 200], [`pools.example:${port}`, 200], [`127.0.0.1:${port}`, 200]];
+  for (const [host, status] of hostCases) {
+    const r = await fetch(`${open.url}/v0/pools`, { headers: { host } });
+    const ok = r.status === status;
+    check(ok, `bad input (http) Host ${host}: status ${r.status}, expected ${status}`);
+    if (ok) passed++;
+  }
+  open.proc.kill("SIGTERM");
+  await open.proc.exited;
+  figures.push(`bad input: ${cli.length} CLI + ${http.length + hostCases.length} HTTP cases + 20 never-reading tail clients: ${passed}/${cli.length + http.length + hostCases.length + 1} gave the documented kind and exit code/status; the pool file was byte-for-byte unchanged by the CLI cases`);
 }
 
 async function loadCampaign(): Promise<void> {

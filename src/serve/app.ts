@@ -9,7 +9,8 @@ import { envelopeOfPayload } from "../api/envelope.ts";
 import type { Durability, PoolInfo } from "../pool/pool.ts";
 import uiHtmlText from "../ui/index.html" with { type: "text" };
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, readJsonBodyText, usage } from "./http.ts";
-import { DEFAULT_CREATE_SIZE_BYTES, parseBind, type ServeOptions } from "./options.ts";
+import { DEFAULT_CREATE_SIZE_BYTES, checkAllowHost, parseBind, type ServeOptions } from "./options.ts";
+import { crossOriginWrite, hostAllowed, misdirected, originAllowed } from "./origin-guard.ts";
 import { ServedPools } from "./pools.ts";
 import { parseTailParams, tailResponse, type TailFormat } from "./tail.ts";
 import { Watchers } from "./watcher.ts";
@@ -28,11 +29,13 @@ export interface RunningServer {
 
 /** Builds the app; `listen` is the caller's (startServer, or tests). */
 export function buildApp(o: ServeOptions) {
-  const pools = new ServedPools(o.dir);
+  const pools = new ServedPools(o.dir, o.lockTimeoutMs);
   const watchers = new Watchers();
   const state = { activeTails: 0 };
   const tokenBytes = o.token ? Buffer.from(o.token) : null;
   const cors = new Set(o.corsOrigins);
+  // With a token, a rebinding page cannot authenticate: the Host check guards token-less servers.
+  const hostRules = o.token ? null : { bindHost: parseBind(o.bind).host, allowHosts: (o.allowHosts ?? []).map(checkAllowHost) };
 
   const corsHeaders = (request: Request): Record<string, string> => {
     const origin = request.headers.get("origin");
@@ -41,6 +44,10 @@ export function buildApp(o: ServeOptions) {
   };
 
   const authorize = (request: Request, access: Access) => {
+    if (access === "write") {
+      const origin = request.headers.get("origin");
+      if (!originAllowed(origin, { scheme: new URL(request.url).protocol, host: request.headers.get("host") }, cors)) throw crossOriginWrite(origin!);
+    }
     if (access === "none") return;
     if (tokenBytes) {
       const header = request.headers.get("authorization");
@@ -100,6 +107,9 @@ export function buildApp(o: ServeOptions) {
 
   const app = new Elysia()
     .onRequest(({ request }) => {
+      // DNS rebinding: a page on the attacker's name, resolved to this address, sends that name as Host.
+      const host = request.headers.get("host");
+      if (hostRules && !hostAllowed(host, hostRules)) return errorResponseWithStatus(misdirected(host!));
       if (request.method !== "OPTIONS") return;
       const h = corsHeaders(request);
       if (!h["access-control-allow-origin"]) return new Response(null, { status: 403 });
@@ -154,12 +164,11 @@ export function buildApp(o: ServeOptions) {
         checkMessage(body.data, tags);
         const durability = body.durability ?? "fast";
         if (durability !== "fast" && durability !== "flush") throw usage("invalid durability", "Use fast or flush.");
-        const h = pools.get(params.pool);
         // data is stored as it was sent when that is one line, as `pls poke` stores it (see dataTextOf)
         const source = memberSource(text, "data");
         const dataText = source === null ? JSON.stringify(body.data) : dataTextOf(source);
         const times: number[] = [];
-        const seq = h.appendDataTexts([dataText], tags as string[], durability as Durability, times);
+        const seq = await pools.append(params.pool, [dataText], tags as string[], durability as Durability, times);
         const message = envelopeOfPayload({ seq, timeHi: times[0], timeLo: times[1] }, payloadPrefix(tags as string[]) + dataText + "}");
         return new Response(`{"message":${message}}`, { headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION } });
       }),

@@ -1,6 +1,7 @@
 // Responses of the remote protocol: JSON bodies, the error envelope and status mapping (from the one table in
 // src/errors.ts), and the headers every response carries.
 import { ERROR_KINDS, PlasmiteError, asPlasmiteError } from "../errors.ts";
+import { isJsonMediaType, notJson } from "./origin-guard.ts";
 
 export const PROTOCOL_HEADER = "plasmite-version";
 export const PROTOCOL_VERSION = "0";
@@ -36,7 +37,10 @@ export function usage(message: string, hint?: string): PlasmiteError {
   return new PlasmiteError("Usage", message, { hint });
 }
 
-/** Reads a request body as JSON, refusing more than `maxBytes` (413) even when no Content-Length is sent. */
+/**
+ * Reads a request body as JSON, refusing more than `maxBytes` (413) even when no Content-Length is sent, and a
+ * body not sent as JSON (415): a cross-site `text/plain` or form POST needs no CORS preflight.
+ */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   return (await readJsonBodyText(request, maxBytes)).value;
 }
@@ -48,6 +52,8 @@ export async function readJsonBodyText(request: Request, maxBytes: number): Prom
 }
 
 async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const contentType = request.headers.get("content-type");
+  if (!isJsonMediaType(contentType)) throw notJson(contentType);
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   // With a trustworthy length (HTTP/1.1 enforces it) the whole body is read in one call.

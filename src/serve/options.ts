@@ -25,6 +25,10 @@ export interface ServeOptions {
   maxTailTimeoutMs: number;
   maxTailConcurrency: number;
   corsOrigins: string[];
+  /** How long an append waits for another writer's lock before 423 (default 5000 ms; --lock-timeout). */
+  lockTimeoutMs?: number;
+  /** Host names answered besides the bound address, loopback and localhost (--allow-host; without a token). */
+  allowHosts?: string[];
 }
 
 export interface BindAddress {
@@ -76,6 +80,18 @@ export function checkCorsOrigin(origin: string): string {
   return origin;
 }
 
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Validates an `--allow-host` value: a DNS name or IP literal, without port or wildcard; lower-cased. */
+export function checkAllowHost(name: string): string {
+  const n = name.toLowerCase().replace(/\.$/, "");
+  const ipv6 = /^\[?[0-9a-f:.]+\]?$/.test(n) && n.includes(":");
+  if (!(HOST_NAME.test(n) && n.length <= 253) && !ipv6) {
+    throw new PlasmiteError("Usage", `invalid --allow-host '${name}'`, { hint: "Use a host name as clients type it, without scheme or port, e.g. --allow-host pools.example.com." });
+  }
+  return ipv6 ? n.replace(/^\[|\]$/g, "") : n;
+}
+
 /** The rules a configuration must pass before binding (all Usage errors). */
 export function preflight(o: ServeOptions): void {
   const { host } = parseBind(o.bind);
@@ -95,6 +111,7 @@ export function preflight(o: ServeOptions): void {
     if (!Number.isSafeInteger(v) || v <= 0) throw new PlasmiteError("Usage", `${name} must be a positive integer`);
   }
   o.corsOrigins.forEach(checkCorsOrigin);
+  o.allowHosts?.forEach(checkAllowHost);
 }
 
 /** What `serve check` and the start-up banner show (never the token). */
@@ -110,6 +127,7 @@ export function describe(o: ServeOptions, actualPort?: number) {
     tls: o.tls ? (o.tls.source === "self-signed" ? "self-signed" : "enabled") : "disabled",
     access: o.access,
     cors_origins: o.corsOrigins,
+    allow_hosts: o.allowHosts ?? [],
     limits: { max_body_bytes: o.maxBodyBytes, max_tail_timeout_ms: o.maxTailTimeoutMs, max_tail_concurrency: o.maxTailConcurrency },
   };
 }

@@ -157,6 +157,7 @@ describe("routes and statuses", () => {
     // chunked (no Content-Length)
     const chunked = await fetch(server.url + "/v0/pools/p/append", {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: new ReadableStream({
         start(c) {
           c.enqueue(new TextEncoder().encode(big));
@@ -208,6 +209,82 @@ describe("auth and access", () => {
     const pre = await fetch(server.url + "/v0/pools", { method: "OPTIONS", headers: { origin: "http://app.example", "access-control-request-method": "POST" } });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-headers")).toContain("Authorization");
+  });
+});
+
+describe("browser safety: cross-site writes and DNS rebinding", () => {
+  test("a body not sent as JSON (text/plain, form, none) is 415 and writes nothing; +json types are JSON", async () => {
+    const { server, call, client } = await serve();
+    await call("POST", "/v0/pools", { pool: "p" });
+    const body = JSON.stringify({ data: { csrf: 1 } });
+    for (const type of ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "text/json"]) {
+      const r = await call("POST", "/v0/pools/p/append", body, { "content-type": type });
+      expect([type, r.status, r.json.error.kind]).toEqual([type, 415, "Usage"]);
+    }
+    const bare = await fetch(server.url + "/v0/pools/p/append", { method: "POST", body: new Blob([body]) });
+    expect(bare.status).toBe(415);
+    expect((await call("POST", "/v0/pools", JSON.stringify({ pool: "huge", size_bytes: 1 << 20 }), { "content-type": "text/plain" })).status).toBe(415);
+    expect(client.listPools().map((p) => p.name)).toEqual(["p"]);
+    expect(client.openPool("p").info().bounds.newest).toBeNull();
+    for (const type of ["application/json; charset=utf-8", "Application/JSON", "application/vnd.example+json"]) {
+      expect([type, (await call("POST", "/v0/pools/p/append", body, { "content-type": type })).status]).toEqual([type, 200]);
+    }
+  });
+
+  test("writes with a foreign Origin are 403; the server's own origin and --cors-origin ones may write", async () => {
+    const { server, call, client } = await serve({ corsOrigins: ["http://app.example:8080"] });
+    await call("POST", "/v0/pools", { pool: "p" });
+    const evil = { origin: "http://evil.example" };
+    for (const [method, path, body] of [["POST", "/v0/pools/p/append", { data: { a: 1 } }], ["POST", "/v0/pools", { pool: "q" }], ["DELETE", "/v0/pools/p", undefined]] as const) {
+      const r = await call(method, path, body, evil);
+      expect([method, path, r.status, r.json.error.kind]).toEqual([method, path, 403, "Permission"]);
+      expect(r.json.error.message).toContain("http://evil.example");
+    }
+    expect((await call("POST", "/v0/pools/p/append", { data: {} }, { origin: "null" })).status).toBe(403);
+    // another port of the same host is another origin
+    const otherPort = new URL(server.url);
+    otherPort.port = String(Number(otherPort.port) + 1);
+    expect((await call("POST", "/v0/pools/p/append", { data: {} }, { origin: otherPort.origin })).status).toBe(403);
+    expect(client.listPools().map((p) => p.name)).toEqual(["p"]);
+    expect(client.openPool("p").info().bounds.newest).toBeNull();
+    // the /ui page (same origin), a listed origin, and clients that send no Origin
+    expect((await call("POST", "/v0/pools/p/append", { data: { n: 1 } }, { origin: server.url })).status).toBe(200);
+    expect((await call("POST", "/v0/pools/p/append", { data: { n: 2 } }, { origin: "http://app.example:8080" })).status).toBe(200);
+    expect((await call("POST", "/v0/pools/p/append", { data: { n: 3 } })).status).toBe(200);
+    // reads are unaffected (a browser keeps the answer from a page the CORS list does not name)
+    expect((await call("GET", "/v0/pools/p/info", undefined, evil)).status).toBe(200);
+  });
+
+  test("DNS rebinding: a Host that is not this server's is 421 for every route; loopback names, the bound address and --allow-host are served", async () => {
+    const { server, call } = await serve({ allowHosts: ["Pools.Example.com"] });
+    await call("POST", "/v0/pools", { pool: "p" });
+    const port = new URL(server.url).port;
+    for (const host of [`rebind.evil.example:${port}`, "rebind.evil.example", `localhost.evil.example:${port}`, `127.0.0.1.evil.example:${port}`, "[::2]", "10.1.2.3"]) {
+      for (const path of ["/v0/pools", "/v0/pools/p/tail?since_seq=1&timeout_ms=10", "/healthz", "/ui"]) {
+        const r = await call("GET", path, undefined, { host });
+        expect([host, path, r.status]).toEqual([host, path, 421]);
+        expect(r.json.error.kind).toBe("Permission");
+      }
+      expect((await call("POST", "/v0/pools/p/append", { data: {} }, { host })).status).toBe(421);
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, "LOCALHOST.", `app.localhost:${port}`, "127.0.0.2", `[::1]:${port}`, `pools.example.com:${port}`, "POOLS.example.com"]) {
+      expect([host, (await call("GET", "/v0/pools", undefined, { host })).status]).toEqual([host, 200]);
+    }
+    // a server bound to every address answers any address, still not a name
+    const wide = await serve({ bind: "0.0.0.0:0", allowNonLoopback: true, access: "read-only" });
+    expect((await wide.call("GET", "/v0/pools", undefined, { host: "192.168.1.20:9700" })).status).toBe(200);
+    expect((await wide.call("GET", "/v0/pools", undefined, { host: "rebind.evil.example:9700" })).status).toBe(421);
+    // with a token a rebinding page cannot authenticate: any Host is served to a request that has it
+    const secured = await serve({ token: "s3cret", tokenSource: "--token-file" });
+    expect((await secured.call("GET", "/v0/pools", undefined, { host: "pools.internal:9700", authorization: "Bearer s3cret" })).status).toBe(200);
+    expect((await secured.call("GET", "/v0/pools", undefined, { host: "pools.internal:9700" })).status).toBe(401);
+  });
+
+  test("--allow-host values are checked", () => {
+    const { checkAllowHost } = require("./options.ts") as typeof import("./options.ts");
+    expect(checkAllowHost("Pools.Example.COM.")).toBe("pools.example.com");
+    expect(checkAllowHost("[::1]")).toBe("::1");
+    for (const bad of ["", "http://x", "x:80", "*.example.com", "a b", "-x.com", "x/y"]) expect(() => checkAllowHost(bad)).toThrow("invalid --allow-host");
   });
 });
 
@@ -409,7 +486,7 @@ describe("regressions found in review", () => {
   test("a body over the limit by megabytes still gets the JSON 413; a huge Last-Event-ID is a 400", async () => {
     const { server, call } = await serve({ maxBodyBytes: 1000 });
     await call("POST", "/v0/pools", { pool: "p" });
-    const r = await fetch(`${server.url}/v0/pools/p/append`, { method: "POST", body: "x".repeat(3 * 1024 * 1024) });
+    const r = await fetch(`${server.url}/v0/pools/p/append`, { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(3 * 1024 * 1024) });
     expect(r.status).toBe(413);
     expect(r.headers.get("plasmite-version")).toBe("0");
     expect(((await r.json()) as { error: { kind: string } }).error.kind).toBe("Usage");

@@ -5,6 +5,7 @@ import { PlasmiteError } from "../../errors.ts";
 import type { ServeOptions } from "../../serve/options.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
 import { globals } from "../context.ts";
+import { lockTimeoutFrom } from "../pools.ts";
 import { colorOn, printErrLine, printJson, printLine, stderrIsTTY, stdoutIsTTY } from "../output.ts";
 import { parseCount } from "../values.ts";
 
@@ -22,6 +23,8 @@ const serverFlags = {
   "max-tail-timeout-ms": { type: "string", description: "Longest tail stream and default timeout_ms (default 30000)" },
   "max-tail-concurrency": { type: "string", description: "Most concurrent tail streams (default 64)" },
   "cors-origin": { type: "string", description: "Allow browser requests from this exact origin (repeatable)" },
+  "lock-timeout": { type: "string", description: "MS an append waits for another writer's lock before 423 (default 5000; env PLASMITE_LOCK_TIMEOUT_MS)" },
+  "allow-host": { type: "string", description: "Also answer requests for this host name (repeatable; without a token only loopback names and the bound address are answered)" },
 } as const;
 
 type FlagArgs = Record<string, unknown>;
@@ -83,6 +86,8 @@ async function optionsFrom(args: FlagArgs, rawArgs: string[]): Promise<ServeOpti
     maxTailTimeoutMs: num("max-tail-timeout-ms", o.DEFAULT_MAX_TAIL_TIMEOUT_MS),
     maxTailConcurrency: num("max-tail-concurrency", o.DEFAULT_MAX_TAIL_CONCURRENCY),
     corsOrigins: [...new Set(collectRepeated(rawArgs, "cors-origin"))],
+    lockTimeoutMs: lockTimeoutFrom(args["lock-timeout"]),
+    allowHosts: [...new Set(collectRepeated(rawArgs, "allow-host").map(o.checkAllowHost))],
   };
   o.preflight(options);
   return options;
