@@ -12,7 +12,7 @@ const appenders = Array.from({ length: 16 }, async (_, w) => {
   let i = 0;
   while (performance.now() < until) {
     const t0 = performance.now();
-    const r = await fetch(`${url}/v0/pools/load/append`, { method: "POST", body: JSON.stringify({ data: { w, i: i++, msg: "load" }, tags: ["load"] }) });
+    const r = await fetch(`${url}/v0/pools/load/append`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: { w, i: i++, msg: "load" }, tags: ["load"] }) });
     await r.arrayBuffer();
     latencies.push(performance.now() - t0);
     if (!r.ok) errors++;

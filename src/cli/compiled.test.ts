@@ -57,7 +57,7 @@ test("compiled binary alone in an empty folder: poke, peek --where, get, doctor,
   const page = await fetch(`${url}/ui`);
   expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
   expect(await page.text()).toContain("plasmite");
-  const appended = await fetch(`${url}/v0/pools/chat/append`, { method: "POST", body: JSON.stringify({ data: { via: "http" } }) });
+  const appended = await fetch(`${url}/v0/pools/chat/append`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: { via: "http" } }) });
   expect(((await appended.json()) as { message: { seq: number } }).message.seq).toBe(3);
   const tail = await (await fetch(`${url}/v0/pools/chat/tail?since_seq=3&max=1`)).text();
   expect(JSON.parse(tail).data).toEqual({ via: "http" });
