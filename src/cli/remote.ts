@@ -1,7 +1,7 @@
 // Remote pool refs in the CLI (`http(s)://host:port/pool`): the shared flags and the client they configure.
 import { fs } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
-import type { RemotePoolHandle } from "../remote/client.ts";
+import type { RemoteClient, RemotePoolHandle } from "../remote/client.ts";
 
 export const remoteFlags = {
   token: { type: "string", description: "Bearer token for a remote pool (prefer --token-file)" },
@@ -24,12 +24,18 @@ function readFlagFile(path: string, what: string): string {
 
 /** The remote pool a URL ref names, configured from the remote flags (loads the HTTP client lazily). */
 export async function remotePool(ref: string, args: Record<string, unknown>): Promise<RemotePoolHandle> {
+  const { client, pool } = await remoteClient(ref, args);
+  return client.openPool(pool);
+}
+
+/** The server a URL ref names (configured from the remote flags) and the pool name within it. */
+export async function remoteClient(ref: string, args: Record<string, unknown>): Promise<{ client: RemoteClient; pool: string }> {
   const { RemoteClient, parseRemoteRef } = await import("../remote/client.ts");
   const { base, pool } = parseRemoteRef(ref);
   if (args.token !== undefined && args["token-file"] !== undefined) throw new PlasmiteError("Usage", "use --token or --token-file, not both");
   const token = args["token-file"] !== undefined ? readFlagFile(String(args["token-file"]), "token file").trim() : args.token === undefined ? undefined : String(args.token);
   const tlsCa = args["tls-ca"] === undefined ? undefined : readFlagFile(String(args["tls-ca"]), "CA file");
-  return new RemoteClient(base, { token, tlsCa, tlsSkipVerify: Boolean(args["tls-skip-verify"]) }).openPool(pool);
+  return { client: new RemoteClient(base, { token, tlsCa, tlsSkipVerify: Boolean(args["tls-skip-verify"]) }), pool };
 }
 
 /** Throws Usage when a local-only flag is used with a remote pool. */

@@ -7,6 +7,7 @@ import { client, openPool } from "../pools.ts";
 import { ExitCode } from "../exit.ts";
 import { printJson, printLine, stdoutIsTTY } from "../output.ts";
 import { presentError } from "../present.ts";
+import { isRemote, remoteClient, remoteFlags } from "../remote.ts";
 import { parseCount, parseSize } from "../values.ts";
 import { fs } from "../../platform/lazy-node.ts";
 
@@ -20,14 +21,22 @@ const create = defineCommand({
     size: { type: "string", description: "Pool file size: bytes or 64K, 1M (default), 256M, 1G (max 4G)" },
     "index-capacity": { type: "string", description: "Seq index slots (default automatic; 0 disables the index)" },
     ...jsonFlag,
+    ...remoteFlags,
   },
-  run({ args }) {
+  async run({ args }) {
     const sizeBytes = args.size === undefined ? undefined : parseSize(String(args.size));
     const indexCapacity = args["index-capacity"] === undefined ? undefined : parseCount(String(args["index-capacity"]), "--index-capacity");
-    const c = client();
-    const created: Array<PoolInfo & { name: string }> = [];
+    const created: Array<Omit<PoolInfo, "path"> & { name: string; path?: string }> = [];
     for (const name of args._ as string[]) {
-      const pool = c.createPool(name, { sizeBytes, indexCapacity });
+      if (isRemote(name)) {
+        if (indexCapacity !== undefined) throw new PlasmiteError("Usage", "--index-capacity is not supported for remote pools");
+        const remote = await remoteClient(name, args);
+        const info = await (await remote.client.createPool(remote.pool, { sizeBytes })).info();
+        created.push(info);
+        if (!wantJson(args)) printLine(`created ${name} (${formatBytes(info.file_size)})`);
+        continue;
+      }
+      const pool = client().createPool(name, { sizeBytes, indexCapacity });
       created.push(pool.info());
       pool.close();
       if (!wantJson(args)) printLine(`created ${name} (${formatBytes(created.at(-1)!.file_size)}) at ${pool.path}`);
@@ -61,18 +70,25 @@ const list = defineCommand({
 
 const info = defineCommand({
   meta: { name: "info", description: "Show a pool's geometry, bounds, usage and message ages.\n\nExamples:\n  pls pool info chat\n  pls pool info chat --json" },
-  args: { name: { type: "positional", description: "Pool name or path", required: true }, ...jsonFlag },
-  run({ args }) {
-    const pool = openPool(String(args.name));
-    const i = pool.info();
-    pool.close();
+  args: { name: { type: "positional", description: "Pool name, path or URL", required: true }, ...jsonFlag, ...remoteFlags },
+  async run({ args }) {
+    const ref = String(args.name);
+    let i: Omit<PoolInfo, "path"> & { path?: string };
+    if (isRemote(ref)) {
+      const remote = await remoteClient(ref, args);
+      i = await remote.client.openPool(remote.pool).info();
+    } else {
+      const pool = openPool(ref);
+      i = pool.info();
+      pool.close();
+    }
     if (wantJson(args)) return printJson(i);
     const b = i.bounds;
     const m = i.metrics;
     printLine(
       [
         `Pool: ${args.name}`,
-        `Path: ${i.path}`,
+        `Path: ${i.path ?? args.name}`,
         `Size: ${i.file_size} bytes (index: offset=${i.index_offset} slots=${i.index_capacity} bytes=${i.index_size_bytes}, ring: offset=${i.ring_offset} size=${i.ring_size})`,
         `Bounds: oldest=${b.oldest ?? "-"} newest=${b.newest ?? "-"} count=${m.message_count}`,
         `Utilization: used=${m.utilization.used_bytes}B free=${m.utilization.free_bytes}B (${m.utilization.used_percent.toFixed(2)}%)`,
@@ -85,17 +101,22 @@ const info = defineCommand({
 
 const del = defineCommand({
   meta: { name: "delete", description: "Delete pools (best effort: reports each; exit code of the first failure).\n\nExample:\n  pls pool delete a b c" },
-  args: { name: { type: "positional", description: "Pool names or paths", required: true, valueHint: "NAME..." }, ...jsonFlag },
-  run({ args }) {
+  args: { name: { type: "positional", description: "Pool names, paths or URLs", required: true, valueHint: "NAME..." }, ...jsonFlag, ...remoteFlags },
+  async run({ args }) {
     const c = client();
     const deleted: Array<{ pool: string; path: string }> = [];
     const failed: Array<{ pool: string; error: Record<string, unknown> }> = [];
     let exitCode = 0;
     for (const name of args._ as string[]) {
       try {
-        if (name.includes("://")) throw new PlasmiteError("Usage", "pool delete accepts local pool names or paths only");
-        c.deletePool(name);
-        deleted.push({ pool: name, path: c.pathOf(name) });
+        if (isRemote(name)) {
+          const remote = await remoteClient(name, args);
+          await remote.client.deletePool(remote.pool);
+          deleted.push({ pool: name, path: name });
+        } else {
+          c.deletePool(name);
+          deleted.push({ pool: name, path: c.pathOf(name) });
+        }
         if (!wantJson(args)) printLine(`deleted ${name}`);
       } catch (err) {
         const e = asPlasmiteError(err);
