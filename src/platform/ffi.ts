@@ -8,6 +8,7 @@
 // Where the native object is missing or changed shape (another Bun version), `bun:ffi` is loaded instead: its
 // symbols accept the same calls.
 import type { Pointer } from "bun:ffi"; // types only: erased from the bundle
+import { PlasmiteError } from "../errors.ts";
 
 /** bun:ffi's FFIType codes for the types the shim and libc bindings use. */
 export const T = { i32: 5, u32: 6, i64: 7, u64: 8, ptr: 12, i64_fast: 15 } as const;
@@ -31,6 +32,12 @@ export function ffi(): FfiLayer {
 }
 
 function load(): FfiLayer {
+  // The package also loads under Node.js (remote pools only): say what to do instead of "Cannot find module".
+  if (typeof (globalThis as { Bun?: unknown }).Bun === "undefined") {
+    throw new PlasmiteError("Usage", "local pools need Bun: this program runs on Node.js, which cannot map pool files", {
+      hint: "Run it with Bun (`bun app.js`; Node.js users get it with `npm install bun`), or reach the pool through `pls serve` with Client.connect(url).",
+    });
+  }
   const native = (globalThis as { Bun?: { FFI?: Record<string, unknown> } }).Bun?.FFI;
   const read = native?.read as { i32?: unknown } | undefined;
   if (native && typeof native.dlopen === "function" && typeof native.toArrayBuffer === "function" && typeof read?.i32 === "function") {

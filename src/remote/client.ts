@@ -80,6 +80,12 @@ export class RemoteClient {
     const headers: Record<string, string> = {};
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
+    if ((this.opts.tlsCa || this.opts.tlsSkipVerify) && !isBun) {
+      // Node's fetch has no per-request TLS options
+      throw new PlasmiteError("Usage", "tlsCa and tlsSkipVerify need Bun; Node.js takes a CA for every connection instead", {
+        hint: "Start Node.js with NODE_EXTRA_CA_CERTS=serve-cert.pem, or run the program with Bun.",
+      });
+    }
     let res: Response;
     try {
       res = await fetch(this.base + path, {
@@ -228,7 +234,7 @@ export class RemotePoolHandle {
         }
         if (err instanceof PlasmiteError && err.kind !== "Io" && err.kind !== "Busy") throw err;
         // Connection refused or dropped (e.g. the server restarted): retry, resuming at `next`.
-        await Bun.sleep(Math.min(backoffMs, Math.max(0, idleDeadline - performance.now())));
+        await sleepMs(Math.min(backoffMs, Math.max(0, idleDeadline - performance.now())));
         backoffMs = Math.min(2000, backoffMs * 2);
       } finally {
         o.signal?.removeEventListener("abort", onAbort);
@@ -279,4 +285,11 @@ function remoteErrorFromBody(body: { error?: { kind?: string; message?: string; 
 /** A request body that is already JSON text (sent as is, not stringified again). */
 export class JsonText {
   constructor(readonly text: string) {}
+}
+
+const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+/** setTimeout as a promise (the client also runs on Node.js, which has no Bun.sleep). */
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
