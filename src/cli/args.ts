@@ -100,14 +100,20 @@ export function rejectBadArgs(
     }
     const flag = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
     const value = takesValue(flag);
-    if (value === undefined) {
-      throw new PlasmiteError("Usage", `unknown option '${flag}' for \`${command}\``, { hint: `Try \`pls ${command} --help\`.` });
-    }
+    if (value === undefined) throw unknownOption(flag, command, flags);
     if (!value && arg.includes("=")) {
       throw new PlasmiteError("Usage", `option '${flag}' does not take a value`, { hint: `Write \`${flag}\` alone.` });
     }
     if (value && !arg.includes("=")) i++;
   }
+}
+
+/** The refusal of a flag `command` does not define, with the nearest one it does (suggest.ts loads only here). */
+function unknownOption(flag: string, command: string, flags: Map<string, FlagDef>): PlasmiteError {
+  const help = `\`pls ${command} --help\``;
+  const spellings = [...flags.keys()].filter((f) => f.startsWith("--")).concat("--help", "--dir", "--color");
+  const near = flag.startsWith("--") ? (require("./suggest.ts") as typeof import("./suggest.ts")).closest(flag, spellings) : undefined;
+  return new PlasmiteError("Usage", `unknown option '${flag}' for \`${command}\``, { hint: near ? `Did you mean ${near}? See ${help}.` : `Try ${help}.` });
 }
 
 function extra(word: string, command: string, takesJson: boolean): PlasmiteError {

@@ -86,6 +86,29 @@ async function withShortListing(cmd: AnyCommand): Promise<AnyCommand> {
   return { ...cmd, subCommands: short };
 }
 
+/**
+ * Throws Usage when a command that only groups others (the root, `pool`) is followed by a word that names none
+ * of them, with the nearest name as a suggestion (suggest.ts loads only then).
+ */
+function rejectUnknownCommand(cmd: AnyCommand, path: string[], words: string[]): void {
+  const word = words[0];
+  if (!cmd.subCommands || cmd.args || word === undefined || word.startsWith("-")) return;
+  const names = Object.keys(cmd.subCommands as Record<string, unknown>);
+  const { closest } = require("./suggest.ts") as typeof import("./suggest.ts");
+  const near = closest(word, path.length === 0 ? [...names, "help"] : names);
+  const prefix = [programName(), ...path].join(" ");
+  const help = `\`${prefix} --help\``;
+  throw new PlasmiteError("Usage", `unknown command '${[...path, word].join(" ")}'`, { hint: near ? `Did you mean \`${prefix} ${near}\`? See ${help}.` : `See ${help}.` });
+}
+
+/** citty ends the description with "(NAME vVERSION)"; the usage line right below names the command already. */
+function withoutNameTag(text: string, cmd: AnyCommand, parent: { meta: { name: string } } | undefined): string {
+  const meta = (cmd.meta ?? {}) as { name?: string; version?: string };
+  const tag = ` (${parent ? `${parent.meta.name} ` : ""}${meta.name}${meta.version ? ` v${meta.version}` : ""})`;
+  const at = text.indexOf(tag);
+  return at < 0 ? text : text.slice(0, at) + text.slice(at + tag.length);
+}
+
 /** Help examples are written for `pls`; show the name the program runs as. */
 function helpText(text: string): string {
   const trimmed = text.replace(/[ \t]+$/gm, ""); // citty pads every listed line to the widest one
@@ -102,15 +125,22 @@ async function main(argv: string[]): Promise<number> {
   }
   // citty reads NO_COLOR once, when it is first imported; it is loaded only when it is needed.
   if (globals.color === "never" || (globals.color === "auto" && !isTerminal(1))) process.env.NO_COLOR = "1";
-  const renderUsage = async (cmd: AnyCommand, parent: unknown) => (await import("citty")).renderUsage((await withShortListing(cmd)) as never, parent as never);
+  if (globals.color === "always") delete process.env.NO_COLOR; // the flag, given on purpose, beats the environment
+  const renderUsage = async (cmd: AnyCommand, path: string[]) => {
+    const parent = usageParent(path);
+    return withoutNameTag(await (await import("citty")).renderUsage((await withShortListing(cmd)) as never, parent as never), cmd, parent);
+  };
   if (rest.length === 0 || rest[0] === "help") {
     const target = await resolvePath(rest.slice(1));
-    console.log(helpText(await renderUsage(target.cmd, usageParent(target.path))));
+    rejectUnknownCommand(target.cmd, target.path, target.rest);
+    console.log(helpText(await renderUsage(target.cmd, target.path)));
     return rest.length === 0 ? 2 : 0;
   }
   const { cmd, path, rest: cmdArgs } = await resolvePath(rest);
+  // before --help: `pls mcp --help` names no command, so it is an error, not the main help
+  rejectUnknownCommand(cmd, path, cmdArgs);
   if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(helpText(await renderUsage(cmd, usageParent(path))));
+    console.log(helpText(await renderUsage(cmd, path)));
     return 0;
   }
   if (path.length === 0) {
@@ -118,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const args = (cmd.args ?? {}) as Record<string, { type: string; alias?: string | string[] }>;
   if (cmd.subCommands && !cmd.args) {
-    throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand${cmdArgs[0] ? ` (unknown: '${cmdArgs[0]}')` : ""}`, { hint: `Try \`${programName()} ${path.join(" ")} --help\`.` });
+    throw new PlasmiteError("Usage", `\`${path.join(" ")}\` needs a subcommand`, { hint: `Try \`${programName()} ${path.join(" ")} --help\`.` });
   }
   // a command with subcommands of its own (serve) reports stray words itself
   const flags = flagTable(args); // shared by both checks below
@@ -131,7 +161,13 @@ async function main(argv: string[]): Promise<number> {
   }
   // The leaf only: citty would otherwise dispatch words to subcommands itself and then also run the parent.
   const { runCommand } = await import("citty");
-  await runCommand({ ...cmd, subCommands: undefined } as never, { rawArgs: cmdArgs });
+  try {
+    await runCommand({ ...cmd, subCommands: undefined } as never, { rawArgs: cmdArgs });
+  } catch (err) {
+    // citty's own refusals (a missing argument): point to this command's help, not the main one
+    if (!(err instanceof Error) || err.name !== "CLIError") throw err;
+    throw new PlasmiteError("Usage", err.message.replace(/\x1b\[[0-9;]*m/g, ""), { hint: `Try \`${programName()} ${path.join(" ")} --help\`.` });
+  }
   return 0;
 }
 

@@ -16,6 +16,9 @@ export function colorOn(stream: "stdout" | "stderr"): boolean {
   return isTerminal(stream === "stdout" ? 1 : 2);
 }
 
+/** `--color always`: colour even output that is not for a terminal (compact JSON lines into a pipe). */
+export const colorForced = (): boolean => globals().color === "always";
+
 // process.stdout/stderr are avoided on purpose: building Node's stream objects costs ~7 ms of start-up in Bun.
 export const stdoutIsTTY = (): boolean => isTerminal(1);
 export const stderrIsTTY = (): boolean => isTerminal(2);
@@ -43,13 +46,17 @@ export function writeErr(text: string): void {
   stderrSink.flush();
 }
 
-/** Pretty JSON with ANSI colours (keys cyan, strings green, numbers yellow, booleans magenta). */
-export function colorJson(value: unknown, indent = "", step = "  "): string {
+/** Pretty JSON with ANSI colours (keys cyan, strings green, numbers yellow, booleans magenta); `compact`: one line. */
+export function colorJson(value: unknown, indent = "", step = "  ", compact = false): string {
   const paint = (code: number, s: string) => `\x1b[${code}m${s}\x1b[39m`;
   if (value === null || value === undefined) return paint(C.null, "null");
   if (typeof value === "string") return paint(C.string, JSON.stringify(value));
   if (typeof value === "number") return paint(C.number, JSON.stringify(value));
   if (typeof value === "boolean") return paint(C.boolean, String(value));
+  if (compact) {
+    if (Array.isArray(value)) return `[${value.map((v) => colorJson(v, "", "", true)).join(",")}]`;
+    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${paint(C.key, JSON.stringify(k))}:${colorJson(v, "", "", true)}`).join(",")}}`;
+  }
   const inner = indent + step;
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
@@ -62,7 +69,11 @@ export function colorJson(value: unknown, indent = "", step = "  "): string {
 
 /** One JSON value as the CLI prints it: pretty (coloured when allowed) on a terminal, else one compact line. */
 export function formatJson(value: unknown, pretty = stdoutIsTTY()): string {
-  if (!pretty) return JSON.stringify(value);
+  if (!pretty) {
+    const line = JSON.stringify(value);
+    // --color always: coloured even into a pipe, still one line (`pls --color always pool list | less -R`)
+    return colorForced() ? colorJson(JSON.parse(line), "", "", true) : line;
+  }
   return colorOn("stdout") ? colorJson(value) : JSON.stringify(value, null, 2);
 }
 

@@ -21,6 +21,10 @@ describe("prettyText", () => {
       for (const text of [JSON.stringify(v), JSON.stringify(v, null, 4)]) {
         expect(prettyText(text, false)).toBe(JSON.stringify(v, null, 2));
         expect(prettyText(text, true)).toBe(colorJson(v));
+        // one line (coloured JSON Lines for --color always into a pipe)
+        expect(prettyText(text, false, true)).toBe(JSON.stringify(v));
+        expect(prettyText(text, true, true)).toBe(colorJson(v, "", "", true));
+        expect(prettyText(text, true, true).replace(/\x1b\[[0-9;]*m/g, "")).toBe(JSON.stringify(v));
       }
     }
   });

@@ -3,16 +3,20 @@
 // JSON.stringify(value, null, 2)'s and the colours colorJson's, so nothing else changes.
 import { JSON_COLORS, colorJson } from "./output.ts";
 
-/** `text` (valid JSON) laid out with two-space indentation; falls back to parsing for what it cannot read. */
-export function prettyText(text: string, color: boolean): string {
+/**
+ * `text` (valid JSON) laid out with two-space indentation, or on one line with `compact` (coloured JSON Lines for
+ * `--color always` into a pipe); falls back to parsing for what it cannot read.
+ */
+export function prettyText(text: string, color: boolean, compact = false): string {
   try {
-    const p = new Printer(text, color);
+    const p = new Printer(text, color, compact);
     const out = p.value("");
     if (p.skip() === text.length) return out;
   } catch {
     // not reached for valid JSON (deep nesting aside): fall through
   }
   const value: unknown = JSON.parse(text);
+  if (compact) return color ? colorJson(value, "", "", true) : JSON.stringify(value);
   return color ? colorJson(value) : JSON.stringify(value, null, 2);
 }
 
@@ -22,6 +26,7 @@ class Printer {
   constructor(
     private readonly s: string,
     private readonly color: boolean,
+    private readonly compact: boolean,
   ) {}
 
   /** Index of the next character that is not JSON whitespace. */
@@ -58,8 +63,9 @@ class Printer {
       this.i++;
       return isObject ? "{}" : "[]";
     }
-    const inner = indent + "  ";
-    let out = isObject ? "{\n" : "[\n";
+    const inner = this.compact ? "" : indent + "  ";
+    const newline = this.compact ? "" : "\n";
+    let out = isObject ? "{" + newline : "[" + newline;
     for (;;) {
       out += inner;
       if (isObject) {
@@ -67,17 +73,17 @@ class Printer {
         out += this.paint("key", this.string());
         if (s.charCodeAt(this.skip()) !== 0x3a) throw new Error("expected ':'");
         this.i++;
-        out += ": ";
+        out += this.compact ? ":" : ": ";
       }
       out += this.value(inner);
       const next = s.charCodeAt(this.skip());
       this.i++;
       if (next === 0x2c) {
-        out += ",\n";
+        out += "," + newline;
         continue;
       }
       if (next !== close) throw new Error("expected ',' or the container's end");
-      return `${out}\n${indent}${isObject ? "}" : "]"}`;
+      return `${out}${newline}${this.compact ? "" : indent}${isObject ? "}" : "]"}`;
     }
   }
 

@@ -43,3 +43,67 @@ describe("colour is for meaning", () => {
     expect(err.out.split("\n").filter((l) => l.startsWith("\x1b[33mhint:"))[0]).not.toContain(RED);
   });
 });
+
+describe("help and errors", () => {
+  const errorOf = (r: RunResult) => JSON.parse(r.err.trim().split("\n").at(-1)!).error;
+
+  test("did you mean: an unknown command or flag names the nearest one", () => {
+    const dir = freshDir();
+    const peak = pls(["--dir", dir, "peak", "chat"]);
+    expect(peak.code).toBe(2);
+    expect(errorOf(peak)).toMatchObject({ kind: "Usage", message: "unknown command 'peak'", hint: "Did you mean `pls peek`? See `pls --help`." });
+    expect(errorOf(pls(["pool", "crate", "x"])).hint).toBe("Did you mean `pls pool create`? See `pls pool --help`.");
+    const tial = pls(["--dir", dir, "peek", "chat", "--tial", "5"]);
+    expect(tial.code).toBe(2);
+    expect(errorOf(tial)).toMatchObject({ kind: "Usage", message: "unknown option '--tial' for `peek`", hint: "Did you mean --tail? See `pls peek --help`." });
+    // an unrelated word gets no guess
+    expect(errorOf(pls(["frobnicate"])).hint).toBe("See `pls --help`.");
+    expect(errorOf(pls(["peek", "chat", "--zzzzzz"])).hint).toBe("Try `pls peek --help`.");
+  });
+
+  test("an unknown command with --help (or after help) is an error, not the main help", () => {
+    for (const args of [["mcp", "--help"], ["help", "mcp"], ["pool", "resize", "--help"]]) {
+      const r = pls(args);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      expect(errorOf(r).kind).toBe("Usage");
+    }
+    expect(errorOf(pls(["mcp", "--help"])).message).toBe("unknown command 'mcp'");
+    expect(pls(["pool", "--help"]).code).toBe(0);
+    expect(pls(["help", "pool"]).code).toBe(0);
+  });
+
+  test("a missing argument points to the command's own help", () => {
+    const peek = pls(["peek"]);
+    expect(peek.code).toBe(2);
+    expect(errorOf(peek)).toMatchObject({ kind: "Usage", message: "Missing required positional argument: POOL", hint: "Try `pls peek --help`." });
+    expect(errorOf(pls(["pool", "create"])).hint).toBe("Try `pls pool create --help`.");
+  });
+
+  test("help shows no '(pls peek)' or '(pls v0.1.0)' glued to the description", () => {
+    for (const cmd of [[], ["peek"], ["pool"], ["pool", "create"], ["serve"], ["serve", "init"], ["version"]]) {
+      const help = pls([...cmd, "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.out).not.toMatch(/\((pls|plasmite)( [a-z]+)*( v[0-9.]+)?\)/);
+      expect(help.out).toContain("USAGE");
+    }
+    const named = pls(["--help"], { env: { PLASMITE_PROGRAM_NAME: "plasmite" } });
+    expect(named.out).not.toContain("(plasmite v");
+  });
+
+  test("--color always colours output into a pipe (still one JSON line each); auto does not", () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "poke", "c", "--create", '{"a": 1}']);
+    const SGR = /\x1b\[[0-9;]*m/g;
+    for (const args of [["get", "c", "1"], ["peek", "c", "--tail", "1", "--timeout", "10ms"], ["pool", "info", "c"], ["poke", "c", '{"b": 2}']]) {
+      const forced = pls(["--dir", dir, "--color", "always", ...args], { env: { NO_COLOR: "1" } });
+      expect(forced.out).toContain("\x1b[36m\"");
+      expect(forced.out.trim().split("\n").length).toBe(1);
+      const plain = pls(["--dir", dir, ...args]);
+      expect(plain.out).not.toContain("\x1b[");
+      // the same JSON under the colours (poke appends again: compare the shape)
+      expect(Object.keys(JSON.parse(forced.out.replace(SGR, "")))).toEqual(Object.keys(JSON.parse(plain.out)));
+    }
+    expect(pls(["--color", "always", "--help"]).out).toContain("\x1b[");
+  });
+});

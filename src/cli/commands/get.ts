@@ -2,7 +2,7 @@
 import { defineCommand } from "../args.ts";
 import { PlasmiteError } from "../../errors.ts";
 import { openPool } from "../pools.ts";
-import { colorOn, printLine, stdoutIsTTY } from "../output.ts";
+import { colorForced, colorOn, printLine, stdoutIsTTY } from "../output.ts";
 import { parseSeq } from "../values.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 
@@ -18,12 +18,12 @@ export default defineCommand({
     const ref = String(args.pool);
     if (isRemote(ref)) {
       const json = await (await remotePool(ref, args)).getJson(seq);
-      return printLine(stdoutIsTTY() ? pretty(json) : json);
+      return printLine(shown(json));
     }
     const pool = openPool(ref);
     try {
       const json = pool.getJson(seq);
-      printLine(stdoutIsTTY() ? pretty(json) : json);
+      printLine(shown(json));
     } catch (err) {
       if (err instanceof PlasmiteError && err.kind === "NotFound" && err.hint === undefined) {
         throw new PlasmiteError("NotFound", err.message, { path: err.path, seq: err.seq, hint: `See what is retained: pls pool info ${ref} (or pls peek ${ref} --tail 10).` });
@@ -35,7 +35,10 @@ export default defineCommand({
   },
 });
 
-/** Pretty output, loaded only on a terminal (piped `get` prints the stored text as it is). */
-function pretty(json: string): string {
-  return (require("../pretty.ts") as typeof import("../pretty.ts")).prettyText(json, colorOn("stdout"));
+/** Pretty on a terminal; piped, the stored text as it is (coloured on one line with --color always). */
+function shown(json: string): string {
+  if (!stdoutIsTTY() && !colorForced()) return json;
+  // the printer loads only when it is used
+  const { prettyText } = require("../pretty.ts") as typeof import("../pretty.ts");
+  return stdoutIsTTY() ? prettyText(json, colorOn("stdout")) : prettyText(json, true, true);
 }

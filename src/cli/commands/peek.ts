@@ -10,10 +10,10 @@ import { openPool } from "../pools.ts";
 import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
 import type { WhereFilter } from "../../filter/where.ts";
-import { colorOn, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
+import { colorForced, colorOn, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
 import { LineWriter } from "../line-writer.ts";
 import { memberSource } from "../../format/json-scan.ts";
-import { outputClosed } from "../../platform/files.ts";
+import { WAIT_SLICE_MAX_US, outputClosed } from "../../platform/files.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
 
@@ -98,7 +98,7 @@ export default defineCommand({
 
     const render = renderer(pretty, Boolean(args["data-only"]));
     // Unfiltered JSON Lines: splice envelope bytes straight from the stored payload (no decode, no re-encode).
-    const rawLines = !pretty && !args["data-only"];
+    const rawLines = !pretty && !args["data-only"] && !colorForced();
     const emit = (it: Item) => {
       if (rawLines && it.json === null) {
         out.pushEnvelope(it.m);
@@ -119,6 +119,14 @@ export default defineCommand({
       return items.filter((_, i) => flags[i]);
     };
     const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]), failOnGap);
+    // A reader that may not write the pool file is not counted among its waiters, so no writer wakes it: say so
+    // once, before the first wait.
+    let pollingSaid = Boolean(args["no-notify"]) || pool.pool.writable;
+    const beforeWait = () => {
+      if (pollingSaid) return;
+      pollingSaid = true;
+      notice("polling", "peek", ref, `this user may not write the pool file: following by polling (new messages can take up to ${WAIT_SLICE_MAX_US / 1000} ms to show)`);
+    };
 
     const start: CursorStart =
       sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined && tags.length === 0 && !where ? { last: tail } : tail !== undefined ? { oldest: true } : { newest: true };
@@ -169,7 +177,7 @@ export default defineCommand({
         return stop(0);
       }
       let seen = history.length;
-      await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
+      await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, beforeWait, async (matches) => {
         if (seen + matches.length < needed) {
           seen += matches.length;
           return false;
@@ -183,7 +191,7 @@ export default defineCommand({
     for (const it of history) emit(it);
     await out.flush();
     drops.throwGap();
-    await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
+    await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, beforeWait, async (matches) => {
       for (const it of matches) emit(it);
       return out.closed;
     });
@@ -217,6 +225,7 @@ async function follow(
   notify: boolean,
   timeoutMs: number | undefined,
   out: LineWriter,
+  beforeWait: () => void,
   emit: (matches: Item[]) => Promise<boolean>,
 ): Promise<void> {
   let deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
@@ -246,6 +255,7 @@ async function follow(
       if (stderrIsTTY()) printErrLine(timedOutText(out, timeoutMs ?? 0));
       throw new ExitCode(124);
     }
+    beforeWait();
     await cursor.wait(Math.min(left, READER_CHECK_MS), undefined, notify);
   }
 }
@@ -269,11 +279,12 @@ function readAvailable(cursor: Cursor, drops: DropReporter, untilSeq = Infinity)
  * (see envelopeDataText); a server's may order their members otherwise.
  */
 function renderer(pretty: boolean, dataOnly: boolean, local = true): (envelope: string) => string {
-  const color = pretty && colorOn("stdout");
+  // JSON Lines are coloured only when asked for (--color always): still one line each
+  const color = pretty ? colorOn("stdout") : colorForced();
   const data = (json: string): string => (local ? envelopeDataText(json) : null) ?? memberSource(json, "data") ?? "null";
-  if (!pretty) return dataOnly ? (json) => data(json) + "\n" : (json) => json + "\n";
+  if (!pretty && !color) return dataOnly ? (json) => data(json) + "\n" : (json) => json + "\n";
   const { prettyText } = require("../pretty.ts") as typeof import("../pretty.ts");
-  return (json) => prettyText(dataOnly ? data(json) : json, color) + "\n";
+  return (json) => prettyText(dataOnly ? data(json) : json, color, !pretty) + "\n";
 }
 
 /** Coalesces drops into at most one notice per second. */
