@@ -9,13 +9,15 @@ import { envelopeOfPayload } from "../api/envelope.ts";
 import type { Durability, PoolInfo } from "../pool/pool.ts";
 import uiHtmlText from "../ui/index.html" with { type: "text" };
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, readJsonBodyText, usage } from "./http.ts";
-import { DEFAULT_CREATE_SIZE_BYTES, checkAllowHost, parseBind, type ServeOptions } from "./options.ts";
+import { DEFAULT_CREATE_SIZE_BYTES, DEFAULT_IDLE_TIMEOUT_S, checkAllowHost, parseBind, type ServeOptions } from "./options.ts";
 import { crossOriginWrite, hostAllowed, misdirected, originAllowed } from "./origin-guard.ts";
 import { ServedPools } from "./pools.ts";
 import { parseTailParams, tailResponse, type TailFormat } from "./tail.ts";
 import { Watchers } from "./watcher.ts";
 
 type Access = "read" | "write" | "none";
+/** What a handler gets from Elysia's context. */
+type RouteContext = { request: Request; params: Record<string, string>; server?: { timeout(request: Request, seconds: number): void } | null };
 
 // A text import (bun's types describe .html imports as HTML bundles; with type "text" it is the page's source).
 const uiHtml = uiHtmlText as unknown as string;
@@ -63,8 +65,8 @@ export function buildApp(o: ServeOptions) {
 
   /** Wraps a handler: auth, errors as the JSON envelope, CORS headers. */
   const route =
-    (access: Access, fn: (ctx: { request: Request; params: Record<string, string> }) => Response | Promise<Response>) =>
-    async (ctx: { request: Request; params: Record<string, string> }): Promise<Response> => {
+    (access: Access, fn: (ctx: RouteContext) => Response | Promise<Response>) =>
+    async (ctx: RouteContext): Promise<Response> => {
       let res: Response;
       try {
         authorize(ctx.request, access);
@@ -84,7 +86,7 @@ export function buildApp(o: ServeOptions) {
   const poolJson = (name: string) => infoJson(pools.get(name).info(), name);
 
   const tail = (format: TailFormat) =>
-    route("read", ({ request, params }) => {
+    route("read", ({ request, params, server }) => {
       const p = parseTailParams(new URL(request.url), request.headers, o.maxTailTimeoutMs);
       const handle = pools.get(params.pool);
       if (state.activeTails >= o.maxTailConcurrency) {
@@ -95,6 +97,8 @@ export function buildApp(o: ServeOptions) {
       // The stream keeps the mapping alive itself: the pool may be deleted (and its handle closed) meanwhile.
       const releaseMapping = handle.pool.retain();
       state.activeTails++;
+      // A stream is quiet while its pool is (up to timeout_ms): it is not an idle connection.
+      server?.timeout(request, 0);
       const lease = watchers.acquire(handle);
       const done = () => {
         state.activeTails--;
@@ -206,7 +210,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     // Bodies are read and limited by the handlers (413 with the JSON envelope, checked on Content-Length before
     // reading); Bun's own limit is only a far backstop, since its 413 has no envelope.
     maxRequestBodySize: Math.max(o.maxBodyBytes * 4, 64 * 1024 * 1024),
-    idleTimeout: 0,
+    // Keep-alive connections with no request in flight are closed (each holds a descriptor); tail streams opt
+    // out per request. Bun checks idle sockets every few seconds, so the bound is approximate.
+    idleTimeout: o.idleTimeoutS ?? DEFAULT_IDLE_TIMEOUT_S,
     ...(o.tls ? { tls: { cert: o.tls.cert, key: o.tls.key } } : {}),
   });
   const server = app.server!;

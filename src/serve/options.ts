@@ -9,6 +9,10 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_TAIL_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_TAIL_CONCURRENCY = 64;
 export const DEFAULT_CREATE_SIZE_BYTES = 1024 * 1024;
+/** A connection with no request in flight is closed after this long (tail streams are exempt). */
+export const DEFAULT_IDLE_TIMEOUT_S = 10;
+/** Bun's largest idleTimeout. */
+export const MAX_IDLE_TIMEOUT_S = 255;
 
 export interface ServeOptions {
   /** Pool directory served. */
@@ -27,6 +31,8 @@ export interface ServeOptions {
   corsOrigins: string[];
   /** How long an append waits for another writer's lock before 423 (default 5000 ms; --lock-timeout). */
   lockTimeoutMs?: number;
+  /** Seconds before an idle keep-alive connection is closed (--idle-timeout-s; default DEFAULT_IDLE_TIMEOUT_S). */
+  idleTimeoutS?: number;
   /** Host names answered besides the bound address, loopback and localhost (--allow-host; without a token). */
   allowHosts?: string[];
 }
@@ -110,6 +116,9 @@ export function preflight(o: ServeOptions): void {
   for (const [name, v] of [["--max-body-bytes", o.maxBodyBytes], ["--max-tail-timeout-ms", o.maxTailTimeoutMs], ["--max-tail-concurrency", o.maxTailConcurrency]] as const) {
     if (!Number.isSafeInteger(v) || v <= 0) throw new PlasmiteError("Usage", `${name} must be a positive integer`);
   }
+  if (o.idleTimeoutS !== undefined && (!Number.isSafeInteger(o.idleTimeoutS) || o.idleTimeoutS < 1 || o.idleTimeoutS > MAX_IDLE_TIMEOUT_S)) {
+    throw new PlasmiteError("Usage", `--idle-timeout-s must be an integer from 1 to ${MAX_IDLE_TIMEOUT_S}`);
+  }
   o.corsOrigins.forEach(checkCorsOrigin);
   o.allowHosts?.forEach(checkAllowHost);
 }
@@ -128,6 +137,6 @@ export function describe(o: ServeOptions, actualPort?: number) {
     access: o.access,
     cors_origins: o.corsOrigins,
     allow_hosts: o.allowHosts ?? [],
-    limits: { max_body_bytes: o.maxBodyBytes, max_tail_timeout_ms: o.maxTailTimeoutMs, max_tail_concurrency: o.maxTailConcurrency },
+    limits: { max_body_bytes: o.maxBodyBytes, max_tail_timeout_ms: o.maxTailTimeoutMs, max_tail_concurrency: o.maxTailConcurrency, idle_timeout_s: o.idleTimeoutS ?? DEFAULT_IDLE_TIMEOUT_S },
   };
 }

@@ -416,6 +416,62 @@ describe("tail streams", () => {
   }, 60_000);
 });
 
+describe("connections", () => {
+  /** A raw keep-alive connection sending `request`: tells when (ms after connecting) the server closed it. */
+  async function rawConnection(port: number, request: string) {
+    const t0 = performance.now();
+    let answered = "";
+    let closedAtMs = -1;
+    const closed = Promise.withResolvers<void>();
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data: (_s, d) => void (answered += d.toString()),
+        close: () => {
+          closedAtMs = performance.now() - t0;
+          closed.resolve();
+        },
+        error: () => closed.resolve(),
+      },
+    });
+    socket.write(request);
+    return { closed: closed.promise, closedAtMs: () => closedAtMs, answered: () => answered, socket };
+  }
+
+  test("an idle keep-alive connection is closed after --idle-timeout-s; a quiet tail longer than that stays open", async () => {
+    const { server, call, client } = await serve({ idleTimeoutS: 1 });
+    await call("POST", "/v0/pools", { pool: "p" });
+    const port = Number(new URL(server.url).port);
+    const used = await rawConnection(port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    // a JSON Lines tail on an idle pool: nothing to send for 6 s, then one message, then its timeout
+    const t0 = performance.now();
+    const tail = fetch(`${server.url}/v0/pools/p/tail?from=live&timeout_ms=7000`).then((r) => r.text());
+    const sse = fetch(`${server.url}/v0/pools/p/events?from=live&timeout_ms=7000`).then((r) => r.text());
+    await used.closed;
+    expect(used.answered()).toContain('"ok":true');
+    // Bun checks idle sockets every 4 s: closed after the bound, not held open
+    expect(used.closedAtMs()).toBeGreaterThanOrEqual(900);
+    expect(used.closedAtMs()).toBeLessThan(6_500);
+    await Bun.sleep(Math.max(0, 6_000 - (performance.now() - t0)));
+    const pool = client.openPool("p");
+    pool.append({ late: true });
+    pool.close();
+    const [lines, events] = await Promise.all([tail, sse]);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(6_900);
+    expect(JSON.parse(lines.trim()).data).toEqual({ late: true });
+    expect(events).toContain('"late":true');
+    expect((await server.stats()).activeTails).toBe(0);
+  }, 20_000);
+
+  test("--idle-timeout-s is 1 to 255 seconds", () => {
+    const { preflight } = require("./options.ts") as typeof import("./options.ts");
+    const base = { dir: root, bind: "127.0.0.1:0", allowNonLoopback: false, insecureNoTls: false, access: "read-write" as const, maxBodyBytes: 1, maxTailTimeoutMs: 1, maxTailConcurrency: 1, corsOrigins: [] };
+    for (const bad of [0, 256, 1.5, -1]) expect(() => preflight({ ...base, idleTimeoutS: bad })).toThrow("--idle-timeout-s");
+    expect(() => preflight({ ...base, idleTimeoutS: 30 })).not.toThrow();
+  });
+});
+
 describe("library Client.connect", () => {
   test("remote handle: create, append, get, info, tail from a seq and live, list, delete", async () => {
     const { server } = await serve();

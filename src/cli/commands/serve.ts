@@ -22,6 +22,7 @@ const serverFlags = {
   "max-body-bytes": { type: "string", description: "Largest request body (default 1048576)" },
   "max-tail-timeout-ms": { type: "string", description: "Longest tail stream and default timeout_ms (default 30000)" },
   "max-tail-concurrency": { type: "string", description: "Most concurrent tail streams (default 64)" },
+  "idle-timeout-s": { type: "string", description: "Close a connection idle this many seconds, 1-255 (default 10; tail streams stay open)" },
   "cors-origin": { type: "string", description: "Allow browser requests from this exact origin (repeatable)" },
   "lock-timeout": { type: "string", description: "MS an append waits for another writer's lock before 423 (default 5000; env PLASMITE_LOCK_TIMEOUT_MS)" },
   "allow-host": { type: "string", description: "Also answer requests for this host name (repeatable; without a token only loopback names and the bound address are answered)" },
@@ -85,6 +86,7 @@ async function optionsFrom(args: FlagArgs, rawArgs: string[]): Promise<ServeOpti
     maxBodyBytes: num("max-body-bytes", o.DEFAULT_MAX_BODY_BYTES),
     maxTailTimeoutMs: num("max-tail-timeout-ms", o.DEFAULT_MAX_TAIL_TIMEOUT_MS),
     maxTailConcurrency: num("max-tail-concurrency", o.DEFAULT_MAX_TAIL_CONCURRENCY),
+    idleTimeoutS: num("idle-timeout-s", o.DEFAULT_IDLE_TIMEOUT_S),
     corsOrigins: [...new Set(collectRepeated(rawArgs, "cors-origin"))],
     lockTimeoutMs: lockTimeoutFrom(args["lock-timeout"]),
     allowHosts: [...new Set(collectRepeated(rawArgs, "allow-host").map(o.checkAllowHost))],
@@ -190,13 +192,16 @@ export default defineCommand({
     const { describe } = await import("../../serve/options.ts");
     const server = await startServer(options);
     const d = describe(options, server.port);
+    d.listen = d.listen.replace(/:0$/, `:${server.port}`); // --bind HOST:0 picked a free port: show which
     const ready = process.env.PLASMITE_SERVE_READY_FILE;
     if (ready) {
       // written atomically, so a supervisor polling for it never reads half an address
       writeFileSync(ready + ".tmp", `${server.url}\n`);
       renameSync(ready + ".tmp", ready);
     }
+    // one line saying where it listens, also for a supervisor or a log (JSON when stderr is not a terminal)
     if (stderrIsTTY()) printErrLine(banner(d, options, colorOn("stderr")));
+    else printErrLine(JSON.stringify({ event: "listening", time: new Date().toISOString(), url: d.base_url, ui: d.web_ui, listen: d.listen, auth: d.auth, tls: d.tls, access: d.access }));
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
