@@ -107,3 +107,61 @@ describe("help and errors", () => {
     expect(pls(["--color", "always", "--help"]).out).toContain("\x1b[");
   });
 });
+
+describe("commands say what they are doing", () => {
+  /** A real `pls serve` on a free port; its address from the line it logs on stderr (JSON: not a terminal). */
+  async function serve(dir: string) {
+    const proc = Bun.spawn([BUN, MAIN, "--dir", dir, "serve", "--bind", "127.0.0.1:0"], { env: { ...process.env, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stderr.getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const r = await reader.read();
+      if (r.done) throw new Error(`serve ended: ${text}`);
+      text += new TextDecoder().decode(r.value);
+    }
+    reader.releaseLock();
+    return { proc, listening: JSON.parse(text.slice(0, text.indexOf("\n"))) };
+  }
+
+  test("serve logs where it listens: one JSON line when stderr is not a terminal, the banner on one", async () => {
+    const dir = freshDir();
+    const { proc, listening } = await serve(dir);
+    try {
+      expect(listening).toMatchObject({ event: "listening", auth: "none", tls: "disabled", access: "read-write" });
+      expect(listening.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9][0-9]*$/);
+      expect(listening.ui).toBe(`${listening.url}/ui`);
+      expect(listening.listen).toBe(listening.url.slice("http://".length)); // the port it got, not :0
+      expect((await fetch(`${listening.url}/v0/pools`)).status).toBe(200);
+    } finally {
+      proc.kill("SIGINT");
+      expect(await proc.exited).toBe(0);
+    }
+    const banner = onTerminal(`PLS --dir ${dir} serve --bind 127.0.0.1:0`, {}, 2);
+    expect(banner.out).toMatch(/listen: +127\.0\.0\.1:[1-9]/);
+    expect(banner.out).not.toContain('"event"');
+  });
+
+  test("peek on a terminal says what it follows (local and remote); nothing extra when stderr is not a terminal", async () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "chat"]);
+    const empty = onTerminal(`PLS --dir ${dir} peek chat --timeout 100ms`);
+    expect(empty.code).toBe(124);
+    expect(empty.out).toContain("following chat (empty) — Ctrl-C to stop");
+    for (let i = 0; i < 3; i++) pls(["--dir", dir, "poke", "chat", `{"i": ${i}}`]);
+    const some = onTerminal(`PLS --dir ${dir} peek chat --tail 1 --timeout 100ms`);
+    expect(some.out).toContain("following chat (3 messages, newest seq 3) — Ctrl-C to stop");
+    // after the history it printed
+    expect(some.out.indexOf('"seq": 3')).toBeLessThan(some.out.indexOf("following chat"));
+    const piped = pls(["--dir", dir, "peek", "chat", "--timeout", "50ms"]);
+    expect(piped.code).toBe(124);
+    expect(piped.err).toBe("");
+    const { proc, listening } = await serve(dir);
+    try {
+      const remote = onTerminal(`PLS peek ${listening.url}/chat --timeout 300ms`);
+      expect(remote.out).toContain(`following ${listening.url}/chat (3 messages, newest seq 3) — Ctrl-C to stop`);
+    } finally {
+      proc.kill("SIGINT");
+      await proc.exited;
+    }
+  });
+});

@@ -169,6 +169,7 @@ export default defineCommand({
         return stop(0);
       }
       let seen = history.length;
+      if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));
       await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
         if (seen + matches.length < needed) {
           seen += matches.length;
@@ -183,6 +184,7 @@ export default defineCommand({
     for (const it of history) emit(it);
     await out.flush();
     drops.throwGap();
+    if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));
     await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
       for (const it of matches) emit(it);
       return out.closed;
@@ -190,6 +192,13 @@ export default defineCommand({
     return stop(0);
   },
 });
+
+/** The terminal's line before peek waits: what it follows, so a quiet pool does not look like a hung command. */
+function followingText(ref: string, info: { bounds: { newest: number | null }; metrics: { message_count: number } }): string {
+  const count = info.metrics.message_count;
+  const held = count === 0 ? "empty" : `${count} message${count === 1 ? "" : "s"}, newest seq ${info.bounds.newest}`;
+  return `following ${ref} (${held}) — Ctrl-C to stop`;
+}
 
 /** The terminal's line for exit 124: --timeout counts from the last printed message, if any. */
 function timedOutText(out: LineWriter, timeoutMs: number): string {
@@ -369,6 +378,8 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
   const historyEnd = o.one && o.tail !== undefined ? ((await pool.info()).bounds.newest ?? 0) : 0;
   let matched = 0;
   let lastMatch: string | null = null;
+  // one more request, on a terminal only; a failure shows in the stream right after
+  if (stderrIsTTY()) await pool.info().then((info) => printErrLine(followingText(o.ref, info)), () => {});
   const lines = pool.tailLines({
     last: o.tail,
     sinceTimeMs: o.sinceNs === undefined ? undefined : Number(o.sinceNs / 1_000_000n),
