@@ -1,6 +1,7 @@
 // The fault campaign: SIGKILLed writers, readers and servers; concurrent writers with followers; a table of bad
-// CLI and HTTP input; sustained server load; permissions and a full disk. Prints what it measured and exits 1 on
-// any failure. Usage: bun scripts/campaign.ts [--quick] [--only crash,concurrency,badinput,load,limits]
+// CLI and HTTP input; sustained server load; permissions and a full disk; SIGSTOPped writers holding the lock.
+// Prints what it measured and exits 1 on any failure.
+// Usage: bun scripts/campaign.ts [--quick] [--only crash,stopped,concurrency,badinput,load,limits]
 // (--quick is what CI runs; the default is the long version.) The corrupt-file fuzzer is scripts/fuzz-pool.ts.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
@@ -112,6 +113,77 @@ async function crashCampaign(): Promise<void> {
     lockIsFree(rpath, `server kill ${k + 1}`);
   }
   figures.push(`crash: followers and servers SIGKILLed mid-stream (${quick ? 3 : 10} each): the pool stays valid and the next writer proceeds at once`);
+}
+
+/** Waits until `pid` is stopped (state T in /proc/PID/stat); false after 5 s. */
+async function untilStopped(pid: number): Promise<boolean> {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await Bun.sleep(5)) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("T")) return true;
+  }
+  return false;
+}
+
+/** A poke with a short lock timeout: it must finish (appended, or Busy naming the stopped holder) in bounded time. */
+function boundedPoke(dir: string, label: string, stdin?: string): { code: number; err: string } {
+  const t0 = performance.now();
+  const r = pls(["--dir", dir, "poke", "s", "--lock-timeout", "300", ...(stdin === undefined ? ['{"probe":1}'] : [])], { stdin });
+  const ms = performance.now() - t0;
+  check(ms < 5000, `${label}: poke took ${ms.toFixed(0)} ms with a 300 ms lock timeout`);
+  check(r.code === 0 || (r.code === 5 && /held by pid \d+ \([^)]*stopped\)/.test(r.err)), `${label}: poke exit ${r.code} ${r.err.slice(0, 200)}`);
+  return r;
+}
+
+async function stoppedCampaign(): Promise<void> {
+  const dir = join(work, "stopped");
+  mkdirSync(dir);
+  const path = join(dir, "s.plasmite");
+  Pool.create(path, { sizeBytes: 1 << 20 }).close();
+  // A writer stopped while it holds the lock (it takes the lock, then stops itself): CLI writers and a server
+  // give up after their lock timeout, naming it; the server meanwhile answers everything else.
+  const holdThenStop = `const { Pool } = await import(${JSON.stringify(join(ROOT, "src/pool/pool.ts"))});
+    const { lockExclusive } = await import(${JSON.stringify(join(ROOT, "src/platform/files.ts"))});
+    lockExclusive(Pool.open(process.argv[1]).mapped()); process.kill(process.pid, "SIGSTOP");`;
+  const holder = Bun.spawn([process.execPath, "-e", holdThenStop, path], { stderr: "pipe" });
+  check(await untilStopped(holder.pid), "stopped: the lock holder never stopped");
+  const one = boundedPoke(dir, "stopped holder (DATA)");
+  const stream = boundedPoke(dir, "stopped holder (stream)", '{"a":1}\n{"a":2}\n');
+  check(one.code === 5 && stream.code === 5, `stopped: pokes got through a held lock (${one.code}, ${stream.code})`);
+  const { proc, url } = await startServe(dir, ["--lock-timeout", "500"]);
+  const t0 = performance.now();
+  const append = fetch(`${url}/v0/pools/s/append`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"data":{"x":1}}' });
+  await Bun.sleep(50);
+  const h0 = performance.now();
+  const health = await fetch(`${url}/healthz`);
+  const healthMs = performance.now() - h0;
+  const refused = await append;
+  const refusedMs = performance.now() - t0;
+  const body = await refused.text();
+  check(health.status === 200 && healthMs < 500, `stopped: healthz took ${healthMs.toFixed(0)} ms while an append waited`);
+  check(refused.status === 423 && body.includes("stopped") && refusedMs >= 500 && refusedMs < 3000, `stopped: server append ${refused.status} after ${refusedMs.toFixed(0)} ms: ${body.slice(0, 200)}`);
+  proc.kill("SIGTERM");
+  await proc.exited;
+  holder.kill("SIGKILL");
+  await holder.exited;
+  lockIsFree(path, "stopped holder killed");
+
+  // Real writers stopped at a random moment (holding the lock or not): a probe poke never hangs.
+  const rounds = quick ? 3 : 20;
+  let busy = 0;
+  for (let k = 0; k < rounds; k++) {
+    const w = Bun.spawn([process.execPath, join(PROCS, "writer.ts"), path, String(k), "100000000", "mixed"], { env: { ...process.env, SEED: String(k + 1) }, stderr: "pipe" });
+    await Bun.sleep(150 + Math.random() * 100);
+    w.kill("SIGSTOP");
+    await untilStopped(w.pid);
+    if (boundedPoke(dir, `stopped writer ${k + 1}`).code === 5) busy++;
+    w.kill("SIGKILL");
+    await w.exited;
+    verifyPool(path, `stopped writer ${k + 1}`);
+    lockIsFree(path, `stopped writer ${k + 1}`);
+  }
+  figures.push(
+    `stopped: a writer SIGSTOPped holding the lock: poke (DATA and stream) exit 5 naming it after --lock-timeout 300, a server append 423 after ${refusedMs.toFixed(0)} ms (--lock-timeout 500) while /healthz answered in ${healthMs.toFixed(0)} ms; ${rounds} writers stopped at random: every probe finished (${busy} Busy), pool valid, lock free once killed`,
+  );
 }
 
 async function concurrencyCampaign(): Promise<void> {
@@ -327,6 +399,12 @@ async function limitsCampaign(): Promise<void> {
   if (asNobody) {
     const read = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, MAIN, "--dir", dir, "get", "p", "1"], { env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1" } });
     check(read.exitCode === 0, `limits: a read-only user could not read: ${read.stderr}`);
+    // following a pool this user may only read: it polls (no store to the read-only mapping, so no SIGSEGV)
+    const follower = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, MAIN, "--dir", dir, "peek", "p", "--jsonl", "--timeout", "1500ms"], { env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    await Bun.sleep(400);
+    for (let i = 0; i < 3; i++) pls(["--dir", dir, "poke", "p", JSON.stringify({ live: i })]);
+    const [followed, followCode] = await Promise.all([new Response(follower.stdout).text(), follower.exited]);
+    check(followCode === 124 && followed.trim().split("\n").length === 3, `limits: a read-only follower exited ${followCode} after ${followed.trim().split("\n").length} of 3 messages`);
   }
   // a full disk: creating a pool that does not fit is reported (Io, exit 8); a created pool never runs out
   const small = join(work, "small-disk");

@@ -5,6 +5,7 @@ import { PlasmiteError } from "../errors.ts";
 import { checkMessage, encodePayload, payloadPrefix } from "../format/payload.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolInfo, type TextPayloads } from "../pool/pool.ts";
+import { DEFAULT_LOCK_TIMEOUT_MS, checkLockTimeout } from "../pool/write-lock.ts";
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
 import type { RemoteClient, RemoteOptions } from "../remote/client.ts";
@@ -49,16 +50,23 @@ export interface PoolEntry {
   path: string;
 }
 
+export interface ClientOptions {
+  /** How long an append waits for another writer's lock before failing Busy (default 5000 ms, at most 1 h). */
+  lockTimeoutMs?: number;
+}
+
 /** A pool directory. */
 export class Client {
   readonly dir: string;
+  readonly lockTimeoutMs: number;
 
   /** A local pool directory; for a server use Client.connect(url). */
-  constructor(dir: string = defaultPoolDir()) {
+  constructor(dir: string = defaultPoolDir(), options: ClientOptions = {}) {
     if (dir.includes("://") && /^https?:\/\//i.test(dir)) {
       throw new PlasmiteError("Usage", `Client(dir) takes a directory; for ${dir} use Client.connect(url)`, { hint: 'const remote = Client.connect("http://host:9700", { token })' });
     }
     this.dir = dir;
+    this.lockTimeoutMs = options.lockTimeoutMs === undefined ? DEFAULT_LOCK_TIMEOUT_MS : checkLockTimeout(options.lockTimeoutMs);
   }
 
   /**
@@ -77,11 +85,16 @@ export class Client {
   }
 
   createPool(ref: string, options: CreateOptions = {}): PoolHandle {
-    return new PoolHandle(ref, Pool.create(this.pathOf(ref), options));
+    return this.handle(ref, Pool.create(this.pathOf(ref), options));
   }
 
   openPool(ref: string): PoolHandle {
-    return new PoolHandle(ref, Pool.open(this.pathOf(ref)));
+    return this.handle(ref, Pool.open(this.pathOf(ref)));
+  }
+
+  private handle(ref: string, pool: Pool): PoolHandle {
+    pool.lockTimeoutMs = this.lockTimeoutMs;
+    return new PoolHandle(ref, pool);
   }
 
   /** Pool files in the directory, sorted by name (an absent directory has none). */
@@ -156,6 +169,12 @@ export class PoolHandle {
   appendDataTexts(dataTexts: readonly string[], tags: readonly string[], durability: Durability = "fast", times?: number[], ascii = false): number {
     checkMessage({}, tags);
     return this.pool.appendPayloads({ prefix: payloadPrefix(tags), bodies: dataTexts, suffix: "}", ascii }, durability, times);
+  }
+
+  /** @internal appendDataTexts for the server: waits for the writer lock without blocking the event loop. */
+  appendDataTextsAsync(dataTexts: readonly string[], tags: readonly string[], durability: Durability = "fast", times?: number[]): Promise<number> {
+    checkMessage({}, tags);
+    return this.pool.appendPayloadsAsync({ prefix: payloadPrefix(tags), bodies: dataTexts, suffix: "}" }, durability, times);
   }
 
   get(seq: number): Message {

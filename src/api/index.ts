@@ -1,5 +1,5 @@
 // Public entry point of the `plasmite` package: `import { Client } from "plasmite"`.
-export { Client, PoolHandle, type AppendOptions, type TailOptions, type PoolEntry } from "./client.ts";
+export { Client, PoolHandle, type AppendOptions, type ClientOptions, type TailOptions, type PoolEntry } from "./client.ts";
 export { type Message } from "./envelope.ts";
 export { PlasmiteError, ERROR_KINDS, type ErrorKind } from "../errors.ts";
 export { type Durability, type PoolInfo, type CreateOptions } from "../pool/pool.ts";

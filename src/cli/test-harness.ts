@@ -101,3 +101,27 @@ export async function startServe(dir: string, extra: string[] = [], opts: { runA
   rmSync(ready, { force: true });
   return { proc, url };
 }
+
+/**
+ * Holds an exclusive flock on `path` from another process (util-linux `flock -x -o FILE sleep 30`: the lock is
+ * flock's own, so killing or stopping that pid releases or freezes it); resolves once the lock is held.
+ */
+export async function holdFlock(path: string): Promise<{ pid: number; stop(): void; release(): Promise<void> }> {
+  const proc = Bun.spawn(["flock", "-x", "-o", path, "sleep", "30"], { stdout: "ignore", stderr: "ignore" });
+  const deadline = Date.now() + 10_000;
+  // `flock -n -E 99 FILE true` exits 99 while someone else holds the lock
+  while (Bun.spawnSync(["flock", "-n", "-E", "99", path, "true"]).exitCode !== 99) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`flock did not take ${path}`);
+    await Bun.sleep(10);
+  }
+  const children = () => Bun.spawnSync(["pkill", "-KILL", "-P", String(proc.pid)]);
+  return {
+    pid: proc.pid,
+    stop: () => proc.kill("SIGSTOP"),
+    async release() {
+      children();
+      proc.kill("SIGKILL");
+      await proc.exited;
+    },
+  };
+}

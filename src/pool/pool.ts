@@ -1,5 +1,6 @@
 // A pool: create/open/delete a pool file, append under the writer lock, get by seq, report info.
 // The only code that writes pool files (through src/format); the CLI, library and server all call this.
+// Invariant: an append waits for the writer lock at most lockTimeoutMs, never in a blocking flock (write-lock.ts).
 import { fs, path as nodePath } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
 import { beginFrame, commitFrame, payloadStart, writeFrameParts, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
@@ -28,7 +29,6 @@ import {
   createExclusive,
   unmapAndClose,
   futexWake,
-  lockExclusive,
   mapFile,
   syncRange,
   unlock,
@@ -37,6 +37,7 @@ import {
 import { nowNs } from "./clock.ts";
 import { acquireMapping, adoptMapping, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
+import { DEFAULT_LOCK_TIMEOUT_MS, lockWithin, withWriteLock } from "./write-lock.ts";
 
 export type Durability = "fast" | "flush";
 
@@ -90,6 +91,8 @@ export class Pool {
   readonly ring: RingView;
   readonly reader: RingReader;
   private file: MappedFile | null;
+  /** How long an append waits for another writer's lock before failing Busy (see write-lock.ts). */
+  lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS;
   // Scratch for appends, reused so the critical section allocates nothing per message.
   private crcs = new Uint32Array(64);
   private lens = new Uint32Array(64);
@@ -191,6 +194,19 @@ export class Pool {
    * Every payload is checked before the lock is taken: a rejected batch changes nothing.
    */
   appendPayloads(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability = "fast", times?: number[]): number {
+    return this.appendWith(payloads, durability, times, false);
+  }
+
+  /**
+   * appendPayloads for a process whose event loop must never block (the server): waits for the writer lock on
+   * timers, not in a system call, and appends in call order (see withWriteLock). Busy after lockTimeoutMs.
+   */
+  appendPayloadsAsync(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability = "fast", times?: number[]): Promise<number> {
+    const file = this.mapped();
+    return withWriteLock(file, this.lockTimeoutMs, () => this.appendWith(payloads, durability, times, true));
+  }
+
+  private appendWith(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability, times: number[] | undefined, lockHeld: boolean): number {
     const file = this.mapped();
     if (!file.writable) {
       throw new PlasmiteError("Permission", `pool is read-only for this user: ${this.path}`, {
@@ -238,13 +254,13 @@ export class Pool {
       }
     }
     if (n === 0) return this.state().newestSeq + 1;
-    lockExclusive(file);
+    if (!lockHeld) lockWithin(file, this.lockTimeoutMs);
     try {
       return this.appendLocked(payloads, durability, times);
     } catch (err) {
       throw addPath(err, this.path);
     } finally {
-      unlock(file);
+      if (!lockHeld) unlock(file);
     }
   }
 

@@ -1,7 +1,9 @@
 // The server's view of its pool directory: validates pool names from URLs and keeps one open handle per pool
-// (pool files are opened once per process, see src/pool/open-files.ts).
+// (pool files are opened once per process, see src/pool/open-files.ts). Appends never block the event loop:
+// a locked pool is waited for on timers, at most the lock timeout, then 423 (see src/pool/write-lock.ts).
 import { PlasmiteError } from "../errors.ts";
 import { Client, type PoolHandle } from "../api/client.ts";
+import type { Durability } from "../pool/pool.ts";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -19,8 +21,8 @@ export class ServedPools {
   readonly client: Client;
   private readonly open = new Map<string, PoolHandle>();
 
-  constructor(dir: string) {
-    this.client = new Client(dir);
+  constructor(dir: string, lockTimeoutMs?: number) {
+    this.client = new Client(dir, { lockTimeoutMs });
   }
 
   get(name: string): PoolHandle {
@@ -39,6 +41,26 @@ export class ServedPools {
     }
     this.open.set(name, handle);
     return handle;
+  }
+
+  /**
+   * Appends data texts (see PoolHandle.appendDataTexts) to the pool `name`, in request order per pool; returns the
+   * first seq. NotFound when the pool was deleted or replaced before the append was stored in the pool's file.
+   */
+  async append(name: string, dataTexts: readonly string[], tags: readonly string[], durability: Durability, times: number[]): Promise<number> {
+    const handle = this.get(name);
+    // the wait for the lock may outlast the handle (a delete, a replacement): the mapping must outlast the wait
+    const release = handle.pool.retain();
+    try {
+      const seq = await handle.appendDataTextsAsync(dataTexts, tags, durability, times);
+      if (!handle.pool.stillLinked()) throw replaced(name);
+      return seq;
+    } catch (err) {
+      if (err instanceof PlasmiteError && err.kind !== "NotFound" && !handle.pool.stillLinked()) throw replaced(name);
+      throw withoutPath(err, name);
+    } finally {
+      release();
+    }
   }
 
   create(name: string, sizeBytes: number): PoolHandle {
@@ -73,6 +95,12 @@ export class ServedPools {
     for (const h of this.open.values()) h.close();
     this.open.clear();
   }
+}
+
+function replaced(name: string): PlasmiteError {
+  return new PlasmiteError("NotFound", `pool ${name} was deleted or replaced during the append; nothing was stored in it`, {
+    hint: "Retry the append: it goes to the pool now under that name, if there is one.",
+  });
 }
 
 /** Errors name the pool, not the server's file (clients never see the directory layout). */

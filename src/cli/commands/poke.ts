@@ -4,7 +4,7 @@ import { validateMessage, type Receipt } from "../../api/client.ts";
 import { dataTextOf } from "../../format/payload.ts";
 import { formatTimeParts } from "../../pool/pool.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
-import { openPool } from "../pools.ts";
+import { lockTimeoutFrom, openPool } from "../pools.ts";
 import { isRemote, remoteFlags, remotePool } from "../remote.ts";
 import type { InputMode } from "../ingest.ts";
 import type { Sink } from "./poke-stream.ts";
@@ -47,6 +47,7 @@ export default defineCommand({
     in: { type: "string", alias: "i", description: "Stream format: auto (default), jsonl, json, seq, jq" },
     errors: { type: "string", alias: "e", description: "On a bad record: stop (default, exit 2) or skip (notice, exit 1 at the end)" },
     "max-record-bytes": { type: "string", description: "Largest stream record (default 1M)" },
+    "lock-timeout": { type: "string", description: "MS to wait for another writer's lock before failing Busy (default 5000; env PLASMITE_LOCK_TIMEOUT_MS)" },
     ...remoteFlags,
   },
   run({ args, rawArgs }) {
@@ -73,6 +74,8 @@ interface PokeOptions {
   retryDelayMs: number;
   maxRecordBytes: number | undefined;
   createSize: number | undefined;
+  /** Local pools only; undefined: the library's default. */
+  lockTimeoutMs: number | undefined;
 }
 
 function pokeOptions(args: PokeArgs, rawArgs: string[]): PokeOptions {
@@ -89,12 +92,13 @@ function pokeOptions(args: PokeArgs, rawArgs: string[]): PokeOptions {
   if (mode === "jq" && errorPolicy === "skip") throw new PlasmiteError("Usage", "--errors skip is not supported with --in jq", { hint: "Use --in jsonl for line-delimited input." });
   const maxRecordBytes = args["max-record-bytes"] === undefined ? undefined : values().parseSize(String(args["max-record-bytes"]), "--max-record-bytes");
   const createSize = args["create-size"] === undefined ? undefined : values().parseSize(String(args["create-size"]), "--create-size");
-  return { tags, durability, mode, errorPolicy, retries, retryDelayMs, maxRecordBytes, createSize };
+  const lockTimeoutMs = lockTimeoutFrom(args["lock-timeout"]);
+  return { tags, durability, mode, errorPolicy, retries, retryDelayMs, maxRecordBytes, createSize, lockTimeoutMs };
 }
 
 /** Appends DATA's text to a local pool and prints the receipt. */
 function pokeOneLocal(ref: string, text: string, o: PokeOptions, create: { sizeBytes?: number } | undefined): void {
-  const pool = openPool(ref, create);
+  const pool = openPool(ref, create, o.lockTimeoutMs);
   try {
     const times: number[] = [];
     const seq = pool.appendDataTexts([text], o.tags, o.durability, times);
@@ -108,6 +112,9 @@ function pokeOneLocal(ref: string, text: string, o: PokeOptions, create: { sizeB
 async function pokeAsync(ref: string, args: PokeArgs, o: PokeOptions): Promise<void> {
   const { tags, durability, retries, retryDelayMs } = o;
   const retry = <T>(fn: () => T | Promise<T>) => withRetry(fn, retries, retryDelayMs);
+  if (args["lock-timeout"] !== undefined && isRemote(ref)) {
+    throw new PlasmiteError("Usage", "--lock-timeout applies to local pools", { hint: "A server bounds its own waits: pls serve --lock-timeout MS." });
+  }
   const target: RemoteTarget | null = isRemote(ref) ? await remoteTarget(ref, args, tags, Boolean(args.create), o.createSize) : null;
   if (args.data !== undefined) {
     if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
@@ -121,7 +128,7 @@ async function pokeAsync(ref: string, args: PokeArgs, o: PokeOptions): Promise<v
   }
 
   const { pokeStream } = await import("./poke-stream.ts");
-  const local = target ? null : openPool(ref, args.create ? { sizeBytes: o.createSize } : undefined);
+  const local = target ? null : openPool(ref, args.create ? { sizeBytes: o.createSize } : undefined, o.lockTimeoutMs);
   await pokeStream(target?.sink ?? null, local, args.file === undefined ? undefined : String(args.file), { tags, durability, mode: o.mode, errorPolicy: o.errorPolicy, maxRecordBytes: o.maxRecordBytes, retries, retry, ref });
 }
 
