@@ -443,7 +443,7 @@ async function limitsCampaign(): Promise<void> {
   figures.push(`limits: unwritable pool ${asNobody ? "(as nobody)" : "(skipped: not root)"} -> exit ${perm.code} Permission, reads still work; full disk ${mounted ? "(2 MiB tmpfs)" : "(skipped: cannot mount)"}: create reported as Io (exit 8) with nothing left behind, and a created pool kept taking 20,000 appends (blocks are reserved at creation, so no SIGBUS)`);
 }
 
-const campaigns: Record<string, () => Promise<void>> = { crash: crashCampaign, concurrency: concurrencyCampaign, badinput: badInputCampaign, load: loadCampaign, limits: limitsCampaign };
+const campaigns: Record<string, () => Promise<void>> = { crash: crashCampaign, stopped: stoppedCampaign, concurrency: concurrencyCampaign, badinput: badInputCampaign, load: loadCampaign, limits: limitsCampaign };
 for (const [name, run] of Object.entries(campaigns)) {
   if (only && !only.includes(name)) continue;
   const t0 = performance.now();
