@@ -440,7 +440,7 @@ async function limitsCampaign(): Promise<void> {
     rmSync(maxDir, { recursive: true, force: true });
   }
   figures.push(`limits: 4 GiB pool ${roomForMax ? `created in ${maxCreateMs.toFixed(0)} ms, poke/get/doctor ok` : "(skipped: less than 5 GiB free)"}`);
-  figures.push(`limits: unwritable pool ${asNobody ? "(as nobody)" : "(skipped: not root)"} -> exit ${perm.code} Permission, reads still work; full disk ${mounted ? "(2 MiB tmpfs)" : "(skipped: cannot mount)"}: create reported as Io (exit 8) with nothing left behind, and a created pool kept taking 20,000 appends (blocks are reserved at creation, so no SIGBUS)`);
+  figures.push(`limits: unwritable pool ${asNobody ? "(as nobody)" : "(skipped: not root)"} -> exit ${perm.code} Permission, reads and follows (by polling) still work; full disk ${mounted ? "(2 MiB tmpfs)" : "(skipped: cannot mount)"}: create reported as Io (exit 8) with nothing left behind, and a created pool kept taking 20,000 appends (blocks are reserved at creation, so no SIGBUS)`);
 }
 
 const campaigns: Record<string, () => Promise<void>> = { crash: crashCampaign, stopped: stoppedCampaign, concurrency: concurrencyCampaign, badinput: badInputCampaign, load: loadCampaign, limits: limitsCampaign };

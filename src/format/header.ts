@@ -13,7 +13,7 @@ import {
   MIN_RING_SIZE_BYTES,
   alignPage,
 } from "./limits.ts";
-import type { RingView } from "./ring.ts";
+import { loadWord, type RingView } from "./ring.ts";
 import { readU64, readU64Big, writeU64, writeU64Big } from "./u64.ts";
 
 export const MAGIC = "PLASMITE";
@@ -197,7 +197,7 @@ export function publishState(ring: RingView, state: PoolState): void {
 }
 
 export function loadPublishGen(ring: RingView): number {
-  return Atomics.load(ring.words, PUBLISH_GEN_WORD) >>> 0;
+  return loadWord(ring, PUBLISH_GEN_WORD);
 }
 
 /**

@@ -140,6 +140,9 @@ export function syncRange(file: MappedFile, offset: number, length: number): voi
 
 export const futexAvailable = (): boolean => sys().hasFutex;
 
+/** Longest a reader sleeps between looks at a pool when no writer will wake it (polling, or a read-only mapping). */
+export const WAIT_SLICE_MAX_US = 20_000;
+
 /** Sleeps while the u32 at `offset` equals `expected`, at most `timeoutUs`; returns early on a wake or signal. */
 export function futexWait(file: MappedFile, offset: number, expected: number, timeoutUs: number): void {
   sys().futexWait(file.addr, offset, expected, timeoutUs);

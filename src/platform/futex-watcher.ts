@@ -1,6 +1,8 @@
 // A worker thread that sleeps on a u32 word of a shared mapping (futex) and reports each change, so an event
 // loop can wait for writers without blocking. Only the platform layer sees the mapping's address.
-import { futexWake, type MappedFile } from "./files.ts";
+// Never stores to a mapping opened read-only: there it is not counted in the waiters word and looks again every
+// WAIT_SLICE_MAX_US instead of waiting for a wake-up.
+import { WAIT_SLICE_MAX_US, futexWake, type MappedFile } from "./files.ts";
 
 // The worker is self-contained (a Blob URL) so it also runs inside `bun build --compile` binaries without a
 // separate entry point. It maps nothing itself: it views the server's existing mapping by address.
@@ -9,22 +11,34 @@ import { dlopen, FFIType as T, toArrayBuffer } from "bun:ffi";
 let stop = false;
 self.onmessage = (e) => {
   if (e.data === "stop") { stop = true; return; }
-  const { addr, genOffset, waitersOffset, linux, arch } = e.data;
+  const { addr, genOffset, waitersOffset, writable, pollMs, linux, arch } = e.data;
   const words = new Int32Array(toArrayBuffer(addr, 0, 4096));
   const genIdx = genOffset >> 2, waitIdx = waitersOffset >> 2;
+  // A read-only mapping is never stored to, and JSC's Atomics.load stores: load plainly between barriers on a
+  // private word (see src/format/ring.ts loadWord).
+  const fence = new Int32Array(new SharedArrayBuffer(4));
+  const loadGen = writable ? () => Atomics.load(words, genIdx) : () => {
+    Atomics.add(fence, 0, 0);
+    const v = words[genIdx];
+    Atomics.add(fence, 0, 0);
+    return v;
+  };
   let futex = null;
   if (linux) {
     try {
       const libc = dlopen("libc.so.6", { syscall: { args: [T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], returns: T.i64 } });
-      const ts = new BigInt64Array([0n, 100000000n]); // 100 ms: bounds how long a stop request waits
+      // counted in waiters, writers wake it: 100 ms bounds how long a stop request waits; read-only, nobody
+      // counts it: it looks again every pollMs
+      const waitNs = writable ? 100000000 : pollMs * 1000000;
+      const ts = new BigInt64Array([BigInt(Math.floor(waitNs / 1e9)), BigInt(waitNs % 1e9)]);
       const nr = arch === "arm64" ? 98 : 202;
       futex = (expected) => libc.symbols.syscall(nr, addr + genOffset, 0, expected >>> 0, ts, null, 0);
     } catch { futex = null; }
   }
-  let last = Atomics.load(words, genIdx);
+  let last = loadGen();
   const loop = async () => {
     while (!stop) {
-      const gen = Atomics.load(words, genIdx);
+      const gen = loadGen();
       if (gen !== last) {
         last = gen;
         postMessage(gen);
@@ -32,9 +46,11 @@ self.onmessage = (e) => {
         await new Promise((r) => setTimeout(r, 0));
         continue;
       }
-      if (futex) {
+      if (futex && writable) {
         Atomics.add(words, waitIdx, 1);
         try { futex(gen); } finally { Atomics.sub(words, waitIdx, 1); }
+      } else if (futex) {
+        futex(gen);
       } else {
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -55,13 +71,21 @@ export interface WordWatch {
   stop(): Promise<void>;
 }
 
-/** Calls `onChange` (at most ~1000 times a second) whenever the u32 at `offset` changes. */
+/** Calls `onChange` (at most ~1000 times a second) whenever the u32 at `offset` changes (within WAIT_SLICE_MAX_US on a read-only mapping). */
 export function watchWord(file: MappedFile, offset: number, waitersOffset: number, onChange: () => void): WordWatch {
   workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
   const worker = new Worker(workerUrl);
   const exited = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve(), { once: true }));
   worker.onmessage = () => onChange();
-  worker.postMessage({ addr: file.addr, genOffset: offset, waitersOffset, linux: process.platform === "linux", arch: process.arch });
+  worker.postMessage({
+    addr: file.addr,
+    genOffset: offset,
+    waitersOffset,
+    writable: file.writable,
+    pollMs: WAIT_SLICE_MAX_US / 1000,
+    linux: process.platform === "linux",
+    arch: process.arch,
+  });
   return {
     async stop() {
       // Let the worker leave its futex wait by itself, so it takes itself off the waiter count; terminating it

@@ -2,7 +2,7 @@
 // wait for new messages (futex wake-up plus bounded polling: correctness never depends on the wake-up).
 import { PlasmiteError } from "../errors.ts";
 import { PUBLISH_GEN_OFFSET, WAITERS_WORD, loadPublishGen, type PoolState } from "../format/header.ts";
-import { futexAvailable, futexWait } from "../platform/files.ts";
+import { WAIT_SLICE_MAX_US, futexAvailable, futexWait } from "../platform/files.ts";
 import type { Pool } from "./pool.ts";
 import type { RingReader, StoredMessage } from "./reader.ts";
 
@@ -28,7 +28,7 @@ export type CursorItem = { message: StoredMessage; drop?: undefined } | { drop: 
 
 // Polling backoff while waiting: starts short, doubles, capped (used with and without futex).
 const POLL_MIN_US = 50;
-const POLL_MAX_US = 20_000;
+const POLL_MAX_US = WAIT_SLICE_MAX_US;
 
 export class Cursor {
   private readonly pool: Pool;
@@ -111,30 +111,34 @@ export class Cursor {
 
   /**
    * Blocks the thread until something newer is published or `timeoutMs` passes. Uses a futex on publish_gen
-   * (writers wake it only when `waiters` is non-zero) in slices no longer than the polling backoff.
+   * (writers wake it only when `waiters` is non-zero) in slices no longer than the polling backoff. A reader that
+   * may not write the file cannot count itself in `waiters` (it never stores to a read-only mapping): it still
+   * sleeps on the word, woken early only if another reader is counted, in slices of the polling backoff.
    */
   waitSync(timeoutMs: number, useFutex = true): boolean {
     const ring = this.reader.ring;
     const deadline = performance.now() + timeoutMs;
     let sliceUs = POLL_MIN_US;
     const canFutex = useFutex && futexAvailable();
+    const counted = canFutex && ring.writable;
     for (;;) {
       const gen = loadPublishGen(ring);
       if (this.hasNewer()) return true;
       const leftUs = (deadline - performance.now()) * 1000;
       if (leftUs <= 0) return false;
-      const waitUs = Math.min(leftUs, canFutex ? POLL_MAX_US : sliceUs);
-      if (canFutex) {
+      const waitUs = Math.min(leftUs, counted ? POLL_MAX_US : sliceUs);
+      if (counted) {
         Atomics.add(ring.words, WAITERS_WORD, 1);
         try {
           futexWait(this.pool.mapped(), PUBLISH_GEN_OFFSET, gen, waitUs);
         } finally {
           Atomics.sub(ring.words, WAITERS_WORD, 1);
         }
-      } else {
-        Bun.sleepSync(waitUs / 1000);
-        sliceUs = Math.min(POLL_MAX_US, sliceUs * 2);
+        continue;
       }
+      if (canFutex) futexWait(this.pool.mapped(), PUBLISH_GEN_OFFSET, gen, waitUs);
+      else Bun.sleepSync(waitUs / 1000);
+      sliceUs = Math.min(POLL_MAX_US, sliceUs * 2);
     }
   }
 

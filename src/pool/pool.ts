@@ -107,7 +107,7 @@ export class Pool {
     this.path = path;
     this.file = file;
     this.geometry = geometry;
-    this.ring = makeRingView(file.bytes, geometry.ringOffset, geometry.ringSize);
+    this.ring = makeRingView(file.bytes, geometry.ringOffset, geometry.ringSize, file.writable);
     this.reader = this.withPath(() => new RingReader(this.ring, geometry.indexCapacity));
   }
 

@@ -3,9 +3,20 @@
 // on a timer, so a missed wake-up only delays, never loses, a message.
 import type { PoolHandle } from "../api/client.ts";
 import type { PoolWatch } from "../pool/pool.ts";
+import { WAIT_SLICE_MAX_US } from "../platform/files.ts";
 
 /** Longest a stream waits without re-checking the pool itself (correctness never depends on a wake-up). */
 export const RECHECK_MS = 250;
+
+const pollingNoted = new Set<string>();
+
+/** Says once per pool on stderr that its streams poll: the server's user may not write it, so no writer wakes them. */
+function notePolling(pool: string): void {
+  if (pollingNoted.has(pool)) return;
+  pollingNoted.add(pool);
+  const message = `this user may not write the pool file: tail streams poll it (new messages can take up to ${WAIT_SLICE_MAX_US / 1000} ms to go out)`;
+  process.stderr.write(JSON.stringify({ notice: { kind: "polling", time: new Date().toISOString(), cmd: "serve", pool, message } }) + "\n");
+}
 
 class PoolWatcher {
   private waiters = new Set<() => void>();
@@ -16,6 +27,7 @@ class PoolWatcher {
   constructor(handle: PoolHandle) {
     this.handle = handle;
     this.watch = handle.pool.watch(() => this.wakeAll());
+    if (!handle.pool.writable) notePolling(handle.name);
   }
   private wakeAll(): void {
     const ws = this.waiters;

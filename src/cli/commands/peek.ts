@@ -13,7 +13,7 @@ import type { WhereFilter } from "../../filter/where.ts";
 import { colorForced, colorOn, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
 import { LineWriter } from "../line-writer.ts";
 import { memberSource } from "../../format/json-scan.ts";
-import { outputClosed } from "../../platform/files.ts";
+import { WAIT_SLICE_MAX_US, outputClosed } from "../../platform/files.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
 
@@ -119,6 +119,14 @@ export default defineCommand({
       return items.filter((_, i) => flags[i]);
     };
     const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]), failOnGap);
+    // A reader that may not write the pool file is not counted among its waiters, so no writer wakes it: say so
+    // once, before the first wait.
+    let pollingSaid = Boolean(args["no-notify"]) || pool.pool.writable;
+    const beforeWait = () => {
+      if (pollingSaid) return;
+      pollingSaid = true;
+      notice("polling", "peek", ref, `this user may not write the pool file: following by polling (new messages can take up to ${WAIT_SLICE_MAX_US / 1000} ms to show)`);
+    };
 
     const start: CursorStart =
       sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined && tags.length === 0 && !where ? { last: tail } : tail !== undefined ? { oldest: true } : { newest: true };
@@ -170,7 +178,7 @@ export default defineCommand({
       }
       let seen = history.length;
       if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));
-      await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
+      await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, beforeWait, async (matches) => {
         if (seen + matches.length < needed) {
           seen += matches.length;
           return false;
@@ -185,7 +193,7 @@ export default defineCommand({
     await out.flush();
     drops.throwGap();
     if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));
-    await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, async (matches) => {
+    await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, beforeWait, async (matches) => {
       for (const it of matches) emit(it);
       return out.closed;
     });
@@ -226,6 +234,7 @@ async function follow(
   notify: boolean,
   timeoutMs: number | undefined,
   out: LineWriter,
+  beforeWait: () => void,
   emit: (matches: Item[]) => Promise<boolean>,
 ): Promise<void> {
   let deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
@@ -255,6 +264,7 @@ async function follow(
       if (stderrIsTTY()) printErrLine(timedOutText(out, timeoutMs ?? 0));
       throw new ExitCode(124);
     }
+    beforeWait();
     await cursor.wait(Math.min(left, READER_CHECK_MS), undefined, notify);
   }
 }
