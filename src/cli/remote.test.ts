@@ -105,6 +105,23 @@ describe("remote pools from the CLI", () => {
     expect(Date.now() - t0).toBeLessThan(4500);
   }, 30_000);
 
+  test("peek --tag --since --one finds a rare message behind a large backlog, even over short connections", async () => {
+    const dir = join(root, "needle");
+    const { Client } = await import("../api/client.ts");
+    const pool = new Client(dir).createPool("hay", { sizeBytes: 32 << 20 });
+    const texts = Array.from({ length: 10_000 }, (_, i) => `{"i":${i}}`);
+    for (let n = 0; n < 200_000; n += texts.length) pool.appendDataTexts(texts, []);
+    pool.appendDataTexts(['{"found":true}'], ["needle"]);
+    pool.close();
+    // 20 ms connections: each resumes where the server's scan stopped (progress records), not at --since again
+    const { url } = await startServe(dir, ["--max-tail-timeout-ms", "20"]);
+    const t0 = Date.now();
+    const r = pls(["peek", `${url}/hay`, "--tag", "needle", "--since", "1h", "--one", "--timeout", "20s"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ seq: 200_001, data: { found: true } });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  }, 40_000);
+
   test("token auth: missing token is Permission (exit 6); --token-file works", async () => {
     const dir = join(root, "b");
     pls(["--dir", dir, "pool", "create", "p"]);

@@ -202,6 +202,8 @@ export class RemotePoolHandle {
       else if (first && o.sinceTimeMs !== undefined) q.set("since_time_ms", String(Math.floor(o.sinceTimeMs)));
       q.set("timeout_ms", String(Math.max(1, Math.min(connectionMs, Math.ceil(left)))));
       for (const t of o.tags ?? []) q.append("tag", t);
+      // a tag filter skips messages: the server says how far it scanned, and the next connection starts there
+      if ((o.tags ?? []).length > 0) q.set("progress", "1");
       if (o.gapPolicy === "error") q.set("gap_policy", "error");
       const ac = new AbortController();
       const onAbort = () => ac.abort();
@@ -211,6 +213,15 @@ export class RemotePoolHandle {
         backoffMs = 100;
         for await (const text of readLines(res.body!)) {
           if (text.startsWith('{"error"')) throw remoteErrorFromBody(JSON.parse(text));
+          if (text.startsWith('{"progress"')) {
+            // every seq up to scanned_seq was scanned and none matched: resume after it (never go back)
+            const scanned = Number((JSON.parse(text) as { progress?: { scanned_seq?: unknown } }).progress?.scanned_seq);
+            if (Number.isSafeInteger(scanned) && (next === null || scanned >= next)) {
+              next = scanned + 1;
+              first = false;
+            }
+            continue;
+          }
           const seq = Number(/^\{"seq":(\d+)/.exec(text)?.[1]);
           if (next !== null && seq > next && (o.tags ?? []).length === 0) {
             // messages next..seq-1 were overwritten on the server before this client got them

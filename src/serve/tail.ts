@@ -9,10 +9,12 @@ import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorBody, usage } from "./http.ts";
 import type { WatchLease } from "./watcher.ts";
 
-/** Most messages put in one response chunk. */
+/** Most messages read (and put in one response chunk) before the stream yields to the event loop. */
 const CHUNK_MESSAGES = 4096;
 /** SSE comment sent on idle streams so proxies and browsers keep the connection. */
 const SSE_KEEPALIVE_MS = 15_000;
+/** Least time between two progress records of a stream that is skipping messages (see tailResponse). */
+const PROGRESS_INTERVAL_MS = 1000;
 
 export type TailFormat = "jsonl" | "sse";
 
@@ -22,6 +24,8 @@ export interface TailParams {
   timeoutMs: number;
   tags: string[];
   gapPolicy: "continue" | "error";
+  /** JSON Lines: also send `{"progress":{"scanned_seq":N}}` records (asked with progress=1). */
+  progress: boolean;
 }
 
 function intParam(url: URL, name: string, min: number): number | undefined {
@@ -35,7 +39,8 @@ function intParam(url: URL, name: string, min: number): number | undefined {
  * Query: since_seq (inclusive), last (N newest), since_time_ms (Unix ms), from=oldest|live (default oldest,
  * as the Rust server), max,
  * timeout_ms (total stream time, at most the server limit), tag (repeatable, all must match),
- * gap_policy=continue|error. For SSE, a Last-Event-ID header resumes after that seq.
+ * gap_policy=continue|error, progress=1 (JSON Lines progress records). For SSE, a Last-Event-ID header resumes
+ * after that seq.
  */
 export function parseTailParams(url: URL, headers: Headers, maxTimeoutMs: number): TailParams {
   const sinceSeq = intParam(url, "since_seq", 0);
@@ -64,7 +69,9 @@ export function parseTailParams(url: URL, headers: Headers, maxTimeoutMs: number
   const gap = url.searchParams.get("gap_policy") ?? "continue";
   if (gap !== "continue" && gap !== "error") throw usage("invalid tail gap policy", "Use gap_policy=continue or gap_policy=error.");
   const tags = url.searchParams.getAll("tag").map((t) => t.trim()).filter((t) => t !== "");
-  return { start, max: intParam(url, "max", 1), timeoutMs, tags, gapPolicy: gap };
+  const progress = url.searchParams.get("progress") ?? "0";
+  if (progress !== "0" && progress !== "1") throw usage(`invalid progress '${progress.slice(0, 40)}'`, "Use progress=1 (or 0).");
+  return { start, max: intParam(url, "max", 1), timeoutMs, tags, gapPolicy: gap, progress: progress === "1" };
 }
 
 function gapError(drop: Drop): PlasmiteError {
@@ -72,7 +79,16 @@ function gapError(drop: Drop): PlasmiteError {
   return new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${drop.toSeq + 1}`, { seq: drop.fromSeq });
 }
 
-/** Builds the streaming response; `done` runs exactly once when the stream ends for any reason. */
+/**
+ * Builds the streaming response; `done` runs exactly once when the stream ends for any reason.
+ *
+ * A backlog is read at full speed, CHUNK_MESSAGES at a time with a turn of the event loop in between; the
+ * stream sleeps on the pool's watcher only once it has read everything. When a tag filter skips messages, the
+ * client is told how far the scan got (at most every PROGRESS_INTERVAL_MS, and when the stream ends), so its
+ * next connection resumes after them instead of scanning them again: an SSE block with only `id: N` (no
+ * event is dispatched, the browser's Last-Event-ID becomes N) or, with progress=1, a JSON Lines record
+ * `{"progress":{"scanned_seq":N}}`.
+ */
 export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, lease: WatchLease, signal: AbortSignal, done: () => void, extraHeaders: Record<string, string>): Response {
   const deadline = performance.now() + p.timeoutMs;
   const chunks = new ByteChunks();
@@ -81,6 +97,10 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
   // SSE starts with a comment so the response (and its headers) goes out at once, even on an idle pool.
   if (format === "sse") chunks.pushText(": ok\n\n");
   let lastActivity = performance.now();
+  // Every seq up to reportedSeq was sent or skipped, and the client knows it (a message line or a progress record).
+  let reportedSeq = cursor.nextSeq - 1;
+  let reportedAt = lastActivity;
+  const progressOn = format === "sse" || p.progress;
   const finish = () => {
     if (finished) return;
     finished = true;
@@ -96,10 +116,19 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
   signal.addEventListener("abort", onAbort, { once: true });
 
   const line = (m: StoredMessage, json: string | null) => {
+    reportedSeq = m.seq;
     if (format === "jsonl") {
       if (json === null) chunks.pushEnvelope(m, "\n");
       else chunks.pushText(json + "\n");
     } else chunks.pushText(`id: ${m.seq}\nevent: message\ndata: ${json ?? envelopeJson(m)}\n\n`);
+  };
+  /** Reports the scan's position when messages were skipped since the last line (or `force`d, at the end). */
+  const progressLine = (now: number, force: boolean) => {
+    const scannedSeq = cursor.nextSeq - 1;
+    if (!progressOn || scannedSeq <= reportedSeq || (!force && now - reportedAt < PROGRESS_INTERVAL_MS)) return;
+    reportedSeq = scannedSeq;
+    reportedAt = now;
+    chunks.pushText(format === "jsonl" ? `{"progress":{"scanned_seq":${scannedSeq}}}\n` : `id: ${scannedSeq}\n\n`);
   };
   const errorLine = (err: unknown) => {
     const body = JSON.stringify(errorBody(err));
@@ -113,9 +142,13 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
           if (finished) return controller.close();
           const gen = lease.generation();
           let ended = false;
+          let backlog = true;
           for (let i = 0; i < CHUNK_MESSAGES; i++) {
             const item = cursor.next();
-            if (!item) break;
+            if (!item) {
+              backlog = false;
+              break;
+            }
             if (item.drop) {
               if (p.gapPolicy === "error") {
                 errorLine(gapError(item.drop));
@@ -137,6 +170,9 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
             }
           }
           const now = performance.now();
+          // not after a final error line (it must stay last) nor after `max` messages (nothing was skipped since)
+          if (!ended) progressLine(now, now >= deadline);
+          if (chunks.length > 0) reportedAt = now;
           if (format === "sse" && chunks.length === 0 && now - lastActivity >= SSE_KEEPALIVE_MS) chunks.pushText(": keepalive\n\n");
           if (chunks.length > 0) {
             controller.enqueue(chunks.take());
@@ -147,6 +183,11 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
             return controller.close();
           }
           if (chunks.length === 0 && lastActivity === now) return; // delivered: wait for the consumer to pull again
+          if (backlog) {
+            // More to read now: let other requests run, then go on without sleeping.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            continue;
+          }
           await new Promise<void>((resolve) => {
             wake = resolve;
             void lease.wait(Math.min(deadline - now, SSE_KEEPALIVE_MS), signal, gen).then(resolve);
