@@ -26,7 +26,8 @@ export function streamSource(file: string | undefined): ReadableStream<Uint8Arra
  * each read committed under one lock. Throws Usage for an empty stream, ExitCode 1 when records were skipped.
  */
 export async function pokeStream(remote: Sink | null, local: PoolHandle | null, file: string | undefined, o: IngestOptions & { retries: number }): Promise<void> {
-  const source = streamSource(file);
+  // a local pool deleted or replaced while the input is idle ends the ingest too (within LINK_CHECK_MS)
+  const source = local ? endWhenUnlinked(streamSource(file), local, o.ref) : streamSource(file);
   const texts: string[] = [];
   const times: number[] = [];
   const sink: Sink = remote ?? {
@@ -41,7 +42,10 @@ export async function pokeStream(remote: Sink | null, local: PoolHandle | null, 
       }
       const once = () => {
         times.length = 0;
-        log.run(local!.appendDataTexts(texts, o.tags, d, times, ascii), times);
+        const first = local!.appendDataTexts(texts, o.tags, d, times, ascii);
+        // a receipt says the pool holds the record: not so if the file written is no longer the pool's
+        if (!local!.pool.stillLinked()) throw poolUnlinked(local!, o.ref, records.length);
+        log.run(first, times);
       };
       return o.retries === 0 ? once() : o.retry(once);
     },
@@ -52,6 +56,52 @@ export async function pokeStream(remote: Sink | null, local: PoolHandle | null, 
     throw new PlasmiteError("Usage", "missing data input: the stream held no records", { hint: `Provide JSON as DATA, --file, or pipe JSON to stdin, e.g. pls poke ${o.ref} '{"x":1}'.` });
   }
   if (summary.failed > 0) throw new ExitCode(1);
+}
+
+/** How often an idle stream checks that its local pool is still the file it writes (stillLinked). */
+const LINK_CHECK_MS = 1000;
+
+/** `source`, failing with poolUnlinked once `local`'s file is deleted or replaced, checked every LINK_CHECK_MS. */
+function endWhenUnlinked(source: ReadableStream<Uint8Array>, local: PoolHandle, ref: string): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        timer = setInterval(() => {
+          if (local.pool.stillLinked()) return;
+          clearInterval(timer);
+          controller.error(poolUnlinked(local, ref, 0));
+          reader.cancel().catch(() => {});
+        }, LINK_CHECK_MS);
+        timer.unref();
+      },
+      async pull(controller) {
+        const { value, done } = await reader.read();
+        try {
+          if (done) {
+            clearInterval(timer);
+            controller.close();
+          } else controller.enqueue(value);
+        } catch {
+          // errored by the timer meanwhile: the reader already has the error
+        }
+      },
+      cancel(reason) {
+        clearInterval(timer);
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function poolUnlinked(local: PoolHandle, ref: string, lost: number): PlasmiteError {
+  const what = lost > 0 ? `: the last ${lost} record(s) went to the removed file and are not in the pool` : "";
+  return new PlasmiteError("NotFound", `pool ${ref} was deleted or replaced while this poke was writing to it${what}`, {
+    path: local.path,
+    hint: "Receipts were printed only for records the pool holds. Create the pool again (or pass --create) and send the rest.",
+  });
 }
 
 export interface IngestOptions {
