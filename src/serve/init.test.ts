@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlasmiteError } from "../errors.ts";
 import { serveInit, type InitOptions, type InitResult } from "./init.ts";
-import { certificateFingerprint, defaultCertHosts, generateSelfSigned, loadX509 } from "./tls.ts";
+import { hostname, networkInterfaces } from "node:os";
+import { certificateFingerprint, certificateHosts, certificateSummary, checkSan, generateSelfSigned, loadX509, type LocalNames } from "./tls.ts";
 
 const root = mkdtempSync(join(tmpdir(), "plasmite-serve-init-test-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -179,11 +180,39 @@ describe("serveInit certificate and next commands", () => {
     expect(await certificateFingerprint(pem)).toBe(r.fingerprint);
   });
 
-  test("a wildcard bind adds no SAN and points the commands at 127.0.0.1", async () => {
+  test("a wildcard bind puts this machine's name and addresses in the certificate; commands use 127.0.0.1", async () => {
+    const local: LocalNames = { hostname: "Box", addresses: [{ address: "192.168.1.20", family: "IPv4" }, { address: "fd00::20", family: "IPv6" }, { address: "fe80::1", family: "IPv6" }] };
+    const r = await serveInit({ outputDir: freshDir(), bind: "0.0.0.0:9700", local });
+    const sans = await sanValues(readFileSync(r.artifact_paths.tls_cert, "utf8"));
+    // 0.0.0.0 listens on IPv4 only: no IPv6 address; the host name lower-cased
+    expect(sans).toEqual(["dns:localhost", "ip:127.0.0.1", "ip:::1", "dns:box", "ip:192.168.1.20"]);
+    expect(r.names).toEqual(["localhost", "127.0.0.1", "::1", "box", "192.168.1.20"]);
+    expect(r.next_commands[1]).toContain("'https://127.0.0.1:9700/v0/pools/demo/append'");
+    const v6 = await serveInit({ outputDir: freshDir(), bind: "[::]:9700", local });
+    expect(v6.names).toEqual(["localhost", "127.0.0.1", "::1", "box", "192.168.1.20", "fd00::20"]);
+  });
+
+  test("with this machine's real name and interfaces: os.hostname() and a non-loopback address are covered", async () => {
     const r = await serveInit({ outputDir: freshDir(), bind: "0.0.0.0:9700" });
     const sans = await sanValues(readFileSync(r.artifact_paths.tls_cert, "utf8"));
-    expect(sans).toEqual(["dns:localhost", "ip:127.0.0.1", "ip:::1"]);
-    expect(r.next_commands[1]).toContain("'https://127.0.0.1:9700/v0/pools/demo/append'");
+    expect(sans.slice(0, 3)).toEqual(["dns:localhost", "ip:127.0.0.1", "ip:::1"]);
+    const name = hostname().toLowerCase();
+    if (/^[a-z0-9.-]+$/.test(name)) expect(sans).toContain(`dns:${name}`);
+    const v4 = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === "IPv4");
+    for (const a of v4) expect(sans).toContain(`ip:${a!.address}`);
+    expect(await sanValues(readFileSync(r.artifact_paths.tls_cert, "utf8"))).toEqual(r.names.map((n) => `${/^[\d.]+$|:/.test(n) ? "ip" : "dns"}:${n}`));
+  });
+
+  test("--san adds DNS names and IP addresses; a malformed one is Usage and writes nothing", async () => {
+    const r = await initIn(freshDir(), { sans: ["Pools.Example.com.", "[FD00::0:7]", "10.1.2.3", "*.svc.example"] });
+    expect(await sanValues(readFileSync(r.artifact_paths.tls_cert, "utf8"))).toEqual(["dns:localhost", "ip:127.0.0.1", "ip:::1", "ip:10.1.2.3", "dns:pools.example.com", "ip:fd00::7", "dns:*.svc.example"]);
+    const dir = freshDir();
+    for (const bad of ["", "a b", "https://x.example", "x.example:9700", "-x.example", "*"]) {
+      const err = await rejection(initIn(dir, { sans: [bad] }));
+      expect(err.kind).toBe("Usage");
+      expect(err.message).toContain("--san");
+    }
+    expect(existsSync(dir)).toBe(false);
   });
 
   test("an IPv6 bind is an iPAddress SAN and a bracketed URL host", async () => {
@@ -220,12 +249,34 @@ describe("serveInit certificate and next commands", () => {
 });
 
 describe("tls helpers", () => {
-  test("defaultCertHosts adds only a specific, unlisted bind host", () => {
+  test("certificateHosts: loopback always; a specific bind host, or for a wildcard the machine's names", () => {
     const base = ["localhost", "127.0.0.1", "::1"];
-    for (const h of [undefined, "", "0.0.0.0", "::", "[::]", "127.0.0.1", "::1", "[::1]", "LOCALHOST"]) expect(defaultCertHosts(h)).toEqual(base);
-    expect(defaultCertHosts("10.1.2.3")).toEqual([...base, "10.1.2.3"]);
-    expect(defaultCertHosts("[fd00::5]")).toEqual([...base, "fd00::5"]);
-    expect(defaultCertHosts("box.lan")).toEqual([...base, "box.lan"]);
+    const none: LocalNames = { hostname: "localhost", addresses: [] };
+    for (const h of ["127.0.0.1", "::1", "[::1]", "LOCALHOST", "0.0.0.0", "::", "", "[::]"]) expect(certificateHosts(h, [], none)).toEqual(base);
+    expect(certificateHosts("10.1.2.3", [], none)).toEqual([...base, "10.1.2.3"]);
+    expect(certificateHosts("[fd00::5]", [], none)).toEqual([...base, "fd00::5"]);
+    expect(certificateHosts("box.lan", [], none)).toEqual([...base, "box.lan"]);
+    // a specific bind host does not add the machine's other names
+    const local: LocalNames = { hostname: "web-1", addresses: [{ address: "10.0.0.8", family: "IPv4" }, { address: "FD00:0:0:0:0:0:0:8", family: "IPv6" }, { address: "fe80::8", family: "IPv6" }] };
+    expect(certificateHosts("10.1.2.3", [], local)).toEqual([...base, "10.1.2.3"]);
+    expect(certificateHosts("", [], local)).toEqual([...base, "web-1", "10.0.0.8", "fd00::8"]);
+    expect(certificateHosts("0.0.0.0", ["web-1", "pools.example.com"], local)).toEqual([...base, "web-1", "10.0.0.8", "pools.example.com"]);
+    // a host name that is not a DNS name (e.g. with an underscore) is left out rather than making a bad certificate
+    expect(certificateHosts("::", [], { hostname: "my_box", addresses: [] })).toEqual(base);
+    expect(checkSan("[::1]")).toBe("::1");
+    expect(() => checkSan("a_b.example")).toThrow("invalid --san");
+  });
+
+  test("certificateSummary: the names and SHA-256 of the first certificate; a key is Usage naming the file", async () => {
+    const { certPem, keyPem } = await generateSelfSigned(["localhost", "10.0.0.1", "fd00::1"]);
+    const other = await generateSelfSigned(["localhost"]);
+    const summary = await certificateSummary(certPem + other.certPem, "/x/cert.pem");
+    expect(summary).toEqual({ names: ["localhost", "10.0.0.1", "fd00::1"], sha256: await certificateFingerprint(certPem) });
+    // an independent implementation (node:crypto) agrees on the fingerprint
+    const { X509Certificate } = await import("node:crypto");
+    expect(summary.sha256).toBe(new X509Certificate(certPem).fingerprint256);
+    const err = await rejection(certificateSummary(keyPem, "/x/key.pem"));
+    expect([err.kind, err.path]).toEqual(["Usage", "/x/key.pem"]);
   });
 
   test("certificateFingerprint rejects a PEM that is not a certificate", async () => {
@@ -258,7 +309,7 @@ describe("TLS round trip with Bun.serve and fetch", () => {
       // Without the CA the self-signed certificate is unknown: a certificate error, not a connection error.
       expect(await fetchError(`https://127.0.0.1:${server.port}/`)).toMatch(/certificate|self.signed|UNABLE_TO_VERIFY/i);
       // Trusting a different self-signed certificate does not help: tls.ca really is verified.
-      const other = await generateSelfSigned(defaultCertHosts());
+      const other = await generateSelfSigned(certificateHosts("127.0.0.1"));
       expect(await fetchError(`https://127.0.0.1:${server.port}/`, { tls: { ca: other.certPem } })).toMatch(/certificate|UNABLE_TO_VERIFY/i);
     } finally {
       server.stop(true);

@@ -4,13 +4,20 @@ import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } fr
 import { isIP } from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
 import { PlasmiteError } from "../errors.ts";
-import { certificateFingerprint, defaultCertHosts, generateSelfSigned } from "./tls.ts";
+import { certificateFingerprint, certificateHosts, checkSan, generateSelfSigned, type LocalNames } from "./tls.ts";
 
 export interface InitOptions {
   /** Directory for the artifacts (created, mode 0700, if missing). */
   outputDir: string;
-  /** "host:port" (IPv6 as "[::1]:9700"): the certificate's extra SAN and the address in next_commands. */
+  /**
+   * "host:port" (IPv6 as "[::1]:9700"): the address in next_commands, and the names in the certificate (see
+   * certificateHosts: a wildcard host puts this machine's name and addresses there).
+   */
   bind: string;
+  /** More names for the certificate (--san): DNS names or IP addresses. */
+  sans?: string[];
+  /** This machine's name and addresses (default: os.hostname() and os.networkInterfaces()). */
+  local?: LocalNames;
   /** Relative paths resolve against outputDir. */
   tokenFile?: string;
   tlsCert?: string;
@@ -24,6 +31,8 @@ export interface InitResult {
   artifact_paths: { token_file: string; tls_cert: string; tls_key: string };
   next_commands: string[];
   fingerprint: string;
+  /** The names the certificate covers (its SAN list), in order. */
+  names: string[];
 }
 
 const OWNER_ONLY = 0o600;
@@ -31,6 +40,7 @@ const OWNER_ONLY = 0o600;
 /** Creates the three artifacts, refusing to touch any existing one unless `force` is set. */
 export async function serveInit(options: InitOptions): Promise<InitResult> {
   const { host, port } = parseBind(options.bind);
+  const sans = (options.sans ?? []).map(checkSan);
   const outputDir = resolve(options.outputDir);
   const paths = {
     token_file: resolve(outputDir, options.tokenFile ?? "serve-token.txt"),
@@ -55,7 +65,8 @@ export async function serveInit(options: InitOptions): Promise<InitResult> {
     }
   }
 
-  const { certPem, keyPem } = await generateSelfSigned(defaultCertHosts(host));
+  const names = certificateHosts(host, sans, options.local);
+  const { certPem, keyPem } = await generateSelfSigned(names);
   writeAllOwnerOnly([
     [paths.token_file, `${randomHex(32)}\n`],
     [paths.tls_cert, certPem],
@@ -66,6 +77,7 @@ export async function serveInit(options: InitOptions): Promise<InitResult> {
     artifact_paths: paths,
     next_commands: nextCommands(options.programName ?? "pls", options.bind, host, port, paths),
     fingerprint: await certificateFingerprint(certPem),
+    names,
   };
 }
 

@@ -23,7 +23,8 @@ export interface ServeOptions {
   tokenSource?: "--token" | "--token-file";
   allowNonLoopback: boolean;
   insecureNoTls: boolean;
-  tls?: { cert: string; key: string; source: "files" | "self-signed" };
+  /** `names` (SAN list) and `sha256` describe the certificate, for the start-up line and `serve check`. */
+  tls?: { cert: string; key: string; source: "files" | "self-signed"; names?: string[]; sha256?: string };
   access: AccessMode;
   maxBodyBytes: number;
   maxTailTimeoutMs: number;
@@ -134,6 +135,7 @@ export function describe(o: ServeOptions, actualPort?: number) {
     web_ui_pool: `${base}/ui/pools/demo`,
     auth: o.token ? `bearer token (${o.tokenSource ?? "--token"})` : "none",
     tls: o.tls ? (o.tls.source === "self-signed" ? "self-signed" : "enabled") : "disabled",
+    ...(o.tls?.sha256 ? { certificate: { names: o.tls.names ?? [], sha256: o.tls.sha256 } } : {}),
     access: o.access,
     cors_origins: o.corsOrigins,
     allow_hosts: o.allowHosts ?? [],

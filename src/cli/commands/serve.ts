@@ -67,10 +67,11 @@ async function optionsFrom(args: FlagArgs, rawArgs: string[]): Promise<ServeOpti
     };
     tls = { cert: read(cert), key: read(key), source: "files" };
   } else if (args["tls-self-signed"]) {
-    const { generateSelfSigned, defaultCertHosts } = await import("../../serve/tls.ts");
-    const pair = await generateSelfSigned(defaultCertHosts(host));
+    const { generateSelfSigned, certificateHosts } = await import("../../serve/tls.ts");
+    const pair = await generateSelfSigned(certificateHosts(host));
     tls = { cert: pair.certPem, key: pair.keyPem, source: "self-signed" };
   }
+  if (tls) Object.assign(tls, await (await import("../../serve/tls.ts")).certificateSummary(tls.cert, cert));
   const access = args.access === undefined ? "read-write" : String(args.access);
   if (access !== "read-only" && access !== "write-only" && access !== "read-write") throw new PlasmiteError("Usage", `invalid --access '${access}'`, { hint: "Use read-only, write-only or read-write." });
   const num = (name: string, fallback: number) => (args[name] === undefined ? fallback : parseCount(String(args[name]), `--${name}`));
@@ -112,6 +113,7 @@ const check = defineCommand({
         `web_ui: ${d.web_ui}`,
         `auth: ${d.auth}`,
         `tls: ${d.tls}`,
+        ...(d.certificate ? [`certificate: ${d.certificate.names.join(", ")}`, `sha256: ${d.certificate.sha256}`] : []),
         `access: ${d.access}`,
         `limits: body=${d.limits.max_body_bytes}B tail_timeout=${d.limits.max_tail_timeout_ms}ms tail_concurrency=${d.limits.max_tail_concurrency}`,
       ].join("\n"),
@@ -122,7 +124,7 @@ const check = defineCommand({
 const init = defineCommand({
   meta: {
     name: "init",
-    description: "Write a random bearer token and a self-signed TLS certificate + key (owner-only files) for serving beyond loopback.\nThe token is never printed.\n\nExamples:\n  pls serve init --output-dir ~/.plasmite/serve --bind 0.0.0.0:9700\n  pls serve init --force",
+    description: "Write a random bearer token and a self-signed TLS certificate + key (owner-only files) for serving beyond loopback.\nThe token is never printed. The certificate covers localhost, 127.0.0.1, ::1 and the --bind host; for\n0.0.0.0 or :: this machine's host name and addresses instead; --san adds a name.\n\nExamples:\n  pls serve init --output-dir ~/.plasmite/serve --bind 0.0.0.0:9700\n  pls serve init --bind 0.0.0.0:9700 --san pools.example.com --force",
   },
   args: {
     "output-dir": { type: "string", description: "Directory for the files (default .)" },
@@ -130,10 +132,11 @@ const init = defineCommand({
     "token-file": { type: "string", description: "Token file name (default serve-token.txt)" },
     "tls-cert": { type: "string", description: "Certificate file name (default serve-cert.pem)" },
     "tls-key": { type: "string", description: "Key file name (default serve-key.pem)" },
+    san: { type: "string", description: "Another name clients will use: DNS name or IP address (repeatable)" },
     force: { type: "boolean", description: "Overwrite existing files" },
     json: { type: "boolean", description: "Print JSON even on a terminal" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const { serveInit } = await import("../../serve/init.ts");
     const result = await serveInit({
       outputDir: args["output-dir"] === undefined ? "." : String(args["output-dir"]),
@@ -141,10 +144,11 @@ const init = defineCommand({
       tokenFile: args["token-file"] === undefined ? undefined : String(args["token-file"]),
       tlsCert: args["tls-cert"] === undefined ? undefined : String(args["tls-cert"]),
       tlsKey: args["tls-key"] === undefined ? undefined : String(args["tls-key"]),
+      sans: collectRepeated(rawArgs, "san"),
       force: Boolean(args.force),
       programName: programName(),
     });
-    if (args.json || !stdoutIsTTY()) return printJson({ init: { artifact_paths: result.artifact_paths, next_commands: result.next_commands, fingerprint: result.fingerprint } });
+    if (args.json || !stdoutIsTTY()) return printJson({ init: { artifact_paths: result.artifact_paths, next_commands: result.next_commands, fingerprint: result.fingerprint, names: result.names } });
     printLine(
       [
         "serve init: generated artifacts",
@@ -152,6 +156,7 @@ const init = defineCommand({
         `  tls_cert:   ${result.artifact_paths.tls_cert}`,
         `  tls_key:    ${result.artifact_paths.tls_key}`,
         `  sha256:     ${result.fingerprint}`,
+        `  names:      ${result.names.join(", ")}`,
         "next commands:",
         ...result.next_commands.map((c, i) => `  ${i + 1}. ${c}`),
         "notes: the files are readable by you only; the token is not shown (read it from the token file).",
@@ -201,7 +206,7 @@ export default defineCommand({
     }
     // one line saying where it listens, also for a supervisor or a log (JSON when stderr is not a terminal)
     if (stderrIsTTY()) printErrLine(banner(d, options, colorOn("stderr")));
-    else printErrLine(JSON.stringify({ event: "listening", time: new Date().toISOString(), url: d.base_url, ui: d.web_ui, listen: d.listen, auth: d.auth, tls: d.tls, access: d.access }));
+    else printErrLine(JSON.stringify({ event: "listening", time: new Date().toISOString(), url: d.base_url, ui: d.web_ui, listen: d.listen, auth: d.auth, tls: d.tls, ...(d.certificate ? { certificate: d.certificate } : {}), access: d.access }));
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -226,6 +231,7 @@ function banner(d: ReturnType<typeof import("../../serve/options.ts").describe>,
     `  web_ui:   ${d.web_ui}`,
     `  auth:     ${d.auth}${o.token ? " (value not shown)" : ""}`,
     `  tls:      ${d.tls}`,
+    ...(d.certificate ? [`  cert:     ${d.certificate.names.join(", ")}`, `  sha256:   ${d.certificate.sha256}`] : []),
     `  access:   ${d.access}`,
     "  stop:     press Ctrl-C",
     "try:",
