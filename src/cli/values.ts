@@ -56,20 +56,44 @@ export function parseDuration(text: string, flag: string): number {
 export function parseSince(text: string, nowMs = Date.now()): bigint {
   const rel = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(text);
   if (rel) return BigInt(Math.round((nowMs - Number(rel[1]) * DURATION_UNITS_MS[rel[2].toLowerCase()]) * 1e6));
-  const iso = /^(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d)(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)$/.exec(text.trim());
-  const ms = iso ? Date.parse(`${iso[1].replace(/[t ]/, "T")}${iso[3].toUpperCase()}`) : NaN;
-  if (!iso || Number.isNaN(ms)) {
-    throw new PlasmiteError("Usage", `invalid --since value: '${text}'`, { hint: "Use RFC 3339 (2026-02-02T23:45:00Z) or a relative age like 5m, 2h, 1d." });
-  }
-  const frac = iso[2] ? BigInt(iso[2].slice(1).padEnd(9, "0")) : 0n;
+  const invalid = (why: string) =>
+    new PlasmiteError("Usage", `invalid --since value: '${text}'${why}`, { hint: "Use RFC 3339 (2026-02-02T23:45:00Z) or a relative age like 5m, 2h, 1d." });
+  const iso = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d{1,9})?([Zz]|[+-](\d\d):(\d\d))$/.exec(text.trim());
+  if (!iso) throw invalid("");
+  // Date.parse would roll 2026-02-30 over to March 2 and T24:00 to the next day: refuse what is not on the calendar
+  const problem = calendarProblem(iso.slice(1, 7).map(Number), iso[9] === undefined ? [0, 0] : [Number(iso[9]), Number(iso[10])]);
+  if (problem) throw invalid(`: ${problem}`);
+  const ms = Date.parse(`${iso[1]}-${iso[2]}-${iso[3]}T${iso[4]}:${iso[5]}:${iso[6]}${iso[8].toUpperCase()}`);
+  if (Number.isNaN(ms)) throw invalid("");
+  const frac = iso[7] ? BigInt(iso[7].slice(1).padEnd(9, "0")) : 0n;
   return BigInt(ms) * 1_000_000n + frac;
 }
 
-/** A non-negative finite number (for --replay). */
+/** Why year-month-day hour:minute:second (and an offset's hours:minutes) is not a real time, or null. */
+function calendarProblem([year, month, day, hour, minute, second]: number[], [offsetHours, offsetMinutes]: number[]): string | null {
+  if (month < 1 || month > 12) return `month ${month} is not 1-12`;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (day < 1 || day > days) return `day ${day} is not 1-${days} in ${year}-${String(month).padStart(2, "0")}`;
+  if (hour > 23) return `hour ${hour} is not 0-23`;
+  if (minute > 59) return `minute ${minute} is not 0-59`;
+  if (second > 59) return `second ${second} is not 0-59`;
+  if (offsetHours > 23 || offsetMinutes > 59) return "the UTC offset is not -23:59 to +23:59";
+  return null;
+}
+
+/** `--replay` speeds: 0 means no delay; any other speed lies in this range (a gap of 1 s takes 1000 s to 1 µs). */
+export const MIN_REPLAY_SPEED = 0.001;
+export const MAX_REPLAY_SPEED = 1_000_000;
+
+/** `--replay SPEED`: a plain decimal number, 0 (no delay) or MIN_REPLAY_SPEED..MAX_REPLAY_SPEED. */
 export function parseSpeed(text: string, flag: string): number {
-  const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v) || v < 0) {
-    throw new PlasmiteError("Usage", `invalid value for ${flag}: '${text}'`, { hint: "Use a non-negative number: 1 for real time, 10 for ten times faster, 0 for no delay." });
+  const plain = /^\s*\d+(?:\.\d+)?\s*$/.test(text);
+  const v = plain ? Number(text) : NaN;
+  if (!plain || (v !== 0 && (v < MIN_REPLAY_SPEED || v > MAX_REPLAY_SPEED))) {
+    throw new PlasmiteError("Usage", `invalid value for ${flag}: '${text}'`, {
+      hint: `Use a plain decimal number from ${MIN_REPLAY_SPEED} to ${MAX_REPLAY_SPEED}: 1 for real time, 10 for ten times faster, 0.5 for half speed; 0 for no delay.`,
+    });
   }
   return v;
 }

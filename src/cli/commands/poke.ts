@@ -115,6 +115,11 @@ async function pokeAsync(ref: string, args: PokeArgs, o: PokeOptions): Promise<v
   if (args["lock-timeout"] !== undefined && isRemote(ref)) {
     throw new PlasmiteError("Usage", "--lock-timeout applies to local pools", { hint: "A server bounds its own waits: pls serve --lock-timeout MS." });
   }
+  if (args.data === undefined) {
+    // a stream's input is checked before any pool is opened or created: a missing --file creates nothing
+    const { checkStreamInput } = await import("../stream-input.ts");
+    checkStreamInput(args.file === undefined ? undefined : String(args.file));
+  }
   const target: RemoteTarget | null = isRemote(ref) ? await remoteTarget(ref, args, tags, Boolean(args.create), o.createSize) : null;
   if (args.data !== undefined) {
     if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
