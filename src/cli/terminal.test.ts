@@ -20,7 +20,8 @@ const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 function onTerminal(commandLine: string, env: Record<string, string> = {}, interruptAfterS?: number): RunResult {
   const pls = `${quote(BUN)} ${quote(MAIN)}`;
   let line = commandLine.replaceAll("PLS", pls);
-  if (interruptAfterS !== undefined) line = `timeout -s INT ${interruptAfterS} ${line}`;
+  // timeout signals its whole process group, every command of a pipeline, as Ctrl-C does
+  if (interruptAfterS !== undefined) line = `timeout -s INT ${interruptAfterS} sh -c ${quote(line)}`;
   const r = Bun.spawnSync(["script", "-qefc", line, "/dev/null"], { env: { ...process.env, TERM: "xterm", NO_COLOR: "", ...env } });
   return { code: r.exitCode ?? 128, out: r.stdout.toString().replace(/\r\n/g, "\n"), err: r.stderr.toString() };
 }
@@ -32,7 +33,7 @@ describe("colour is for meaning", () => {
     writeFileSync(input, '{"a":1}\n{"a":2}\n');
     const poke = onTerminal(`PLS --dir ${dir} poke p --create --file ${input}`);
     expect(poke.code).toBe(0);
-    expect(poke.out).toContain("appended 2 message(s) to p");
+    expect(poke.out).toContain("appended 2 message(s) to p (seq 1..2): 2 kept, 0 overwritten");
     expect(poke.out).not.toContain(RED);
     const serve = onTerminal(`PLS --dir ${dir} serve --bind 127.0.0.1:0`, {}, 2);
     expect(serve.out).toContain("base_url: http://127.0.0.1:");
@@ -163,5 +164,86 @@ describe("commands say what they are doing", () => {
       proc.kill("SIGINT");
       await proc.exited;
     }
+  });
+});
+
+describe("stream ingest says what the ring kept", () => {
+  const info = (dir: string, pool: string) => JSON.parse(pls(["--dir", dir, "pool", "info", pool]).out);
+  const records = (count: number) => Array.from({ length: count }, (_, i) => `{"i":${i},"pad":"${"x".repeat(40)}"}\n`).join("");
+  const num = (text: string) => Number(text.replaceAll(",", ""));
+
+  test("on a terminal: kept + overwritten == appended, as pool info shows, with a size that keeps them all", () => {
+    const dir = freshDir();
+    const input = join(root, "many.jsonl");
+    writeFileSync(input, records(30_000));
+    const r = onTerminal(`PLS --dir ${dir} poke p --create --file ${input}`);
+    expect(r.code).toBe(0);
+    const m = /appended ([\d,]+) message\(s\) to p \(seq 1\.\.30000\): ([\d,]+) kept, ([\d,]+) overwritten/.exec(r.out);
+    expect(m).not.toBeNull();
+    const [appended, kept, overwritten] = [num(m![1]), num(m![2]), num(m![3])];
+    expect(appended).toBe(30_000);
+    expect(kept + overwritten).toBe(appended);
+    expect(overwritten).toBeGreaterThan(0); // a 1 MiB pool holds a fraction of 30,000 such records
+    const i = info(dir, "p");
+    expect(i.metrics.message_count).toBe(kept);
+    expect(i.bounds).toEqual({ oldest: 30_000 - kept + 1, newest: 30_000 });
+    const size = /hint:\x1b\[39m the pool is full and keeps only the newest; for all 30,000: pls pool create NAME --size (\d+[KMG])/.exec(r.out);
+    expect(size).not.toBeNull();
+    // the suggested size does keep them all
+    expect(pls(["--dir", dir, "pool", "create", "big", "--size", size![1]]).code).toBe(0);
+    expect(pls(["--dir", dir, "poke", "big", "--file", input]).code).toBe(0);
+    expect(info(dir, "big").metrics.message_count).toBe(30_000);
+  });
+
+  test("piped: one notice on stderr when the ring overwrote part of the ingest, nothing when it kept all", () => {
+    const dir = freshDir();
+    const r = pls(["--dir", dir, "poke", "p", "--create"], { stdin: records(30_000) });
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split("\n").length).toBe(30_000); // receipts
+    const notices = r.err.trim().split("\n").map((l) => JSON.parse(l).notice);
+    expect(notices.length).toBe(1);
+    expect(notices[0]).toMatchObject({ kind: "ingest_overwritten", cmd: "poke", pool: "p" });
+    const d = notices[0].details;
+    expect(d).toMatchObject({ appended: 30_000, first_seq: 1, last_seq: 30_000 });
+    expect(d.kept + d.overwritten).toBe(d.appended);
+    expect(d.suggested_size).toMatch(/^\d+[KMG]$/);
+    expect(info(dir, "p").metrics.message_count).toBe(d.kept);
+    const small = pls(["--dir", dir, "poke", "q", "--create"], { stdin: records(10) });
+    expect(small.code).toBe(0);
+    expect(small.err).toBe("");
+  });
+
+  test("Ctrl-C reports how many were appended (receipts flushed) and exits 130", async () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "pool", "create", "p", "--size", "64M"]);
+    const proc = Bun.spawn([BUN, MAIN, "--dir", dir, "poke", "p"], { env: { ...process.env, NO_COLOR: "1" }, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const out = new Response(proc.stdout).text();
+    const err = new Response(proc.stderr).text();
+    for (let k = 0; k < 5; k++) {
+      proc.stdin.write(records(2000));
+      await proc.stdin.flush();
+    }
+    // the producer is still there (stdin open): wait until some records are in, then interrupt
+    const deadline = Date.now() + 10_000;
+    while ((info(dir, "p").bounds.newest ?? 0) < 10_000 && Date.now() < deadline) await Bun.sleep(20);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    const receipts = (await out).trim().split("\n").length;
+    const notice = JSON.parse((await err).trim().split("\n").at(-1)!).notice;
+    expect(notice).toMatchObject({ kind: "ingest_interrupted", details: { appended: 10_000, kept: 10_000, overwritten: 0, first_seq: 1, last_seq: 10_000 } });
+    expect(receipts).toBe(10_000);
+    expect(info(dir, "p").bounds.newest).toBe(10_000);
+    const tty = onTerminal(`sh -c 'while :; do echo "{\\"a\\":1}"; sleep 0.05; done' | PLS --dir ${dir} poke p`, {}, 1);
+    expect(tty.out).toMatch(/interrupted: appended [\d,]+ message\(s\) to p \(seq 10001\.\.\d+\): [\d,]+ kept, 0 overwritten/);
+  });
+
+  test("a long ingest on a terminal shows a progress line after a second; a short one does not", () => {
+    const dir = freshDir();
+    const slow = onTerminal(`sh -c 'for i in 1 2 3 4 5 6 7 8; do echo "{\\"i\\":$i}"; sleep 0.25; done' | PLS --dir ${dir} poke p --create`);
+    expect(slow.code).toBe(0);
+    expect(slow.out).toMatch(/\r\x1b\[2Kappended [5-8] messages \(\d+\/s\)/);
+    expect(slow.out).toContain("appended 8 message(s) to p (seq 1..8): 8 kept, 0 overwritten");
+    const quick = onTerminal(`echo '{"i":1}' | PLS --dir ${dir} poke p`);
+    expect(quick.out).not.toContain("\x1b[2K");
   });
 });

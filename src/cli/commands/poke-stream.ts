@@ -5,8 +5,10 @@ import type { PoolHandle } from "../../api/client.ts";
 import { ExitCode } from "../exit.ts";
 import { RecordSplitter, type InputMode, type ParsedRecord, type RecordError, type RecordOk } from "../ingest.ts";
 import { ReceiptLines } from "../receipts.ts";
-import { notice, printErrLine, stderrIsTTY, stdoutIsTTY } from "../output.ts";
+import { colorOn, notice, printErrLine, stderrIsTTY, stdoutIsTTY, writeErr } from "../output.ts";
 import { isTerminal } from "../../platform/files.ts";
+import type { PoolInfo } from "../../pool/pool.ts";
+import { MAX_POOL_SIZE_BYTES } from "../../format/limits.ts";
 
 export type Durability = "fast" | "flush";
 
@@ -33,6 +35,7 @@ export async function pokeStream(remote: Sink | null, local: PoolHandle | null, 
   const sink: Sink = remote ?? {
     path: local!.path,
     atomicBatches: true,
+    info: () => local!.info(),
     append: (records, d, log) => {
       texts.length = records.length;
       let ascii = true;
@@ -122,6 +125,8 @@ export interface Sink {
   atomicBatches: boolean;
   /** Appends `records` in order (each record's `text`, with the ingest's tags) and reports them to `log`. */
   append(records: readonly RecordOk[], durability: Durability, log: AppendLog): void | Promise<void>;
+  /** The pool's bounds and sizes now: what the ring kept of an ingest. */
+  info(): PoolInfo | Promise<PoolInfo>;
 }
 
 /** What a sink reports for appended records. */
@@ -191,6 +196,19 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
       progress?.update(appended);
     },
   };
+  // Ctrl-C: say how far the ingest got (receipts flushed first), then exit 130. Nothing is appended after it.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    void (async () => {
+      progress?.done();
+      await receipts?.flush();
+      await report(pool, o.ref, { appended, firstSeq, lastSeq }, true).catch(() => {});
+      process.exit(130);
+    })();
+  };
+  process.on("SIGINT", onInterrupt);
   const isRefusal = (err: unknown) => err instanceof PlasmiteError && err.kind === "Usage";
   /** Appends good records in one batch; if the pool refuses one (e.g. too large for it), finds it and keeps the rest. */
   const appendRun = async (run: RecordOk[]): Promise<RecordError | null> => {
@@ -204,6 +222,7 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
       }
     }
     for (const r of run) {
+      if (interrupted) return null;
       try {
         await pool.append([r], o.durability, log);
       } catch (err) {
@@ -217,6 +236,7 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
   };
 
   const commit = async (records: ParsedRecord[]) => {
+    if (interrupted) return;
     let run: RecordOk[] = [];
     for (const r of records) {
       if (r.ok) {
@@ -240,31 +260,91 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
     await commit(splitter.push(text, text.length === chunk.length));
   }
   await commit(splitter.push(decode()).concat(splitter.end()));
+  if (interrupted) await new Promise(() => {}); // the interrupt handler reports and exits
+  process.off("SIGINT", onInterrupt);
   progress?.done();
   if (failed > 0) {
     notice("ingest_summary", "poke", o.ref, `finished with ${failed} skipped record(s)`, { total: appended + failed, ok: appended, failed, pool_path: pool.path });
   }
-  if (stdoutIsTTY() && appended > 0) printErrLine(`appended ${appended} message(s) to ${o.ref} (seq ${firstSeq}..${lastSeq})`);
+  if (appended > 0) await report(pool, o.ref, { appended, firstSeq, lastSeq }, false);
   return { appended, failed };
 }
 
-/** A once-a-second "ingested N records" line on a terminal's stderr for long ingests. */
+interface Appended {
+  appended: number;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** What the ring kept of an ingest's messages (seq firstSeq..lastSeq) once it ended, and a size that keeps them all. */
+function retention(a: Appended, info: Pick<PoolInfo, "bounds" | "file_size">): { kept: number; overwritten: number; suggestedSize: string | null } {
+  const oldest = info.bounds.oldest ?? a.lastSeq + 1; // empty: nothing of it is left
+  // seqs of another writer's messages may sit in between: never count more than this ingest appended
+  const kept = Math.max(0, Math.min(a.appended, a.lastSeq - Math.max(a.firstSeq, oldest) + 1));
+  const overwritten = a.appended - kept;
+  return { kept, overwritten, suggestedSize: overwritten > 0 && kept > 0 ? sizeToKeep(info.file_size * (a.appended / kept)) : null };
+}
+
+/** A --size comfortably above `bytes` (a quarter spare, the next power of two), or null beyond the largest pool. */
+function sizeToKeep(bytes: number): string | null {
+  let size = 64 * 1024;
+  while (size < bytes * 1.25) size *= 2;
+  if (size > MAX_POOL_SIZE_BYTES) return null;
+  return size >= 1 << 30 ? `${size / (1 << 30)}G` : size >= 1 << 20 ? `${size / (1 << 20)}M` : `${size / 1024}K`;
+}
+
+/**
+ * The ingest's last words, on stderr: on a terminal (stdout) a summary line, with a hint when the ring overwrote
+ * some of what was appended; otherwise (receipts on stdout) a notice, only when something was overwritten or the
+ * ingest was interrupted.
+ */
+async function report(pool: Sink, ref: string, a: Appended, interrupted: boolean): Promise<void> {
+  const r = a.appended > 0 ? retention(a, await pool.info()) : { kept: 0, overwritten: 0, suggestedSize: null };
+  const n = (count: number) => count.toLocaleString("en-US");
+  const range = a.appended > 0 ? ` (seq ${a.firstSeq}..${a.lastSeq})` : "";
+  const sizeHint = r.suggestedSize ? `pls pool create NAME --size ${r.suggestedSize}` : "more than the largest pool (--size 4G) holds: split the stream across pools";
+  if (stdoutIsTTY()) {
+    printErrLine(`${interrupted ? "interrupted: " : ""}appended ${n(a.appended)} message(s) to ${ref}${range}: ${n(r.kept)} kept, ${n(r.overwritten)} overwritten`);
+    if (r.overwritten > 0) {
+      const label = colorOn("stderr") ? "\x1b[33mhint:\x1b[39m" : "hint:";
+      printErrLine(`${label} the pool is full and keeps only the newest; for all ${n(a.appended)}: ${sizeHint}`);
+    }
+    return;
+  }
+  if (!interrupted && r.overwritten === 0) return;
+  const what = `appended ${a.appended} message(s)${range}: ${r.kept} kept, ${r.overwritten} overwritten`;
+  const message = interrupted ? `interrupted: ${what}` : `${what} (the pool is full; for all of them: ${sizeHint})`;
+  notice(interrupted ? "ingest_interrupted" : "ingest_overwritten", "poke", ref, message, {
+    appended: a.appended,
+    kept: r.kept,
+    overwritten: r.overwritten,
+    ...(a.appended > 0 ? { first_seq: a.firstSeq, last_seq: a.lastSeq } : {}),
+    ...(r.suggestedSize ? { suggested_size: r.suggestedSize } : {}),
+    pool_path: pool.path,
+  });
+}
+
+/** Throttled "appended N messages" line on a terminal's stderr: from one second into an ingest, 4 times a second. */
 class Progress {
-  private last = Date.now();
-  private shown = false;
   private readonly start = Date.now();
+  private next = this.start + PROGRESS_AFTER_MS;
+  private shown = false;
 
   update(count: number): void {
     const now = Date.now();
-    if (now - this.last < 1000) return;
-    this.last = now;
+    if (now < this.next) return;
+    this.next = now + PROGRESS_EVERY_MS;
     this.shown = true;
     const rate = Math.round(count / ((now - this.start) / 1000));
-    process.stderr.write(`\r\x1b[2Kingested ${count.toLocaleString("en-US")} records (${rate.toLocaleString("en-US")}/s)`);
+    writeErr(`\r\x1b[2Kappended ${count.toLocaleString("en-US")} messages (${rate.toLocaleString("en-US")}/s)`);
   }
 
   done(): void {
-    if (this.shown) process.stderr.write("\r\x1b[2K");
+    if (this.shown) writeErr("\r\x1b[2K");
     this.shown = false;
   }
 }
+
+/** A short ingest shows no progress line at all. */
+const PROGRESS_AFTER_MS = 1000;
+const PROGRESS_EVERY_MS = 250;

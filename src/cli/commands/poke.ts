@@ -196,6 +196,7 @@ async function remoteTarget(ref: string, args: Record<string, unknown>, tags: st
     sink: {
       path: pool.path,
       atomicBatches: false,
+      info: () => pool.info(),
       append: async (records, d, log) => {
         for (const r of records) {
           const m = await appendOne(r.text, tags, d);
