@@ -2,6 +2,7 @@
 // operations as a local PoolHandle, over protocol v0. Tails resume after a dropped connection from the last
 // seq without duplicates, and report gaps when the server's ring overwrote messages not yet delivered.
 import { PlasmiteError, type ErrorKind } from "../errors.ts";
+import { connectRetry, connectionError } from "./connect-errors.ts";
 import type { Message } from "../api/envelope.ts";
 import type { Drop } from "../pool/cursor.ts";
 import type { PoolInfo } from "../pool/pool.ts";
@@ -28,6 +29,8 @@ export interface RemoteTailOptions {
   signal?: AbortSignal;
   onDrop?: (drop: Drop) => void;
   gapPolicy?: "continue" | "error";
+  /** How long to keep reconnecting to a server that went away (default RECONNECT_LIMIT_MS; Infinity: forever). */
+  reconnectLimitMs?: number;
 }
 
 /** One streamed message: its seq and the envelope exactly as the server sent it. */
@@ -39,6 +42,8 @@ export interface RemoteLine {
 const KINDS = new Set<ErrorKind>(["Usage", "NotFound", "AlreadyExists", "Busy", "Permission", "Corrupt", "Io", "Internal", "RetentionGap"]);
 /** Server-side limit we ask for per tail connection; the stream is simply reopened after it. */
 const TAIL_CONNECTION_MS = 25_000;
+/** A follower whose server stopped answering (refused, reset, unknown host) gives up after this long. */
+export const RECONNECT_LIMIT_MS = 30_000;
 
 /** `http(s)://host:port/pool` → base URL and pool name (exactly one path segment, no query). */
 export function parseRemoteRef(ref: string): { base: string; pool: string } {
@@ -97,9 +102,7 @@ export class RemoteClient {
       } as RequestInit);
     } catch (err) {
       if ((err as Error).name === "AbortError") throw err;
-      throw new PlasmiteError("Io", `cannot reach ${this.base}: ${(err as Error).message}`, {
-        hint: /certificate|self.signed|SSL|TLS/i.test((err as Error).message) ? "Pass --tls-ca CERT.pem (from `pls serve init`) or --tls-skip-verify." : "Check the URL and that `pls serve` is running.",
-      });
+      throw await connectionError(this.base, err, { ca: this.opts.tlsCa });
     }
     if (!res.ok) throw await remoteError(res);
     return res;
@@ -189,6 +192,9 @@ export class RemotePoolHandle {
     let idleDeadline = o.idleTimeoutMs === undefined ? Infinity : performance.now() + o.idleTimeoutMs;
     // The server refuses a timeout_ms above its --max-tail-timeout-ms; it says the limit, which is then used.
     let connectionMs = TAIL_CONNECTION_MS;
+    const reconnectLimitMs = o.reconnectLimitMs ?? RECONNECT_LIMIT_MS;
+    let connected = false;
+    let unreachableSinceMs: number | undefined;
     if (next === null && o.last === undefined && o.sinceTimeMs === undefined) {
       // The live edge, pinned to a seq so a reconnect cannot skip what arrived in between.
       next = ((await this.info()).bounds.newest ?? 0) + 1;
@@ -211,6 +217,8 @@ export class RemotePoolHandle {
       try {
         const res = await this.client.request("GET", `${this.route("/tail")}?${q}`, undefined, ac.signal);
         backoffMs = 100;
+        connected = true;
+        unreachableSinceMs = undefined;
         for await (const text of readLines(res.body!)) {
           if (text.startsWith('{"error"')) throw remoteErrorFromBody(JSON.parse(text));
           if (text.startsWith('{"progress"')) {
@@ -244,6 +252,18 @@ export class RemotePoolHandle {
           continue;
         }
         if (err instanceof PlasmiteError && err.kind !== "Io" && err.kind !== "Busy") throw err;
+        // A certificate or TLS problem is final, and so is a server never reached (as for get and poke); one that
+        // answered before and went away (restarting) is retried for reconnectLimitMs.
+        const retry = connectRetry(err);
+        if (retry !== undefined) {
+          unreachableSinceMs ??= performance.now();
+          if (retry === "never" || !connected) throw err;
+          const downMs = performance.now() - unreachableSinceMs;
+          if (downMs >= reconnectLimitMs) {
+            const e = err as PlasmiteError;
+            throw new PlasmiteError("Io", `${e.message} (retried for ${Math.round(downMs / 1000)} s after the connection was lost)`, { hint: e.hint, cause: e.cause });
+          }
+        }
         // Connection refused or dropped (e.g. the server restarted): retry, resuming at `next`.
         await sleepMs(Math.min(backoffMs, Math.max(0, idleDeadline - performance.now())));
         backoffMs = Math.min(2000, backoffMs * 2);
