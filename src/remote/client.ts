@@ -88,7 +88,7 @@ export class RemoteClient {
     if ((this.opts.tlsCa || this.opts.tlsSkipVerify) && !isBun) {
       // Node's fetch has no per-request TLS options
       throw new PlasmiteError("Usage", "tlsCa and tlsSkipVerify need Bun; Node.js takes a CA for every connection instead", {
-        hint: "Start Node.js with NODE_EXTRA_CA_CERTS=serve-cert.pem, or run the program with Bun.",
+        hint: "Start Node.js with NODE_EXTRA_CA_CERTS=plasmite-tls-cert.pem, or run the program with Bun.",
       });
     }
     let res: Response;

@@ -82,7 +82,7 @@ export async function connectionError(base: string, err: unknown, tls: { ca?: st
       if (tls.ca === undefined) {
         return says(
           `the server's certificate${sha} is not trusted: it is self-signed or signed by an unknown CA`,
-          `Pass --tls-ca with the server's certificate (serve-cert.pem from \`pls serve init\`; \`pls serve\` prints its SHA-256 at start-up), or --tls-skip-verify for a test.${nameToo}`,
+          `Pass --tls-ca with the server's certificate (plasmite-tls-cert.pem from \`pls serve init\`; \`pls serve\` prints its SHA-256 at start-up), or --tls-skip-verify for a test.${nameToo}`,
         );
       }
       const caSha = await fingerprintOf(tls.ca);

@@ -42,14 +42,14 @@ describe("serveInit artifacts", () => {
     const dir = freshDir();
     const r = await initIn(dir);
     expect(r.artifact_paths).toEqual({
-      token_file: join(dir, "serve-token.txt"),
-      tls_cert: join(dir, "serve-cert.pem"),
-      tls_key: join(dir, "serve-key.pem"),
+      token_file: join(dir, "plasmite-auth-token.txt"),
+      tls_cert: join(dir, "plasmite-tls-cert.pem"),
+      tls_key: join(dir, "plasmite-tls-key.pem"),
     });
     for (const p of artifactList(r)) expect(statSync(p).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     // No temp files left beside the artifacts.
-    expect(readdirSync(dir).sort()).toEqual(["serve-cert.pem", "serve-key.pem", "serve-token.txt"]);
+    expect(readdirSync(dir).sort()).toEqual(["plasmite-auth-token.txt", "plasmite-tls-cert.pem", "plasmite-tls-key.pem"]);
     expect(readFileSync(r.artifact_paths.token_file, "utf8")).toMatch(/^[0-9a-f]{64}\n$/);
     expect(readFileSync(r.artifact_paths.tls_key, "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n$/);
   });
@@ -93,12 +93,12 @@ describe("serveInit refusals", () => {
   test("one existing artifact is enough to refuse, and then nothing is written", async () => {
     const dir = freshDir();
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "serve-key.pem"), "mine\n");
+    writeFileSync(join(dir, "plasmite-tls-key.pem"), "mine\n");
     const err = await rejection(initIn(dir));
     expect(err.kind).toBe("AlreadyExists");
-    expect(err.path).toBe(join(dir, "serve-key.pem"));
-    expect(readdirSync(dir)).toEqual(["serve-key.pem"]);
-    expect(readFileSync(join(dir, "serve-key.pem"), "utf8")).toBe("mine\n");
+    expect(err.path).toBe(join(dir, "plasmite-tls-key.pem"));
+    expect(readdirSync(dir)).toEqual(["plasmite-tls-key.pem"]);
+    expect(readFileSync(join(dir, "plasmite-tls-key.pem"), "utf8")).toBe("mine\n");
   });
 
   test("--force overwrites with a new token, new certificate and owner-only modes", async () => {
@@ -119,7 +119,7 @@ describe("serveInit refusals", () => {
     const dir = freshDir();
     const same = await rejection(initIn(dir, { tokenFile: "x.pem", tlsCert: "x.pem" }));
     expect(same.kind).toBe("Usage");
-    const spelled = await rejection(initIn(dir, { tlsKey: join(dir, "sub", "..", "serve-cert.pem") }));
+    const spelled = await rejection(initIn(dir, { tlsKey: join(dir, "sub", "..", "plasmite-tls-cert.pem") }));
     expect(spelled.kind).toBe("Usage");
     expect(existsSync(dir)).toBe(false);
   });
@@ -243,8 +243,8 @@ describe("serveInit certificate and next commands", () => {
   test("paths needing quotes are single-quoted in next_commands", async () => {
     const dir = join(root, `it's here ${counter++}`);
     const r = await initIn(dir);
-    expect(r.next_commands[0]).toContain(`--token-file '${dir.replace("'", `'\\''`)}/serve-token.txt'`);
-    expect(r.next_commands[1]).toContain(`$(cat '${dir.replace("'", `'\\''`)}/serve-token.txt')`);
+    expect(r.next_commands[0]).toContain(`--token-file '${dir.replace("'", `'\\''`)}/plasmite-auth-token.txt'`);
+    expect(r.next_commands[1]).toContain(`$(cat '${dir.replace("'", `'\\''`)}/plasmite-auth-token.txt')`);
   });
 });
 

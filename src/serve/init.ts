@@ -37,15 +37,18 @@ export interface InitResult {
 
 const OWNER_ONLY = 0o600;
 
+/** The files' names unless given: the Rust plasmite's (v0.6+), so its recipes and scripts find them. */
+export const DEFAULT_ARTIFACT_NAMES = { tokenFile: "plasmite-auth-token.txt", tlsCert: "plasmite-tls-cert.pem", tlsKey: "plasmite-tls-key.pem" } as const;
+
 /** Creates the three artifacts, refusing to touch any existing one unless `force` is set. */
 export async function serveInit(options: InitOptions): Promise<InitResult> {
   const { host, port } = parseBind(options.bind);
   const sans = (options.sans ?? []).map(checkSan);
   const outputDir = resolve(options.outputDir);
   const paths = {
-    token_file: resolve(outputDir, options.tokenFile ?? "serve-token.txt"),
-    tls_cert: resolve(outputDir, options.tlsCert ?? "serve-cert.pem"),
-    tls_key: resolve(outputDir, options.tlsKey ?? "serve-key.pem"),
+    token_file: resolve(outputDir, options.tokenFile ?? DEFAULT_ARTIFACT_NAMES.tokenFile),
+    tls_cert: resolve(outputDir, options.tlsCert ?? DEFAULT_ARTIFACT_NAMES.tlsCert),
+    tls_key: resolve(outputDir, options.tlsKey ?? DEFAULT_ARTIFACT_NAMES.tlsKey),
   };
   const all = [paths.token_file, paths.tls_cert, paths.tls_key];
   if (new Set(all).size !== all.length) {

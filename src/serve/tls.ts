@@ -153,7 +153,7 @@ export async function certificateSummary(certPem: string, path = "the certificat
     if (first === undefined) throw new Error("no BEGIN CERTIFICATE block");
     return { names: await certificateNames(first), sha256: await certificateFingerprint(first) };
   } catch (err) {
-    throw new PlasmiteError("Usage", `${path} is not a PEM certificate: ${(err as Error).message}`, { path, hint: "Pass the certificate (serve-cert.pem from `pls serve init`) to --tls-cert and its key to --tls-key." });
+    throw new PlasmiteError("Usage", `${path} is not a PEM certificate: ${(err as Error).message}`, { path, hint: "Pass the certificate (plasmite-tls-cert.pem from `pls serve init`) to --tls-cert and its key to --tls-key." });
   }
 }
 

@@ -31,7 +31,7 @@ export default defineCommand({
       `  pls poke incidents --tag sev1 --tag billing '{"msg": "payment gateway timeout"}'`,
       "  tail -f app.log | pls poke logs --create",
       "  pls poke events --file events.jsonl --errors skip",
-      `  pls poke http://host:9700/events --token-file serve-token.txt '{"kind": "deploy"}'`,
+      `  pls poke http://host:9700/events --token-file plasmite-auth-token.txt '{"kind": "deploy"}'`,
     ].join("\n"),
   },
   args: {
