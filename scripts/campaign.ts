@@ -25,6 +25,32 @@ function check(ok: boolean, what: string): void {
   if (!ok) failures.push(what);
 }
 
+/**
+ * How long any wait for a condition may take: generous, since a loaded 2-core machine runs this beside other
+ * work; a hang is forever. Checks wait for conditions, not fixed sleeps, and a failure says how long it waited.
+ */
+const WAIT_LIMIT_MS = 60_000;
+
+/** Polls `condition` every 10 ms until it holds (returns the ms it took) or WAIT_LIMIT_MS passes (null). */
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<number | null> {
+  const t0 = performance.now();
+  for (;;) {
+    if (await condition()) return Math.round(performance.now() - t0);
+    if (performance.now() - t0 > WAIT_LIMIT_MS) return null;
+    await Bun.sleep(10);
+  }
+}
+
+/** A child's output as it arrives, so a wait can watch it grow. */
+function collect(stream: ReadableStream<Uint8Array>): { text: string; done: Promise<void> } {
+  const out = { text: "", done: Promise.resolve() };
+  out.done = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) out.text += decoder.decode(chunk, { stream: true });
+  })();
+  return out;
+}
+
 function pls(args: string[], opts: { stdin?: string | Uint8Array; env?: Record<string, string> } = {}) {
   const r = Bun.spawnSync([process.execPath, MAIN, ...args], {
     stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
@@ -38,8 +64,13 @@ const sha = (path: string) => (existsSync(path) ? createHash("sha256").update(re
 async function startServe(dir: string, extra: string[] = []) {
   const ready = join(work, `ready-${Math.random().toString(36).slice(2)}`);
   const proc = Bun.spawn([process.execPath, MAIN, "--dir", dir, "serve", "--bind", "127.0.0.1:0", ...extra], { env: { ...process.env, PLASMITE_SERVE_READY_FILE: ready }, stdout: "ignore", stderr: "pipe" });
+  const t0 = performance.now();
   while (!existsSync(ready)) {
     if (proc.exitCode !== null) throw new Error(`serve failed: ${await new Response(proc.stderr).text()}`);
+    if (performance.now() - t0 > WAIT_LIMIT_MS) {
+      proc.kill("SIGKILL");
+      throw new Error(`serve was not ready after ${Math.round(performance.now() - t0)} ms`);
+    }
     await Bun.sleep(20);
   }
   return { proc, url: readFileSync(ready, "utf8").trim() };
@@ -65,13 +96,17 @@ function verifyPool(path: string, label: string): number {
   return s.newestSeq;
 }
 
-/** The writer lock is free: an append finishes within 1 s. */
+/** The writer lock is free: an append not allowed to wait for it at all (lock timeout 0) goes through. */
 function lockIsFree(path: string, label: string): void {
   const pool = Pool.open(path);
-  const t0 = performance.now();
-  pool.appendPayload(encodePayload({ probe: true }, ["campaign"]));
-  check(performance.now() - t0 < 1000, `${label}: next writer waited ${(performance.now() - t0).toFixed(0)} ms`);
-  pool.close();
+  pool.lockTimeoutMs = 0;
+  try {
+    pool.appendPayload(encodePayload({ probe: true }, ["campaign"]));
+  } catch (err) {
+    check(false, `${label}: the next writer could not take the lock at once: ${(err as Error).message}`);
+  } finally {
+    pool.close();
+  }
 }
 
 async function crashCampaign(): Promise<void> {
@@ -115,13 +150,14 @@ async function crashCampaign(): Promise<void> {
   figures.push(`crash: followers and servers SIGKILLed mid-stream (${quick ? 3 : 10} each): the pool stays valid and the next writer proceeds at once`);
 }
 
-/** Waits until `pid` is stopped (state T in /proc/PID/stat); false after 5 s. */
+/** Waits until `pid` is stopped (state T in /proc/PID/stat); false after WAIT_LIMIT_MS. */
 async function untilStopped(pid: number): Promise<boolean> {
-  for (const deadline = Date.now() + 5000; Date.now() < deadline; await Bun.sleep(5)) {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("T")) return true;
-  }
-  return false;
+  return (
+    (await waitFor(() => {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
+    })) !== null
+  );
 }
 
 /** A poke with a short lock timeout: it must finish (appended, or Busy naming the stopped holder) in bounded time. */
@@ -129,7 +165,7 @@ function boundedPoke(dir: string, label: string, stdin?: string): { code: number
   const t0 = performance.now();
   const r = pls(["--dir", dir, "poke", "s", "--lock-timeout", "300", ...(stdin === undefined ? ['{"probe":1}'] : [])], { stdin });
   const ms = performance.now() - t0;
-  check(ms < 5000, `${label}: poke took ${ms.toFixed(0)} ms with a 300 ms lock timeout`);
+  check(ms < WAIT_LIMIT_MS, `${label}: poke took ${ms.toFixed(0)} ms with a 300 ms lock timeout (limit ${WAIT_LIMIT_MS} ms)`);
   check(r.code === 0 || (r.code === 5 && /held by pid \d+ \([^)]*stopped\)/.test(r.err)), `${label}: poke exit ${r.code} ${r.err.slice(0, 200)}`);
   return r;
 }
@@ -145,22 +181,26 @@ async function stoppedCampaign(): Promise<void> {
     const { lockExclusive } = await import(${JSON.stringify(join(ROOT, "src/platform/files.ts"))});
     lockExclusive(Pool.open(process.argv[1]).mapped()); process.kill(process.pid, "SIGSTOP");`;
   const holder = Bun.spawn([process.execPath, "-e", holdThenStop, path], { stderr: "pipe" });
-  check(await untilStopped(holder.pid), "stopped: the lock holder never stopped");
+  check(await untilStopped(holder.pid), `stopped: the lock holder had not stopped after ${WAIT_LIMIT_MS} ms`);
   const one = boundedPoke(dir, "stopped holder (DATA)");
   const stream = boundedPoke(dir, "stopped holder (stream)", '{"a":1}\n{"a":2}\n');
   check(one.code === 5 && stream.code === 5, `stopped: pokes got through a held lock (${one.code}, ${stream.code})`);
-  const { proc, url } = await startServe(dir, ["--lock-timeout", "500"]);
+  // /healthz must answer while the append waits out its lock timeout (an order, not a time: load slows both)
+  const serverLockTimeoutMs = 2000;
+  const { proc, url } = await startServe(dir, ["--lock-timeout", String(serverLockTimeoutMs)]);
   const t0 = performance.now();
-  const append = fetch(`${url}/v0/pools/s/append`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"data":{"x":1}}' });
-  await Bun.sleep(50);
+  let appendSettled = false;
+  const append = fetch(`${url}/v0/pools/s/append`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"data":{"x":1}}' }).finally(() => (appendSettled = true));
+  await Bun.sleep(100);
   const h0 = performance.now();
   const health = await fetch(`${url}/healthz`);
   const healthMs = performance.now() - h0;
+  const healthWhileWaiting = !appendSettled;
   const refused = await append;
   const refusedMs = performance.now() - t0;
   const body = await refused.text();
-  check(health.status === 200 && healthMs < 500, `stopped: healthz took ${healthMs.toFixed(0)} ms while an append waited`);
-  check(refused.status === 423 && body.includes("stopped") && refusedMs >= 500 && refusedMs < 3000, `stopped: server append ${refused.status} after ${refusedMs.toFixed(0)} ms: ${body.slice(0, 200)}`);
+  check(health.status === 200 && healthWhileWaiting, `stopped: /healthz ${health.status} in ${healthMs.toFixed(0)} ms, ${healthWhileWaiting ? "while" : "only after"} an append waited ${serverLockTimeoutMs} ms for the lock`);
+  check(refused.status === 423 && body.includes("stopped") && refusedMs >= serverLockTimeoutMs && refusedMs < serverLockTimeoutMs + WAIT_LIMIT_MS, `stopped: server append ${refused.status} after ${refusedMs.toFixed(0)} ms (--lock-timeout ${serverLockTimeoutMs}): ${body.slice(0, 200)}`);
   proc.kill("SIGTERM");
   await proc.exited;
   holder.kill("SIGKILL");
@@ -182,7 +222,7 @@ async function stoppedCampaign(): Promise<void> {
     lockIsFree(path, `stopped writer ${k + 1}`);
   }
   figures.push(
-    `stopped: a writer SIGSTOPped holding the lock: poke (DATA and stream) exit 5 naming it after --lock-timeout 300, a server append 423 after ${refusedMs.toFixed(0)} ms (--lock-timeout 500) while /healthz answered in ${healthMs.toFixed(0)} ms; ${rounds} writers stopped at random: every probe finished (${busy} Busy), pool valid, lock free once killed`,
+    `stopped: a writer SIGSTOPped holding the lock: poke (DATA and stream) exit 5 naming it after --lock-timeout 300, a server append 423 after ${refusedMs.toFixed(0)} ms (--lock-timeout ${serverLockTimeoutMs}) while /healthz answered in ${healthMs.toFixed(0)} ms; ${rounds} writers stopped at random: every probe finished (${busy} Busy), pool valid, lock free once killed`,
   );
 }
 
@@ -196,16 +236,32 @@ async function concurrencyCampaign(): Promise<void> {
   Pool.create(path, { sizeBytes: 64 * 1024 * 1024 }).close();
   const followers = Array.from({ length: 4 }, () => Bun.spawn([process.execPath, join(PROCS, "follower.ts"), path, String(total), "120000"], { stdout: "pipe" }));
   // a CLI --where follower: exactly the even i of every writer
-  const where = Bun.spawn([process.execPath, MAIN, "--dir", dir, "peek", "c", "--since", "1h", "--where", ".data.i % 2 == 0", "--jsonl", "--timeout", "3s"], { stdout: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  // (no --timeout: an idle spell while writers start on a loaded machine would end it early; it is stopped below)
+  const where = Bun.spawn([process.execPath, MAIN, "--dir", dir, "peek", "c", "--since", "1h", "--where", ".data.i % 2 == 0", "--jsonl"], { stdout: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const whereOut = collect(where.stdout);
   await Bun.sleep(500);
   const t0 = performance.now();
   const ws = Array.from({ length: writers }, (_, w) => Bun.spawn([process.execPath, join(PROCS, "writer.ts"), path, String(w), String(per)], { stderr: "pipe" }));
-  for (const w of ws) check((await w.exited) === 0, "concurrency: a writer failed");
+  for (const w of ws) {
+    const code = await w.exited;
+    if (code !== 0) check(false, `concurrency: a writer exited ${code} after ${(performance.now() - t0).toFixed(0)} ms: ${(await new Response(w.stderr).text()).slice(0, 300)}`);
+  }
   const writeMs = performance.now() - t0;
   const summaries = await Promise.all(followers.map(async (f) => JSON.parse((await new Response(f.stdout).text()).split("\n").filter((l) => l.startsWith("{")).pop()!)));
-  for (const s of summaries) check(s.read === total && s.dropped === 0 && s.problems.length === 0, `concurrency: follower ${JSON.stringify(s)}`);
-  const whereLines = (await new Response(where.stdout).text()).trim().split("\n").filter(Boolean);
-  check(whereLines.length === total / 2, `concurrency: --where follower saw ${whereLines.length}, expected ${total / 2}`);
+  const followMs = performance.now() - t0;
+  for (const s of summaries) check(s.read === total && s.dropped === 0 && s.problems.length === 0, `concurrency: follower ${JSON.stringify(s)} (${followMs.toFixed(0)} ms after the writers started)`);
+  const whereLinesOf = () => whereOut.text.split("\n").filter(Boolean);
+  const whereMs = await waitFor(() => whereLinesOf().length >= total / 2);
+  const whereEndedEarly = where.exitCode !== null;
+  where.kill("SIGTERM");
+  await where.exited;
+  await whereOut.done;
+  const whereLines = whereLinesOf();
+  const whereDistinctEven = new Set(whereLines.map((l) => JSON.parse(l).data).filter((d) => d.i % 2 === 0).map((d) => `${d.w}/${d.i}`)).size;
+  check(
+    !whereEndedEarly && whereLines.length === total / 2 && whereDistinctEven === total / 2,
+    `concurrency: --where follower ${whereEndedEarly ? "ended by itself and " : ""}printed ${whereLines.length} lines (${whereDistinctEven} distinct even), expected ${total / 2}, ${whereMs === null ? `still short ${WAIT_LIMIT_MS} ms` : `${whereMs} ms`} after the followers finished`,
+  );
   const pool = Pool.open(path);
   const s = pool.state();
   check(s.oldestSeq === 1 && s.newestSeq === total, `concurrency: seqs ${s.oldestSeq}..${s.newestSeq}`);
@@ -328,14 +384,20 @@ async function badInputCampaign(): Promise<void> {
   const big = Array.from({ length: 200 }, (_, i) => ({ data: { i, pad: "p".repeat(200) } }));
   for (const b of big) await fetch(`${url}/v0/pools/p/append`, { method: "POST", body: JSON.stringify(b), headers: auth });
   const streams = slow.map((c) => fetch(`${url}/v0/pools/p/tail?since_seq=1&timeout_ms=30000`, { headers: auth, signal: c.signal }).catch(() => null));
-  await Bun.sleep(500);
-  const busy = (await (await fetch(`${url}/healthz`)).json()) as { active_tails: number };
+  const healthz = async () => (await (await fetch(`${url}/healthz`)).json()) as { active_tails: number; watched_pools: number };
+  let busy = await healthz();
+  const openMs = await waitFor(async () => (busy = await healthz()).active_tails === 20);
   for (const c of slow) c.abort();
   await Promise.all(streams);
-  await Bun.sleep(300);
-  const after = (await (await fetch(`${url}/healthz`)).json()) as { active_tails: number; watched_pools: number };
-  const slowOk = busy.active_tails === 20 && after.active_tails === 0 && after.watched_pools === 0;
-  check(slowOk, `bad input: slow clients ${JSON.stringify({ busy, after })}`);
+  let after = await healthz();
+  const closeMs = await waitFor(async () => {
+    after = await healthz();
+    return after.active_tails === 0 && after.watched_pools === 0;
+  });
+  const slowOk = openMs !== null && closeMs !== null;
+  const openSaid = openMs === null ? `not all 20 open after ${WAIT_LIMIT_MS} ms` : `20 open after ${openMs} ms`;
+  const closeSaid = closeMs === null ? `not all released ${WAIT_LIMIT_MS} ms after the clients left` : `released after ${closeMs} ms`;
+  check(slowOk, `bad input: slow clients ${JSON.stringify({ busy, after })}: ${openSaid}, ${closeSaid}`);
   if (slowOk) passed++;
   proc.kill("SIGTERM");
   await proc.exited;
@@ -369,16 +431,20 @@ async function loadCampaign(): Promise<void> {
   const sampler = setInterval(() => samples.push(sample()), 1000);
   const result = JSON.parse((await new Response(loader.stdout).text()).trim()) as { appends: number; errors: number; p50: number; p99: number; tailed: number };
   clearInterval(sampler);
-  await Bun.sleep(500);
+  let health = { active_tails: -1, watched_pools: -1 };
+  const releasedMs = await waitFor(async () => {
+    health = (await (await fetch(`${url}/healthz`)).json()) as typeof health;
+    return health.active_tails === 0 && health.watched_pools === 0;
+  });
   const end = sample();
-  const health = (await (await fetch(`${url}/healthz`)).json()) as { active_tails: number; watched_pools: number };
   proc.kill("SIGTERM");
   await proc.exited;
   const warm = samples[Math.min(samples.length - 1, Math.floor(samples.length / 4))] ?? end;
   const maxRss = Math.max(...samples.map((s) => s.rssKb), end.rssKb);
   check(result.errors === 0, `load: ${result.errors} errors`);
-  check(health.active_tails === 0 && health.watched_pools === 0, `load: leaked ${JSON.stringify(health)}`);
-  check(end.fds <= samples[0].fds + 2, `load: fds ${samples[0].fds} -> ${end.fds}`);
+  check(releasedMs !== null, `load: leaked ${JSON.stringify(health)} ${WAIT_LIMIT_MS} ms after the load ended`);
+  const startFds = samples[0]?.fds ?? end.fds; // sampled each second while the load ran
+  check(end.fds <= startFds + 2, `load: fds ${startFds} -> ${end.fds}`);
   check(maxRss < warm.rssKb * 1.5 + 20_000, `load: memory grew ${warm.rssKb} -> ${maxRss} kB`);
   figures.push(`load: ${seconds} s of 16 append connections + 8 tail followers on 127.0.0.1: ${Math.round(result.appends / seconds)} appends/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.errors} errors, ${result.tailed} messages streamed; server RSS ${(warm.rssKb / 1024).toFixed(0)} MB after warm-up, max ${(maxRss / 1024).toFixed(0)} MB; fds ${samples[0]?.fds} -> ${end.fds}; tails/watchers at the end ${health.active_tails}/${health.watched_pools}`);
 }
@@ -400,11 +466,18 @@ async function limitsCampaign(): Promise<void> {
     const read = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, MAIN, "--dir", dir, "get", "p", "1"], { env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1" } });
     check(read.exitCode === 0, `limits: a read-only user could not read: ${read.stderr}`);
     // following a pool this user may only read: it polls (no store to the read-only mapping, so no SIGSEGV)
-    const follower = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, MAIN, "--dir", dir, "peek", "p", "--jsonl", "--timeout", "1500ms"], { env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
-    await Bun.sleep(400);
+    // it says `polling` before it first waits: the pokes come after that, and it is stopped once it printed them
+    const follower = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, MAIN, "--dir", dir, "peek", "p", "--jsonl"], { env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    const [followed, followErr] = [collect(follower.stdout), collect(follower.stderr)];
+    const readyMs = await waitFor(() => followErr.text.includes('"polling"') || follower.exitCode !== null);
     for (let i = 0; i < 3; i++) pls(["--dir", dir, "poke", "p", JSON.stringify({ live: i })]);
-    const [followed, followCode] = await Promise.all([new Response(follower.stdout).text(), follower.exited]);
-    check(followCode === 124 && followed.trim().split("\n").length === 3, `limits: a read-only follower exited ${followCode} after ${followed.trim().split("\n").length} of 3 messages`);
+    const linesOf = () => followed.text.trim().split("\n").filter(Boolean).length;
+    const followMs = await waitFor(() => linesOf() === 3 || follower.exitCode !== null);
+    const followCode = follower.exitCode; // null: still following, as it should
+    follower.kill("SIGTERM");
+    await Promise.all([follower.exited, followed.done, followErr.done]);
+    const when = `${readyMs === null ? `no polling notice in ${WAIT_LIMIT_MS} ms` : `ready after ${readyMs} ms`}, ${followMs === null ? `short of 3 after ${WAIT_LIMIT_MS} ms` : `${followMs} ms for the pokes`}`;
+    check(followCode === null && linesOf() === 3, `limits: a read-only follower ${followCode === null ? "kept following" : `exited ${followCode}`} with ${linesOf()} of 3 messages (${when}): ${followErr.text.slice(0, 200)}`);
   }
   // a full disk: creating a pool that does not fit is reported (Io, exit 8); a created pool never runs out
   const small = join(work, "small-disk");
