@@ -1,10 +1,10 @@
 // The fault campaign: SIGKILLed writers, readers and servers; concurrent writers with followers; a table of bad
-// CLI and HTTP input; sustained server load; permissions and a full disk; SIGSTOPped writers holding the lock.
-// Prints what it measured and exits 1 on any failure.
-// Usage: bun scripts/campaign.ts [--quick] [--only crash,stopped,concurrency,badinput,load,limits]
+// CLI and HTTP input; sustained server load; pools truncated under running processes; permissions and a full
+// disk; SIGSTOPped writers holding the lock. Prints what it measured and exits 1 on any failure.
+// Usage: bun scripts/campaign.ts [--quick] [--only crash,stopped,concurrency,badinput,load,truncate,limits]
 // (--quick is what CI runs; the default is the long version.) The corrupt-file fuzzer is scripts/fuzz-pool.ts.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cursor } from "../src/pool/cursor.ts";
@@ -449,6 +449,38 @@ async function loadCampaign(): Promise<void> {
   figures.push(`load: ${seconds} s of 16 append connections + 8 tail followers on 127.0.0.1: ${Math.round(result.appends / seconds)} appends/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.errors} errors, ${result.tailed} messages streamed; server RSS ${(warm.rssKb / 1024).toFixed(0)} MB after warm-up, max ${(maxRss / 1024).toFixed(0)} MB; fds ${samples[0]?.fds} -> ${end.fds}; tails/watchers at the end ${health.active_tails}/${health.watched_pools}`);
 }
 
+async function truncateCampaign(): Promise<void> {
+  // pool files truncated under a live server, a following peek and a streaming poke: Corrupt for that pool, never
+  // SIGBUS (exit 135); the server keeps serving its other pools
+  const rounds = quick ? 1 : 5;
+  let corrupt = 0;
+  for (let r = 0; r < rounds; r++) {
+    const dir = join(work, `truncate-${r}`);
+    pls(["--dir", dir, "pool", "create", "gone", "half", "kept"]);
+    for (const p of ["gone", "half", "kept"]) pls(["--dir", dir, "poke", p, '{"before":true}']);
+    const { proc, url } = await startServe(dir);
+    const tails = ["gone", "half"].map((p) => fetch(`${url}/v0/pools/${p}/tail?from=live&timeout_ms=10000`).then((res) => res.text()));
+    const peek = Bun.spawn([process.execPath, MAIN, "--dir", dir, "peek", "gone"], { stdout: "ignore", stderr: "pipe" });
+    const poke = Bun.spawn([process.execPath, MAIN, "--dir", dir, "poke", "half"], { stdin: "pipe", stdout: "ignore", stderr: "pipe" });
+    poke.stdin.write('{"n":1}\n');
+    await poke.stdin.flush();
+    await Bun.sleep(500);
+    truncateSync(join(dir, "gone.plasmite"), 0);
+    truncateSync(join(dir, "half.plasmite"), 65536);
+    poke.stdin.write('{"n":2}\n');
+    await poke.stdin.flush();
+    const exits = await Promise.all([peek.exited, poke.exited].map((e) => Promise.race([e, Bun.sleep(5000).then(() => -1)])));
+    check(exits[0] === 7 && exits[1] === 7, `truncate: peek exited ${exits[0]}, streaming poke ${exits[1]} (expected 7, Corrupt)`);
+    for (const body of await Promise.all(tails)) check(body.includes('"kind":"Corrupt"'), `truncate: a tail of a truncated pool ended without a Corrupt line: ${body.slice(-200)}`);
+    const kept = await fetch(`${url}/v0/pools/kept/append`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"data":{"after":true}}' });
+    check(kept.status === 200 && proc.exitCode === null, `truncate: the server's other pool answered ${kept.status}, server exit ${proc.exitCode}`);
+    if (exits.every((e) => e === 7) && kept.status === 200) corrupt++;
+    for (const p of [peek, poke, proc]) p.kill("SIGKILL");
+    await proc.exited;
+  }
+  figures.push(`truncate: pools truncated (to 0 and to 64 KiB) under a live server, peek and streaming poke, ${rounds} round(s): ${corrupt}/${rounds} ended with Corrupt for those pools only (no SIGBUS), the server kept serving the other pool`);
+}
+
 async function limitsCampaign(): Promise<void> {
   // a pool the user cannot write: Permission (exit 6); run as `nobody` when we are root
   const dir = join(work, "perm");
@@ -516,7 +548,7 @@ async function limitsCampaign(): Promise<void> {
   figures.push(`limits: unwritable pool ${asNobody ? "(as nobody)" : "(skipped: not root)"} -> exit ${perm.code} Permission, reads and follows (by polling) still work; full disk ${mounted ? "(2 MiB tmpfs)" : "(skipped: cannot mount)"}: create reported as Io (exit 8) with nothing left behind, and a created pool kept taking 20,000 appends (blocks are reserved at creation, so no SIGBUS)`);
 }
 
-const campaigns: Record<string, () => Promise<void>> = { crash: crashCampaign, stopped: stoppedCampaign, concurrency: concurrencyCampaign, badinput: badInputCampaign, load: loadCampaign, limits: limitsCampaign };
+const campaigns: Record<string, () => Promise<void>> = { crash: crashCampaign, stopped: stoppedCampaign, concurrency: concurrencyCampaign, badinput: badInputCampaign, load: loadCampaign, truncate: truncateCampaign, limits: limitsCampaign };
 for (const [name, run] of Object.entries(campaigns)) {
   if (only && !only.includes(name)) continue;
   const t0 = performance.now();

@@ -3,6 +3,7 @@
 // Never stores to a mapping opened read-only: there it is not counted in the waiters word and looks again every
 // WAIT_SLICE_MAX_US instead of waiting for a wake-up.
 import { WAIT_SLICE_MAX_US, futexWake, type MappedFile } from "./files.ts";
+import { libcName } from "./native.ts";
 
 // The worker is self-contained (a Blob URL) so it also runs inside `bun build --compile` binaries without a
 // separate entry point. It maps nothing itself: it views the server's existing mapping by address.
@@ -11,7 +12,7 @@ import { dlopen, FFIType as T, toArrayBuffer } from "bun:ffi";
 let stop = false;
 self.onmessage = (e) => {
   if (e.data === "stop") { stop = true; return; }
-  const { addr, genOffset, waitersOffset, writable, pollMs, linux, arch } = e.data;
+  const { addr, fd, mappedBytes, genOffset, waitersOffset, writable, pollMs, linux, arch, libcPath } = e.data;
   const words = new Int32Array(toArrayBuffer(addr, 0, 4096));
   const genIdx = genOffset >> 2, waitIdx = waitersOffset >> 2;
   // A read-only mapping is never stored to, and JSC's Atomics.load stores: load plainly between barriers on a
@@ -23,32 +24,51 @@ self.onmessage = (e) => {
     Atomics.add(fence, 0, 0);
     return v;
   };
+  let libc = null;
+  try {
+    libc = dlopen(libcPath, {
+      lseek: { args: [T.i32, T.i64, T.i32], returns: T.i64 },
+      ...(linux ? { syscall: { args: [T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], returns: T.i64 } } : {}),
+    }).symbols;
+  } catch { libc = null; }
+  // The file may be truncated under the mapping, and touching a page past its end is SIGBUS for the whole
+  // process: its size is looked at (one lseek) before every read of the mapping. Once short, the worker says so
+  // (the streams' own checks then report Corrupt) and stops reading.
+  const intact = () => libc === null || Number(libc.lseek(fd, 0, 2)) >= mappedBytes;
   let futex = null;
-  if (linux) {
-    try {
-      const libc = dlopen("libc.so.6", { syscall: { args: [T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], returns: T.i64 } });
-      // counted in waiters, writers wake it: 100 ms bounds how long a stop request waits; read-only, nobody
-      // counts it: it looks again every pollMs
-      const waitNs = writable ? 100000000 : pollMs * 1000000;
-      const ts = new BigInt64Array([BigInt(Math.floor(waitNs / 1e9)), BigInt(waitNs % 1e9)]);
-      const nr = arch === "arm64" ? 98 : 202;
-      futex = (expected) => libc.symbols.syscall(nr, addr + genOffset, 0, expected >>> 0, ts, null, 0);
-    } catch { futex = null; }
+  if (linux && libc) {
+    // counted in waiters, writers wake it: 100 ms bounds how long a stop request waits; read-only, nobody
+    // counts it: it looks again every pollMs
+    const waitNs = writable ? 100000000 : pollMs * 1000000;
+    const ts = new BigInt64Array([BigInt(Math.floor(waitNs / 1e9)), BigInt(waitNs % 1e9)]);
+    const nr = arch === "arm64" ? 98 : 202;
+    futex = (expected) => libc.syscall(nr, addr + genOffset, 0, expected >>> 0, ts, null, 0);
   }
-  let last = loadGen();
   const loop = async () => {
+    let last = null;
     while (!stop) {
+      if (!intact()) {
+        postMessage("shrunk");
+        break;
+      }
       const gen = loadGen();
-      if (gen !== last) {
+      if (last !== null && gen !== last) {
         last = gen;
         postMessage(gen);
         // at most ~1000 posts a second under heavy writes: woken streams read everything available anyway
         await new Promise((r) => setTimeout(r, 0));
         continue;
       }
+      last = gen;
       if (futex && writable) {
         Atomics.add(words, waitIdx, 1);
-        try { futex(gen); } finally { Atomics.sub(words, waitIdx, 1); }
+        futex(gen);
+        // truncated during the sleep: leave the count alone rather than touch a page past the file's end
+        if (!intact()) {
+          postMessage("shrunk");
+          break;
+        }
+        Atomics.sub(words, waitIdx, 1);
       } else if (futex) {
         futex(gen);
       } else {
@@ -79,6 +99,9 @@ export function watchWord(file: MappedFile, offset: number, waitersOffset: numbe
   worker.onmessage = () => onChange();
   worker.postMessage({
     addr: file.addr,
+    fd: file.fd,
+    mappedBytes: file.size,
+    libcPath: libcName(),
     genOffset: offset,
     waitersOffset,
     writable: file.writable,

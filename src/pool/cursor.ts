@@ -29,6 +29,11 @@ export type CursorItem = { message: StoredMessage; drop?: undefined } | { drop: 
 // Polling backoff while waiting: starts short, doubles, capped (used with and without futex).
 const POLL_MIN_US = 50;
 const POLL_MAX_US = WAIT_SLICE_MAX_US;
+/**
+ * Reads between two checks that the file was not truncated (Pool.checkSize) within one synchronous run; a read
+ * after an await, a wait or an empty read checks anyway.
+ */
+const SIZE_CHECK_EVERY_MESSAGES = 4096;
 
 export class Cursor {
   private readonly pool: Pool;
@@ -38,6 +43,8 @@ export class Cursor {
   /** Ring offset where nextSeq is expected, or -1 when it must be located. */
   private nextOff: number;
   private readonly out = { nextOff: 0 };
+  /** Reads left before the next Pool.checkSize; 0 after the cursor found nothing (the next read follows a wait). */
+  private readsBeforeSizeCheck = 0;
 
   constructor(pool: Pool, start: CursorStart = { newest: true }) {
     this.pool = pool;
@@ -56,7 +63,15 @@ export class Cursor {
 
   /** The next message or drop, or null when nothing newer is published yet. Never blocks. */
   next(): CursorItem | null {
-    return this.pool.withPath(() => this.nextUnchecked());
+    return this.pool.withPath(() => {
+      if (--this.readsBeforeSizeCheck < 0) {
+        this.pool.checkSize();
+        this.readsBeforeSizeCheck = SIZE_CHECK_EVERY_MESSAGES;
+      } else this.pool.checkSizeOncePerJob();
+      const item = this.nextUnchecked();
+      if (item === null) this.readsBeforeSizeCheck = 0;
+      return item;
+    });
   }
 
   private nextUnchecked(): CursorItem | null {
@@ -122,18 +137,19 @@ export class Cursor {
     const canFutex = useFutex && futexAvailable();
     const counted = canFutex && ring.writable;
     for (;;) {
+      this.pool.withPath(() => this.pool.checkSize()); // the file may have been truncated during the last sleep
       const gen = loadPublishGen(ring);
       if (this.hasNewer()) return true;
       const leftUs = (deadline - performance.now()) * 1000;
       if (leftUs <= 0) return false;
       const waitUs = Math.min(leftUs, counted ? POLL_MAX_US : sliceUs);
       if (counted) {
+        const file = this.pool.mapped();
         Atomics.add(ring.words, WAITERS_WORD, 1);
-        try {
-          futexWait(this.pool.mapped(), PUBLISH_GEN_OFFSET, gen, waitUs);
-        } finally {
-          Atomics.sub(ring.words, WAITERS_WORD, 1);
-        }
+        futexWait(file, PUBLISH_GEN_OFFSET, gen, waitUs);
+        // truncated during the sleep: Corrupt, leaving the count alone rather than touch a page past the file's end
+        this.pool.withPath(() => this.pool.checkSize());
+        Atomics.sub(ring.words, WAITERS_WORD, 1);
         continue;
       }
       if (canFutex) futexWait(this.pool.mapped(), PUBLISH_GEN_OFFSET, gen, waitUs);

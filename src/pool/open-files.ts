@@ -1,5 +1,7 @@
 // One open file descriptor and one mapping per pool file per process. flock belongs to the open file, so a
 // second descriptor for the same pool in one process would deadlock against the first; this cache prevents it.
+// State: the mappings by identity and by object, and the mappings whose file was found shorter than the mapping
+// (truncated while in use): those are never read again, since touching a page past a file's end is SIGBUS.
 import { PlasmiteError } from "../errors.ts";
 import { closeFd, fileIdentity, fileSize, mapFile, openExisting, unmapAndClose, type MappedFile } from "../platform/files.ts";
 import { HEADER_SIZE_BYTES, MAX_POOL_SIZE_BYTES } from "../format/limits.ts";
@@ -13,6 +15,8 @@ interface Entry {
 
 const byKey = new Map<string, Entry>();
 const byFile = new Map<MappedFile, Entry>();
+/** Mappings whose file shrank, with the size it was found at. */
+const shrunkTo = new WeakMap<MappedFile, number>();
 
 function openPoolFile(path: string): { fd: number; writable: boolean } {
   try {
@@ -30,7 +34,9 @@ function openPoolFile(path: string): { fd: number; writable: boolean } {
  * one-shot command skips the fstat (on the libc backend, loading node:fs for it costs 1.2 ms).
  */
 export function acquireMapping(path: string): MappedFile {
-  const { fd, writable } = openPoolFile(path);
+  const opened = openPoolFile(path);
+  const writable = opened.writable;
+  let fd = opened.fd;
   let key: string | null = null;
   let size: number;
   try {
@@ -41,6 +47,8 @@ export function acquireMapping(path: string): MappedFile {
       if (cached) {
         // flock belongs to the open file description: closing this second one leaves the cached one's lock alone
         closeFd(fd);
+        fd = -1;
+        checkNotShrunk(cached.file); // the caller reads the header next
         cached.refs++;
         return cached.file;
       }
@@ -51,10 +59,29 @@ export function acquireMapping(path: string): MappedFile {
     }
     if (size > MAX_POOL_SIZE_BYTES) throw new PlasmiteError("Corrupt", `file is ${size} bytes, larger than any pool`, { path, offset: 0 });
   } catch (err) {
-    closeFd(fd);
+    if (fd >= 0) closeFd(fd);
     throw err;
   }
   return register(key, mapFile(path, fd, size, writable));
+}
+
+/**
+ * Throws Corrupt when the file behind `file` is now shorter than the mapping (truncated while in use): touching a
+ * page past the file's end would kill the process (SIGBUS). A mapping found shrunk fails every later check at
+ * once. Costs one lseek: callers check before a batch of reads or an append, not per message.
+ */
+export function checkNotShrunk(file: MappedFile): void {
+  let size = shrunkTo.get(file);
+  if (size === undefined) {
+    size = fileSize(file.fd, file.path);
+    if (size >= file.size) return;
+    shrunkTo.set(file, size);
+  }
+  throw new PlasmiteError("Corrupt", `pool file shrank from ${file.size} to ${size} bytes while in use (truncated); it is no longer read or written`, {
+    path: file.path,
+    offset: size,
+    hint: "Recreate the pool (pls pool delete NAME, then pls pool create NAME); other pools are not affected.",
+  });
 }
 
 /** Adopts a mapping made by pool creation (a new file: its identity is taken when another mapping needs it). */

@@ -35,7 +35,7 @@ import {
   type MappedFile,
 } from "../platform/files.ts";
 import { nowNs } from "./clock.ts";
-import { acquireMapping, adoptMapping, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
+import { acquireMapping, adoptMapping, checkNotShrunk, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, lockWithin, withWriteLock } from "./write-lock.ts";
 
@@ -180,8 +180,37 @@ export class Pool {
 
   /** The published state right now. */
   state(): PoolState {
-    return this.withPath(() => this.reader.state());
+    return this.withPath(() => {
+      this.checkSizeOncePerJob();
+      return this.reader.state();
+    });
   }
+
+  /**
+   * Throws Corrupt (with the path) once the pool file is shorter than this process's mapping of it, i.e. it was
+   * truncated while open: reading or writing past its new end would kill the process (SIGBUS). One lseek: made
+   * under the writer lock before each append, after every wait and every few thousand reads of a cursor.
+   */
+  checkSize(): void {
+    checkNotShrunk(this.mapped());
+  }
+
+  /**
+   * checkSize, at most once per job (the synchronous run between two awaits): reads in a row (get, state, a
+   * cursor's next) share one check, and any read after an await checks again. Code that blocks the thread
+   * between reads (a lock wait, a sleep) calls checkSize itself.
+   */
+  checkSizeOncePerJob(): void {
+    if (this.sizeCheckedThisJob) return;
+    this.checkSize();
+    this.sizeCheckedThisJob = true;
+    queueMicrotask(this.endOfJob);
+  }
+
+  private sizeCheckedThisJob = false;
+  private readonly endOfJob = () => {
+    this.sizeCheckedThisJob = false;
+  };
 
   /** Appends one message (already-checked payload bytes); returns its seq. */
   appendPayload(payload: Uint8Array, durability: Durability = "fast"): number {
@@ -265,6 +294,7 @@ export class Pool {
   }
 
   private appendLocked(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability, times?: number[]): number {
+    this.checkSize();
     const ring = this.ring;
     const indexCapacity = this.geometry.indexCapacity;
     // The reader's cached state is exact while publish_gen is unchanged (spec §2.3); copy it to plan on.
@@ -361,6 +391,7 @@ export class Pool {
   /** The message with `seq`; NotFound (carrying the seq) when it is not retained. */
   get(seq: number): StoredMessage {
     return this.withPath(() => {
+      this.checkSizeOncePerJob();
       const r = this.reader;
       const out = { nextOff: 0 };
       for (let attempt = 0; attempt < 1000; attempt++) {
@@ -423,6 +454,7 @@ export class Pool {
 
   /** The publish generation: it changes whenever a writer publishes (see spec/format/v1.md §2.2). */
   generation(): number {
+    this.withPath(() => this.checkSizeOncePerJob());
     return loadPublishGen(this.ring);
   }
 
