@@ -208,6 +208,53 @@ describe("remote pools from the CLI", () => {
     expect(notice!.notice.details.dropped_count).toBe(next.seq - 2);
   }, 30_000);
 
+  test("every message a remote peek misses is reported: coalesced notices, the rest flushed when idle and at exit", async () => {
+    const dir = join(root, "drops");
+    pls(["--dir", dir, "pool", "create", "tiny", "--size", "16K"]);
+    const { url } = await startServe(dir);
+    const TOTAL = 60_000;
+    // Two followers of one burst far larger than the pool: one ends with Ctrl-C as soon as it has the last message
+    // (exit flush), the other is killed outright after an idle second and a half (the timer's flush alone).
+    const followers = [0, 1].map(() => Bun.spawn([BUN, MAIN, "peek", `${url}/tiny`, "--jsonl"], { env: { ...process.env, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" }));
+    procs.push(...followers);
+    const watchers = followers.map((proc) => {
+      // counts lines and remembers the last one's seq (a reader of our own: most of TOTAL lines arrive)
+      const state = { lines: 0, lastSeq: 0, reached: Promise.withResolvers<void>() };
+      void (async () => {
+        const decoder = new TextDecoder();
+        let rest = "";
+        for await (const chunk of proc.stdout) {
+          const text = rest + decoder.decode(chunk, { stream: true });
+          const parts = text.split("\n");
+          rest = parts.pop()!;
+          state.lines += parts.length;
+          if (parts.length > 0) state.lastSeq = Number(/^\{"seq":(\d+)/.exec(parts[parts.length - 1])![1]);
+          if (state.lastSeq === TOTAL + 1) state.reached.resolve();
+        }
+      })();
+      return state;
+    });
+    await Bun.sleep(700); // both have pinned the live edge
+    pls(["--dir", dir, "poke", "tiny", '{"n":0}']);
+    await Bun.sleep(300);
+    const input = Array.from({ length: TOTAL }, (_, i) => JSON.stringify({ n: i + 1 })).join("\n");
+    expect(pls(["--dir", dir, "poke", "tiny"], { stdin: input }).code).toBe(0);
+    const deadline = Bun.sleep(20_000).then(() => "timeout");
+    for (const w of watchers) expect(await Promise.race([w.reached.promise.then(() => "ok"), deadline])).toBe("ok");
+    followers[0].kill("SIGINT");
+    expect(await followers[0].exited).toBe(130);
+    await Bun.sleep(1_500);
+    followers[1].kill("SIGKILL");
+    await followers[1].exited;
+    for (const [i, proc] of followers.entries()) {
+      const notices = (lines(await new Response(proc.stderr).text()) as Array<{ notice?: { kind: string; details: { dropped_count: number } } }>).filter((l) => l.notice?.kind === "drop");
+      const dropped = notices.reduce((sum, l) => sum + l.notice!.details.dropped_count, 0);
+      // seqs 1..TOTAL+1: each one printed or counted in a notice, none twice
+      expect([i, watchers[i].lines + dropped]).toEqual([i, TOTAL + 1]);
+      expect(dropped).toBeGreaterThan(0);
+    }
+  }, 40_000);
+
   test("on a terminal, serve says where to go and never shows the token", () => {
     const dir = join(root, "banner");
     const quoted = [BUN, MAIN, "--dir", dir, "serve", "--bind", "127.0.0.1:0", "--token", "t0p-s3cret"].map((a) => `'${a}'`).join(" ");

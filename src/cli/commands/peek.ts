@@ -22,7 +22,7 @@ type Item = { m: StoredMessage; json: string | null };
 
 /** Most messages read (and filtered) per step; bounds memory and keeps output flowing. */
 const READ_BATCH = 4096;
-/** Drop notices are coalesced to at most one per this interval. */
+/** Drop notices are coalesced to at most one per this interval (the count held back is reported after it). */
 const DROP_NOTICE_INTERVAL_MS = 1000;
 
 export default defineCommand({
@@ -296,12 +296,16 @@ function renderer(pretty: boolean, dataOnly: boolean, local = true): (envelope: 
   return (json) => prettyText(dataOnly ? data(json) : json, color, !pretty) + "\n";
 }
 
-/** Coalesces drops into at most one notice per second. */
+/**
+ * Coalesces drops into at most one notice per DROP_NOTICE_INTERVAL_MS, and reports every dropped message: a count
+ * held back is reported when the interval ends (on a timer, since the follower may be idle by then) or at exit.
+ */
 class DropReporter {
   private pending = 0;
   private lastSeen = 0;
   private nextSeen = 0;
   private lastNoticeMs = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   /** With --gap-policy error: the gap that ends peek once what came before it is printed. */
   gap: PlasmiteError | null = null;
@@ -311,7 +315,10 @@ class DropReporter {
     private readonly path: string,
     private readonly quiet: boolean,
     private readonly failOnGap = false,
-  ) {}
+  ) {
+    // process.exit runs "exit" listeners: Ctrl-C, --one, --timeout (124) and errors all end that way
+    process.once("exit", () => this.flush(true));
+  }
 
   throwGap(): void {
     if (this.gap) throw this.gap;
@@ -330,15 +337,30 @@ class DropReporter {
     if (this.pending === 0) this.lastSeen = fromSeq - 1;
     this.pending += count;
     this.nextSeen = toSeq + 1;
-    if (Date.now() - this.lastNoticeMs >= DROP_NOTICE_INTERVAL_MS) this.flush();
+    this.flush();
   }
 
-  flush(): void {
+  /** Reports the pending count now if the interval allows (or `force`, at exit), else once it does. */
+  flush(force = false): void {
     if (this.pending === 0 || this.quiet) {
       this.pending = 0;
       return;
     }
-    if (Date.now() - this.lastNoticeMs < DROP_NOTICE_INTERVAL_MS) return;
+    const waitMs = this.lastNoticeMs + DROP_NOTICE_INTERVAL_MS - Date.now();
+    if (!force && waitMs > 0) {
+      if (this.timer === null) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.flush();
+        }, waitMs);
+        this.timer.unref?.(); // never what keeps peek running
+      }
+      return;
+    }
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     notice("drop", "peek", this.ref, `dropped ${this.pending} messages`, {
       last_seen_seq: this.lastSeen,
       next_seen_seq: this.nextSeen,
