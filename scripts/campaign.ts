@@ -352,6 +352,8 @@ async function badInputCampaign(): Promise<void> {
   http.push(["wrong token", "GET", "/v0/pools", undefined, { authorization: "Bearer nope" }, 401]);
   http.push(["wrong scheme token", "GET", "/v0/pools", undefined, { authorization: "Token campaign-token" }, 401]);
   http.push(["bad seq", "GET", "/v0/pools/p/messages/abc", undefined, auth, 400]);
+  http.push(["seq past 2^53", "GET", "/v0/pools/p/messages/9007199254740993", undefined, auth, 400]);
+  http.push(["seq 1e23", "GET", "/v0/pools/p/messages/100000000000000000000000", undefined, auth, 400]);
   http.push(["bad tail timeout", "GET", "/v0/pools/p/tail?timeout_ms=99999999", undefined, auth, 400]);
   http.push(["bad tail max", "GET", "/v0/pools/p/tail?max=-1", undefined, auth, 400]);
   http.push(["bad gap policy", "GET", "/v0/pools/p/tail?gap_policy=x", undefined, auth, 400]);

@@ -54,7 +54,8 @@ export function buildApp(o: ServeOptions) {
     if (tokenBytes) {
       const header = request.headers.get("authorization");
       if (!header) throw new PlasmiteError("Permission", "unauthorized: missing bearer token", { hint: "Send Authorization: Bearer <token>." });
-      const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
+      // auth schemes are case-insensitive (RFC 9110 §11.1): "bearer x" is "Bearer x"
+      const given = Buffer.from(/^bearer +(.*)$/i.exec(header)?.[1] ?? "");
       if (given.length !== tokenBytes.length || !timingSafeEqual(given, tokenBytes)) {
         throw new PlasmiteError("Permission", "unauthorized: invalid bearer token");
       }
@@ -181,7 +182,8 @@ export function buildApp(o: ServeOptions) {
     .get(
       "/v0/pools/:pool/messages/:seq",
       route("read", ({ params }) => {
-        if (!/^\d+$/.test(params.seq) || Number(params.seq) < 1) throw usage(`invalid seq '${params.seq.slice(0, 40)}'`, "seq is a positive integer.");
+        // past 2^53 a seq text would read as another number (or as 1e+23): refused as given, never rounded
+        if (!/^\d+$/.test(params.seq) || !Number.isSafeInteger(Number(params.seq)) || Number(params.seq) < 1) throw usage(`invalid seq '${params.seq.slice(0, 40)}'`, `seq is a positive integer (at most ${Number.MAX_SAFE_INTEGER}).`);
         const h = pools.get(params.pool);
         return new Response(`{"message":${h.getJson(Number(params.seq))}}`, { headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION } });
       }),

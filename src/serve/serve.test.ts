@@ -104,6 +104,14 @@ describe("routes and statuses", () => {
     }
     const seqErr = await call("GET", "/v0/pools/p/messages/9");
     expect(seqErr.json.error.seq).toBe(9);
+    // seqs past 2^53 - 1 are refused as given, not rounded to another seq (or shown as 1e+23)
+    for (const seq of ["9007199254740993", "9007199254740992", "100000000000000000000000", "1".repeat(400)]) {
+      const r = await call("GET", `/v0/pools/p/messages/${seq}`);
+      expect([seq, r.status, r.json.error.kind]).toEqual([seq, 400, "Usage"]);
+      expect(r.json.error.message).toBe(`invalid seq '${seq.slice(0, 40)}'`);
+      expect(r.text).not.toContain("e+");
+    }
+    expect((await call("GET", "/v0/pools/p/messages/9007199254740991")).status).toBe(404);
   });
 
   test("pool names are plain names: traversal and separators are refused (400) and touch nothing", async () => {
@@ -179,6 +187,9 @@ describe("auth and access", () => {
     expect((await call("GET", "/v0/pools", undefined, { authorization: "Bearer nope" })).status).toBe(401);
     expect((await call("GET", "/v0/pools", undefined, { authorization: "Basic s3cret" })).status).toBe(401);
     expect((await call("GET", "/v0/pools", undefined, { authorization: "Bearer s3cret" })).status).toBe(200);
+    // the scheme is case-insensitive (RFC 9110 §11.1); the token is not
+    for (const scheme of ["bearer", "BEARER", "bEaReR"]) expect([scheme, (await call("GET", "/v0/pools", undefined, { authorization: `${scheme} s3cret` })).status]).toEqual([scheme, 200]);
+    expect((await call("GET", "/v0/pools", undefined, { authorization: "bearer S3CRET" })).status).toBe(401);
     expect((await call("GET", "/healthz")).status).toBe(200);
     const ui = await call("GET", "/ui");
     expect(ui.status).toBe(200);
