@@ -105,8 +105,14 @@ describe("crash safety", () => {
     let lastNewest = 0;
     for (let k = 0; k < kills; k++) {
       const victim = spawnWriter(path, k, 1_000_000, "mixed", k + 1);
-      // let it get going (process start-up is ~40 ms), then kill at a random moment
-      await Bun.sleep(60 + Math.floor(Math.random() * 60));
+      // kill at a random moment once it is appending (waiting on its first append, not a fixed sleep: a
+      // loaded machine can take far longer than usual to start a process)
+      const watch = Pool.open(path);
+      const started = performance.now();
+      while (watch.state().newestSeq <= lastNewest && performance.now() - started < 30_000) await Bun.sleep(2);
+      watch.close();
+      expect(performance.now() - started).toBeLessThan(30_000);
+      await Bun.sleep(Math.floor(Math.random() * 40));
       victim.kill("SIGKILL");
       expect(await victim.exited).not.toBe(0);
       const report = doctorPool(path);
