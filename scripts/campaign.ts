@@ -329,6 +329,10 @@ async function badInputCampaign(): Promise<void> {
     check(ok, `bad input (cli) ${name}: exit ${r.code} kind ${errKind}, expected ${code} ${kind}`);
     if (ok) passed++;
   }
+  // an argument that is not UTF-8 (Bun hands argv over with U+FFFD in place of the bytes): refused, not stored
+  const rawArg = Bun.spawnSync(["bash", "-c", `exec "$0" "$1" --dir "$2" poke p $'{"a":"\\xff"}'`, process.execPath, MAIN, dir]);
+  check(rawArg.exitCode === 2, `bad input (cli) invalid UTF-8 argument: exit ${rawArg.exitCode}, expected 2`);
+  if (rawArg.exitCode === 2) passed++;
   check(sha(file) === before, "bad input: the pool file changed");
 
   // HTTP
@@ -348,6 +352,7 @@ async function badInputCampaign(): Promise<void> {
   http.push(["empty body", "POST", "/v0/pools/p/append", "", auth, 400]);
   http.push(["non-object data", "POST", "/v0/pools/p/append", JSON.stringify({ data: [1] }), auth, 400]);
   http.push(["invalid UTF-8 body", "POST", "/v0/pools/p/append", new Uint8Array([0x7b, 0x22, 0x64, 0x22, 0x3a, 0xff, 0x7d]), auth, 400]);
+  http.push(["invalid UTF-8 in a string", "POST", "/v0/pools/p/append", new Uint8Array([...Buffer.from('{"data":{"a":"'), 0xff, ...Buffer.from('"}}')]), auth, 400]);
   http.push(["missing token", "GET", "/v0/pools", undefined, {}, 401]);
   http.push(["wrong token", "GET", "/v0/pools", undefined, { authorization: "Bearer nope" }, 401]);
   http.push(["wrong scheme token", "GET", "/v0/pools", undefined, { authorization: "Token campaign-token" }, 401]);
@@ -415,7 +420,7 @@ async function badInputCampaign(): Promise<void> {
   }
   open.proc.kill("SIGTERM");
   await open.proc.exited;
-  figures.push(`bad input: ${cli.length} CLI + ${http.length + hostCases.length} HTTP cases + 20 never-reading tail clients: ${passed}/${cli.length + http.length + hostCases.length + 1} gave the documented kind and exit code/status; the pool file was byte-for-byte unchanged by the CLI cases`);
+  figures.push(`bad input: ${cli.length + 1} CLI + ${http.length + hostCases.length} HTTP cases + 20 never-reading tail clients: ${passed}/${cli.length + 1 + http.length + hostCases.length + 1} gave the documented kind and exit code/status; the pool file was byte-for-byte unchanged by the CLI cases`);
 }
 
 async function loadCampaign(): Promise<void> {

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { errorOf, lines, pls, tempRoot } from "./test-harness.ts";
+import { BUN, MAIN, errorOf, lines, pls, tempRoot } from "./test-harness.ts";
 
 const root = tempRoot("cli-test");
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -157,6 +157,28 @@ describe("poke and get", () => {
     expect(pls(["--dir", dir, "poke", "p"], { stdin: "" }).code).toBe(2);
     expect(readFileSync(join(dir, "p.plasmite"))).toEqual(before);
   });
+
+  test("an argument that is not valid UTF-8 is refused (exit 2, Usage); a typed U+FFFD is kept", () => {
+    const dir = freshDir();
+    pls(["--dir", dir, "poke", "p", "--create", "--create-size", "64K", '{"ok": true}']);
+    const before = readFileSync(join(dir, "p.plasmite"));
+    // Bun hands argv over with U+FFFD in place of invalid bytes; bash's $'\xff' puts the raw bytes in argv
+    const raw = (words: string) => {
+      const r = Bun.spawnSync(["bash", "-c", `exec "$0" "$1" --dir "$2" ${words}`, BUN, MAIN, dir], { env: { ...process.env, NO_COLOR: "1" } });
+      return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+    };
+    for (const words of [`poke p $'{"a":"\\xff"}'`, `poke p $'{"a":"ok\\xc3"}'`, `poke p --tag $'t\\xe2\\x82' '{}'`, `poke $'p\\xff' '{}'`]) {
+      const r = raw(words);
+      expect([words, r.code]).toEqual([words, 2]);
+      expect(errorOf(r)).toMatchObject({ kind: "Usage" });
+      expect(errorOf(r).message).toContain("is not valid UTF-8");
+      expect(r.out).toBe("");
+    }
+    expect(readFileSync(join(dir, "p.plasmite"))).toEqual(before);
+    // the same character typed (valid UTF-8 bytes, here through bash as well) is stored
+    expect(raw(`poke p $'{"a":"\\xef\\xbf\\xbd"}'`).code).toBe(0);
+    expect(JSON.parse(pls(["--dir", dir, "peek", "p", "--tail", "1", "--jsonl", "--timeout", "1ms"]).out).data).toEqual({ a: "\uFFFD" });
+  }, 20_000);
 
   test("--retry and --retry-delay validation; --create-size needs --create", () => {
     const dir = freshDir();

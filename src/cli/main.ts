@@ -117,6 +117,12 @@ function helpText(text: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Bun decodes argv lossily: an argument holding U+FFFD may have held invalid UTF-8 (see argv-utf8.ts)
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].includes("\uFFFD")) continue;
+    (require("./argv-utf8.ts") as typeof import("./argv-utf8.ts")).checkArgvUtf8(argv);
+    break;
+  }
   const { globals, rest } = extractGlobals(argv);
   setGlobals(globals);
   if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V" || rest[0] === "-v")) {

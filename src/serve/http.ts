@@ -57,7 +57,7 @@ async function readBodyText(request: Request, maxBytes: number): Promise<string>
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   // With a trustworthy length (HTTP/1.1 enforces it) the whole body is read in one call.
-  if (Number.isFinite(declared)) return request.text();
+  if (Number.isFinite(declared)) return utf8Text(new Uint8Array(await request.arrayBuffer()));
   const reader = request.body?.getReader();
   if (!reader) throw usage("request body is required", 'Send a JSON object, e.g. {"data":{"hello":"world"}}.');
   const chunks: Uint8Array[] = [];
@@ -72,7 +72,18 @@ async function readBodyText(request: Request, maxBytes: number): Promise<string>
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return utf8Text(Buffer.concat(chunks));
+}
+
+// fatal: invalid UTF-8 is refused, never stored as U+FFFD replacement characters (as `pls poke` refuses it)
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function utf8Text(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw usage("request body is not valid UTF-8", "JSON text must be UTF-8; convert it first (e.g. iconv -t UTF-8).");
+  }
 }
 
 function parseBody(text: string): unknown {

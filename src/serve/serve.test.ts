@@ -155,6 +155,36 @@ describe("routes and statuses", () => {
     expect((await call("GET", "/v0/pools/exact/messages/2")).text).toContain('"data":{"n":7}}}');
   });
 
+  test("a body that is not valid UTF-8 is 400 Usage and stores nothing (with or without Content-Length); U+FFFD sent as UTF-8 is kept", async () => {
+    const { call, server, client } = await serve();
+    await call("POST", "/v0/pools", { pool: "p" });
+    const enc = new TextEncoder();
+    const bad = (prefix: string, bytes: number[], suffix: string) => new Uint8Array([...enc.encode(prefix), ...bytes, ...enc.encode(suffix)]);
+    const bodies = [bad('{"data":{"a":"', [0xff], '"}}'), bad('{"data":{"a":"x', [0xc3], '"}}'), bad('{"data":{"a":1},"tags":["', [0xe2, 0x82], '"]}'), bad('{"pool":"q', [0xfe], '"}')];
+    for (const [i, body] of bodies.entries()) {
+      const path = i === 3 ? "/v0/pools" : "/v0/pools/p/append";
+      const sized = await fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const chunked = await fetch(server.url + path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: new ReadableStream({
+          start(c) {
+            c.enqueue(body);
+            c.close();
+          },
+        }),
+      });
+      for (const r of [sized, chunked]) {
+        expect([i, r.status]).toEqual([i, 400]);
+        expect(((await r.json()) as { error: { kind: string; message: string } }).error).toMatchObject({ kind: "Usage", message: "request body is not valid UTF-8" });
+      }
+    }
+    expect(client.openPool("p").info().bounds.newest).toBeNull();
+    expect(client.listPools().map((p) => p.name)).toEqual(["p"]);
+    const kept = await fetch(server.url + "/v0/pools/p/append", { method: "POST", headers: { "content-type": "application/json" }, body: bad('{"data":{"a":"', [0xef, 0xbf, 0xbd], '"}}') });
+    expect(((await kept.json()) as { message: { data: unknown } }).message.data).toEqual({ a: "\uFFFD" });
+  });
+
   test("body limit: 413 for a large body with or without Content-Length; the pool is unchanged", async () => {
     const { call, server, client } = await serve({ maxBodyBytes: 1000 });
     await call("POST", "/v0/pools", { pool: "p" });
