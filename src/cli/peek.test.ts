@@ -140,21 +140,29 @@ describe("peek", () => {
       pls(["--dir", dir, "poke", "r", "--create", JSON.stringify({ i })]);
       await Bun.sleep(200);
     }
-    const span = (...extra: string[]) => {
-      const t0 = performance.now();
-      const r = pls(["--dir", dir, "peek", "r", "--since", "1h", ...extra]);
-      expect(r.code).toBe(0);
-      expect(lines(r.out).length).toBe(4);
-      return performance.now() - t0;
+    // The gaps between lines as they arrive, against the gaps between the stored times: process start-up is
+    // not part of it, so a loaded machine can only stretch the gaps, never shrink them.
+    const arrivalGapsMs = async (speed: string) => {
+      const peek = start(["--dir", dir, "peek", "r", "--since", "1h", "--jsonl", "--replay", speed]);
+      const at: number[] = [];
+      const times: number[] = [];
+      for (let line = await peek.line(); line !== null; line = await peek.line()) {
+        at.push(performance.now());
+        times.push(Date.parse((JSON.parse(line) as { time: string }).time));
+      }
+      expect(await peek.proc.exited).toBe(0);
+      expect(at).toHaveLength(4);
+      return { arrived: at[3] - at[0], stored: times[3] - times[0] };
     };
-    const base = span("--replay", "0");
-    const real = span("--replay", "1") - base;
-    const fast = span("--replay", "4") - base;
-    // 3 gaps of ~200 ms (plus process start-up of each poke): ~600+ ms at 1x, a quarter of that at 4x
-    expect(real).toBeGreaterThan(550);
-    expect(real).toBeLessThan(2000);
-    expect(fast).toBeGreaterThan(real / 4 - 80);
-    expect(fast).toBeLessThan(real / 4 + 150);
+    const real = await arrivalGapsMs("1");
+    expect(real.stored).toBeGreaterThan(550); // 3 gaps of >= 200 ms between pokes
+    expect(real.arrived).toBeGreaterThan(real.stored - 50);
+    expect(real.arrived).toBeLessThan(real.stored + 1500);
+    const fast = await arrivalGapsMs("4");
+    expect(fast.arrived).toBeGreaterThan(fast.stored / 4 - 50);
+    expect(fast.arrived).toBeLessThan(fast.stored / 4 + 1000);
+    const none = await arrivalGapsMs("0");
+    expect(none.arrived).toBeLessThan(none.stored / 4);
   });
 
   test("--tail N --one prints the newest match once N matches exist", async () => {
