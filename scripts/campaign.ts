@@ -4,7 +4,7 @@
 // Usage: bun scripts/campaign.ts [--quick] [--only crash,stopped,concurrency,badinput,load,truncate,limits]
 // (--quick is what CI runs; the default is the long version.) The corrupt-file fuzzer is scripts/fuzz-pool.ts.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cursor } from "../src/pool/cursor.ts";
@@ -148,7 +148,31 @@ async function crashCampaign(): Promise<void> {
     lockIsFree(rpath, `server kill ${k + 1}`);
   }
   figures.push(`crash: followers and servers SIGKILLed mid-stream (${quick ? 3 : 10} each): the pool stays valid and the next writer proceeds at once`);
+
+  // creates SIGKILLed while allocating leave hidden temps: doctor --all reports them once stale, the next create removes them
+  const cdir = join(work, "crash-create");
+  mkdirSync(cdir);
+  const createKills = quick ? 3 : 20;
+  for (let k = 0; k < createKills; k++) {
+    const c = Bun.spawn([process.execPath, MAIN, "--dir", cdir, "pool", "create", `c${k}`, "--size", "256M"], { stdout: "ignore", stderr: "ignore" });
+    const deadline = performance.now() + 10_000;
+    while (!readdirSync(cdir).some((n) => n.startsWith(`.c${k}.`)) && performance.now() < deadline) {
+      // spin: the temp lives only while the blocks are allocated
+    }
+    c.kill("SIGKILL");
+    await c.exited;
+  }
+  const leftovers = readdirSync(cdir).filter((n) => n.startsWith("."));
+  const longAgo = (Date.now() - 10 * 60_000) / 1000; // what waiting past the stale age would do
+  for (const n of leftovers) utimesSync(join(cdir, n), longAgo, longAgo);
+  const reported = (JSON.parse(pls(["--dir", cdir, "doctor", "--all", "--json"]).out).stale_temps ?? []) as unknown[];
+  check(reported.length === leftovers.length, `crash create: doctor --all reported ${reported.length} of ${leftovers.length} leftover temps`);
+  check(pls(["--dir", cdir, "pool", "create", "after", "--size", "64K"]).code === 0, "crash create: the next create failed");
+  const remaining = readdirSync(cdir).filter((n) => n.startsWith("."));
+  check(remaining.length === 0, `crash create: the next create left ${remaining.join(", ")}`);
+  figures.push(`crash: ${createKills} creates SIGKILLed while allocating left ${leftovers.length} hidden temp(s); doctor --all reported each with an rm command, the next create removed them`);
 }
+
 
 /** Waits until `pid` is stopped (state T in /proc/PID/stat); false after WAIT_LIMIT_MS. */
 async function untilStopped(pid: number): Promise<boolean> {
@@ -526,7 +550,7 @@ async function limitsCampaign(): Promise<void> {
     try {
       const big = pls(["--dir", small, "pool", "create", "big", "--size", "8M"]);
       check(big.code === 8 && big.err.includes("no space"), `limits: full disk create gave ${big.code} ${big.err.slice(0, 200)}`);
-      check(!existsSync(join(small, "big.plasmite")), "limits: a failed create left a file behind");
+      check(readdirSync(small).length === 0, `limits: a failed create left ${readdirSync(small).join(", ")} behind`);
       check(pls(["--dir", small, "pool", "create", "fits", "--size", "1M"]).code === 0, "limits: 1M pool should fit");
       Bun.spawnSync(["sh", "-c", `dd if=/dev/zero of='${small}/filler' bs=64k 2>/dev/null; true`]);
       const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i, pad: "q".repeat(100) })).join("\n");

@@ -37,6 +37,7 @@ import {
 import { nowNs } from "./clock.ts";
 import { acquireMapping, adoptMapping, checkNotShrunk, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
+import { createTempPath, removeStaleCreateTemps } from "./create-temps.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, lockWithin, withWriteLock } from "./write-lock.ts";
 
 export type Durability = "fast" | "flush";
@@ -115,17 +116,26 @@ export class Pool {
   static create(path: string, options: CreateOptions = {}): Pool {
     const geometry = planGeometry(options.sizeBytes ?? DEFAULT_POOL_SIZE_BYTES, options.indexCapacity);
     geometry.createdNs = nowNs();
-    const { basename, dirname, join } = nodePath();
+    const { dirname } = nodePath();
     const dir = dirname(path);
     try {
       fs().mkdirSync(dir, { recursive: true });
     } catch (err) {
       throw fsError(err, dir, "create directory");
     }
+    // What interrupted creates left here holds disk space this pool may need.
+    removeStaleCreateTemps(dir);
     // Build it under a temporary name, then link(2) it into place: link fails if the name exists, so a
     // concurrent creator or an existing pool is never clobbered, and nobody sees a half-written header.
-    const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    const fd = createExclusive(tmp, geometry.fileSize);
+    const tmp = createTempPath(path);
+    let fd: number;
+    try {
+      fd = createExclusive(tmp, geometry.fileSize);
+    } catch (err) {
+      // a failed allocation (ENOSPC) leaves the opened file behind; the name is this process's own
+      if (!(err instanceof PlasmiteError && err.kind === "AlreadyExists")) safeUnlink(tmp);
+      throw err;
+    }
     let file: MappedFile | null = null;
     try {
       file = mapFile(tmp, fd, geometry.fileSize, true);

@@ -6,6 +6,7 @@ import { doctorPool, type DoctorReport } from "../../pool/doctor.ts";
 import { client } from "../pools.ts";
 import { fs } from "../../platform/lazy-node.ts";
 import { ExitCode } from "../exit.ts";
+import { staleCreateTemps, staleTempReport } from "../../pool/create-temps.ts";
 import { colorOn, printJson, printLine, stdoutIsTTY } from "../output.ts";
 
 export default defineCommand({
@@ -35,8 +36,15 @@ export default defineCommand({
       targets = [{ ref, path: c.pathOf(ref) }];
     }
     const reports = targets.map((t) => ({ pool_ref: t.ref, ...withCounts(doctorPool(t.path)) }));
-    if (args.json || !stdoutIsTTY()) printJson({ reports });
-    else printHuman(reports, Boolean(args.all));
+    // leftovers of interrupted creates take disk space but harm no pool: reported with how to remove them
+    const staleTemps = args.all ? staleCreateTemps(c.dir).map((t) => staleTempReport(t)) : [];
+    if (args.json || !stdoutIsTTY()) printJson(staleTemps.length > 0 ? { reports, stale_temps: staleTemps } : { reports });
+    else {
+      printHuman(reports, Boolean(args.all));
+      for (const t of staleTemps) {
+        printLine(`STALE: ${t.path}: left by an interrupted create of ${t.pool} (${t.size_bytes} bytes, process ${t.pid} is gone); remove it: ${t.remove_with}`);
+      }
+    }
     if (reports.some((r) => r.status === "corrupt")) throw new ExitCode(7);
   },
 });

@@ -10,6 +10,7 @@ import { presentError } from "../present.ts";
 import { isRemote, remoteClient, remoteFlags } from "../remote.ts";
 import { parseCount, parseSize } from "../values.ts";
 import { fs } from "../../platform/lazy-node.ts";
+import { removeStaleCreateTemps, staleTempReport } from "../../pool/create-temps.ts";
 
 const jsonFlag = { json: { type: "boolean", description: "Print JSON even on a terminal" } } as const;
 const wantJson = (args: { json?: unknown }) => Boolean(args.json) || !stdoutIsTTY();
@@ -61,10 +62,19 @@ const list = defineCommand({
         return { name: entry.name, path: entry.path, mtime, error: asPlasmiteError(err).toJSON() };
       }
     });
-    if (wantJson(args)) return printJson({ pools });
-    if (pools.length === 0) return void printLine(`no pools in ${c.dir}`);
-    const rows = pools.map((p) => ["error" in p ? `${p.name} (${(p.error as { kind: string }).kind})` : p.name, "file_size" in p ? formatBytes(p.file_size!) : "-", "message_count" in p ? String(p.message_count) : "-", p.mtime ?? "-", p.path]);
-    printTable(["NAME", "SIZE", "MSGS", "MODIFIED", "PATH"], rows);
+    // leftovers of interrupted creates: removed when stale, reported either way
+    const { removed, failed } = removeStaleCreateTemps(c.dir);
+    const staleTemps = [...removed.map((t) => staleTempReport(t, true)), ...failed.map((t) => staleTempReport(t, false))];
+    if (wantJson(args)) return printJson(staleTemps.length > 0 ? { pools, stale_temps: staleTemps } : { pools });
+    if (pools.length === 0) printLine(`no pools in ${c.dir}`);
+    else {
+      const rows = pools.map((p) => ["error" in p ? `${p.name} (${(p.error as { kind: string }).kind})` : p.name, "file_size" in p ? formatBytes(p.file_size!) : "-", "message_count" in p ? String(p.message_count) : "-", p.mtime ?? "-", p.path]);
+      printTable(["NAME", "SIZE", "MSGS", "MODIFIED", "PATH"], rows);
+    }
+    for (const t of staleTemps) {
+      const what = `left by an interrupted create (${formatBytes(t.size_bytes)}, process ${t.pid} is gone)`;
+      printLine(t.removed ? `removed ${t.path}: ${what}` : `stale ${t.path}: ${what}; remove it: ${t.remove_with}`);
+    }
   },
 });
 
