@@ -1,4 +1,4 @@
-// The message envelope users see: {"seq","time","meta":{"tags"},"data"}. Pure.
+// The message envelope users see: {"seq","time","meta":{"tags",…},"data"}. Pure.
 import { decodePayload, payloadString, tagsOfText } from "../format/payload.ts";
 import { formatTime, formatTimeParts } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
@@ -7,13 +7,23 @@ export interface Message {
   seq: number;
   /** RFC 3339 UTC, nanoseconds with trailing zeros trimmed. */
   time: string;
-  meta: { tags: string[] };
+  /** tags; a message mirrored by `pls bridge in` also has origin and stream (spec/format/v1.md §4). */
+  meta: { tags: string[]; origin?: MessageOrigin; stream?: { name: string; seq: number } };
   data: Record<string, unknown>;
+}
+
+/** Where a mirrored message was first appended. */
+export interface MessageOrigin {
+  host: string;
+  pool: string;
+  seq: number;
+  time: string;
 }
 
 export function toMessage(m: StoredMessage): Message {
   const body = decodePayload(m.payload);
-  return { seq: m.seq, time: formatTime(m.timeNs), meta: { tags: body.tags }, data: body.data };
+  const meta: Message["meta"] = body.metaExtra ? { tags: body.tags, ...body.metaExtra } : { tags: body.tags };
+  return { seq: m.seq, time: formatTime(m.timeNs), meta, data: body.data };
 }
 
 /** The envelope as compact JSON text, spliced from the stored payload without parsing it. */

@@ -30,6 +30,7 @@ const subCommands = {
   pool: () => import("./commands/pool.ts").then((m) => m.default),
   doctor: () => import("./commands/doctor.ts").then((m) => m.default),
   serve: () => import("./commands/serve.ts").then((m) => m.default),
+  bridge: () => import("./commands/bridge.ts").then((m) => m.default),
   completion: () => import("./commands/completion.ts").then((m) => m.completionCommand(root as never, programName())),
   version: () => import("./commands/version.ts").then((m) => m.versionCommand(programName())),
 };

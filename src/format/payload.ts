@@ -5,6 +5,8 @@ import { compactJson } from "./json-scan.ts";
 export interface MessageBody {
   tags: string[];
   data: Record<string, unknown>;
+  /** meta's other keys, when it has any (origin and stream, written by `pls bridge`; §4). */
+  metaExtra?: Record<string, unknown>;
 }
 
 const encoder = new TextEncoder();
@@ -73,7 +75,13 @@ export function decodePayload(bytes: Uint8Array): MessageBody {
   if (!isJsonObject(value) || !isJsonObject(value.meta) || !Array.isArray(value.meta.tags) || !isJsonObject(value.data)) {
     throw new PlasmiteError("Corrupt", "stored payload is not {meta:{tags}, data}");
   }
-  return { tags: value.meta.tags as string[], data: value.data };
+  const { tags, ...extra } = value.meta;
+  const body: MessageBody = { tags: tags as string[], data: value.data };
+  for (const _ in extra) {
+    body.metaExtra = extra;
+    break;
+  }
+  return body;
 }
 
 /** The payload as text, for splicing into envelopes without parsing. */
@@ -102,7 +110,11 @@ function safeJson(v: unknown): string {
  */
 export function tagsOfText(text: string): unknown[] | null {
   const start = text.indexOf(`"meta":{"tags":`);
-  const end = text.indexOf(`},"data":`, start);
+  let end = text.indexOf(`},"data":`, start);
   if (start < 0 || end < 0) return null;
+  // meta keys after the tags (origin, stream: §4): the array ends before the first `],"` key, which cannot
+  // occur inside a tag (its quote would be escaped)
+  const more = text.indexOf(`],"`, start);
+  if (more >= 0 && more < end) end = more + 1;
   return JSON.parse(text.slice(start + 15, end)) as unknown[];
 }

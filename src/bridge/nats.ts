@@ -1,0 +1,162 @@
+// The bridge's NATS connection: options as NATS users know them (servers, creds, token, user/password, TLS),
+// a first connect retried with backoff until it works or is refused for good (authentication: Permission),
+// reconnects with capped backoff afterwards, and connection events logged once each.
+// Invariant: nothing loops while disconnected: every retry sleeps a backoff delay first.
+import { readFileSync } from "node:fs";
+import { connect, credsAuthenticator, errors, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { PlasmiteError } from "../errors.ts";
+
+/** How a bridge reaches NATS. */
+export interface NatsOptions {
+  /** `nats://host:4222` (or `tls://…`), one or several (a cluster). */
+  servers: string | string[];
+  /** A credentials file (JWT and nkey seed), as `nats --creds`. */
+  creds?: string;
+  token?: string;
+  user?: string;
+  password?: string;
+  /** A CA certificate file to verify the server's TLS certificate (turns TLS on). */
+  tlsCa?: string;
+  /** A client certificate and key (mutual TLS). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** The connection's name in the server's monitoring (default "plasmite bridge"). */
+  name?: string;
+}
+
+/** Reconnect backoff: starts here, doubles, capped (plus jitter from the client). */
+export const RECONNECT_MIN_MS = 250;
+export const RECONNECT_MAX_MS = 2_000;
+/** How long one connection attempt may take. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The connection options for `opts`; reads the creds file and checks combinations (Usage errors). */
+export function connectionOptions(opts: NatsOptions): NodeConnectionOptions {
+  const servers = (Array.isArray(opts.servers) ? opts.servers : [opts.servers]).map(checkServer);
+  if (opts.token !== undefined && (opts.user !== undefined || opts.creds !== undefined)) {
+    throw new PlasmiteError("Usage", "--token cannot be combined with --user or --creds", { hint: "Use one way to authenticate." });
+  }
+  if ((opts.user === undefined) !== (opts.password === undefined)) {
+    throw new PlasmiteError("Usage", "--user and --password go together");
+  }
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+    throw new PlasmiteError("Usage", "--tls-cert and --tls-key go together");
+  }
+  let attempt = 0;
+  const out: NodeConnectionOptions = {
+    servers,
+    name: opts.name ?? "plasmite bridge",
+    timeout: CONNECT_TIMEOUT_MS,
+    maxReconnectAttempts: -1,
+    reconnectDelayHandler: () => Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(10, attempt++)),
+    reconnectJitter: 100,
+    pingInterval: 10_000,
+    maxPingOut: 3,
+  };
+  if (opts.token !== undefined) out.token = opts.token;
+  if (opts.user !== undefined) {
+    out.user = opts.user;
+    out.pass = opts.password;
+  }
+  if (opts.creds !== undefined) out.authenticator = credsAuthenticator(readFileOrUsage(opts.creds, "--creds"));
+  if (opts.tlsCa !== undefined || opts.tlsCert !== undefined) {
+    out.tls = {};
+    if (opts.tlsCa !== undefined) out.tls.ca = new TextDecoder().decode(readFileOrUsage(opts.tlsCa, "--tls-ca"));
+    if (opts.tlsCert !== undefined) {
+      out.tls.cert = new TextDecoder().decode(readFileOrUsage(opts.tlsCert, "--tls-cert"));
+      out.tls.key = new TextDecoder().decode(readFileOrUsage(opts.tlsKey!, "--tls-key"));
+    }
+  }
+  // reset the backoff once connected again (see watchConnection)
+  (out as { resetBackoff?: () => void }).resetBackoff = () => (attempt = 0);
+  return out;
+}
+
+function checkServer(url: string): string {
+  if (!/^(nats|tls|ws|wss):\/\/[^/\s]+\/?$/i.test(url) && !/^[^/\s:]+:\d+$/.test(url)) {
+    throw new PlasmiteError("Usage", `not a NATS server URL: '${url}'`, { hint: "Write it as nats://HOST:PORT, e.g. nats://127.0.0.1:4222." });
+  }
+  return url;
+}
+
+function readFileOrUsage(path: string, flag: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new PlasmiteError("Usage", `cannot read ${flag} file ${path}: ${(err as Error).message}`, { path });
+  }
+}
+
+/** True for a refusal that retrying cannot fix: bad credentials, an expired or revoked user, no permission. */
+export function isAuthFailure(err: unknown): boolean {
+  if (err instanceof errors.AuthorizationError || err instanceof errors.UserAuthenticationExpiredError) return true;
+  if (err instanceof errors.PermissionViolationError) return true;
+  const text = String((err as Error)?.message ?? err).toLowerCase();
+  return text.includes("authorization violation") || text.includes("authentication");
+}
+
+/** A NATS failure as the PlasmiteError the CLI presents. */
+export function natsError(err: unknown, what: string): PlasmiteError {
+  if (err instanceof PlasmiteError) return err;
+  const message = (err as Error)?.message ?? String(err);
+  if (isAuthFailure(err)) {
+    return new PlasmiteError("Permission", `${what}: ${message}`, { hint: "Check --creds, --token or --user/--password against the server's accounts.", cause: err });
+  }
+  return new PlasmiteError("Io", `${what}: ${message}`, { cause: err });
+}
+
+/**
+ * Connects, retrying with backoff while the server cannot be reached (logging each failure once per delay),
+ * until `signal` aborts (then null). Authentication failures throw Permission at once.
+ */
+export async function connectWithRetry(opts: NatsOptions, log: (line: string) => void, signal?: AbortSignal): Promise<NatsConnection | null> {
+  const options = connectionOptions(opts);
+  const where = options.servers!.toString();
+  for (let delay = RECONNECT_MIN_MS; ; delay = Math.min(RECONNECT_MAX_MS, delay * 2)) {
+    if (signal?.aborted) return null;
+    try {
+      const nc = await connect(options);
+      watchConnection(nc, options, log);
+      log(`connected to ${nc.getServer()}`);
+      return nc;
+    } catch (err) {
+      if (isAuthFailure(err)) throw natsError(err, `NATS refused ${where}`);
+      if (err instanceof PlasmiteError) throw err;
+      log(`cannot reach ${where}: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(2)} s`);
+      await sleep(delay, signal);
+    }
+  }
+}
+
+/** Logs disconnects and reconnects (not every attempt in between). */
+function watchConnection(nc: NatsConnection, options: NodeConnectionOptions, log: (line: string) => void): void {
+  void (async () => {
+    let down = false;
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect" && !down) {
+        down = true;
+        log(`disconnected from ${s.server}; reconnecting with backoff`);
+      } else if (s.type === "reconnect") {
+        down = false;
+        (options as { resetBackoff?: () => void }).resetBackoff?.();
+        log(`reconnected to ${s.server}`);
+      } else if (s.type === "error") {
+        log(`server error: ${s.error.message}`);
+      }
+    }
+  })().catch(() => {});
+}
+
+/** Sleeps `ms`, or less if `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
