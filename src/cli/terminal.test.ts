@@ -233,7 +233,7 @@ describe("stream ingest says what the ring kept", () => {
     expect(notice).toMatchObject({ kind: "ingest_interrupted", details: { appended: 10_000, kept: 10_000, overwritten: 0, first_seq: 1, last_seq: 10_000 } });
     expect(receipts).toBe(10_000);
     expect(info(dir, "p").bounds.newest).toBe(10_000);
-    const tty = onTerminal(`sh -c 'while :; do echo "{\\"a\\":1}"; sleep 0.05; done' | PLS --dir ${dir} poke p`, {}, 1);
+    const tty = onTerminal(`sh -c 'while :; do echo "{\\"a\\":1}"; sleep 0.05; done' | PLS --dir ${dir} poke p`, {}, 3); // 3 s: under load, start-up alone can take a second
     expect(tty.out).toMatch(/interrupted: appended [\d,]+ message\(s\) to p \(seq 10001\.\.\d+\): [\d,]+ kept, 0 overwritten/);
   });
 
