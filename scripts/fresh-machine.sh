@@ -10,6 +10,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/plasmite-fresh-XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+# mktemp makes it 0700: the tests that run pls as another user (nobody) must reach the clone, as in any checkout
+chmod 755 "$scratch"
 
 if [ "${1:-}" = "--in-place" ]; then
   checkout=$repo
