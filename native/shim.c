@@ -1,7 +1,8 @@
 /* plasmite native shim: the only C in the project.
  * Thin wrappers over the system calls a pool needs. Every function returns a
  * value >= 0 on success or -errno on failure, so the TypeScript side never reads
- * errno (which any intervening libc call could clobber). No allocation, no state.
+ * errno (which any intervening libc call could clobber). No allocation; the only
+ * state is the SIGBUS guard's table of pool mappings (below pls_allocate).
  * Must never call fstat(): it is a versioned symbol since glibc 2.33, and this
  * library has to load on older distributions; lseek gives the size instead, and
  * pls_file_id makes the raw system call. */
@@ -9,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -66,14 +69,79 @@ int32_t pls_allocate(int32_t fd, int64_t size) {
   RET(ftruncate(fd, (off_t)size));
 }
 
-/* Maps the whole file shared; returns the address as an integer or -errno. */
+/* SIGBUS guard. Another program may truncate a pool file while it is mapped, and touching a page past the file's
+ * new end raises SIGBUS, which kills the process. The TypeScript side checks the file's size before each batch of
+ * accesses; this closes the instant between a check and the access. For an address inside a pool mapping the
+ * handler puts a private zero page there and lets the access complete (the next size check then reports the pool
+ * Corrupt); any other SIGBUS goes to the handler installed before, as if this one did not exist. Installed once,
+ * with the first mapping. State: the table of mapped ranges (a start of 0 marks a free slot). */
+#define GUARD_SLOTS 1024
+static _Atomic uintptr_t guard_start[GUARD_SLOTS];
+static _Atomic uintptr_t guard_end[GUARD_SLOTS];
+static struct sigaction previous_bus;
+static uintptr_t guard_page_bytes;
+static atomic_int guard_installed;
+
+static void on_sigbus(int sig, siginfo_t *info, void *ctx) {
+  uintptr_t a = (uintptr_t)info->si_addr;
+  int saved_errno = errno;
+  for (int i = 0; i < GUARD_SLOTS; i++) {
+    uintptr_t start = atomic_load(&guard_start[i]);
+    if (start == 0 || a < start || a >= atomic_load(&guard_end[i])) continue;
+    void *page = (void *)(a & ~(guard_page_bytes - 1));
+    void *p = mmap(page, guard_page_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    errno = saved_errno;
+    if (p != MAP_FAILED) return;
+    break;
+  }
+  errno = saved_errno;
+  if (previous_bus.sa_flags & SA_SIGINFO) previous_bus.sa_sigaction(sig, info, ctx);
+  else if (previous_bus.sa_handler != SIG_DFL && previous_bus.sa_handler != SIG_IGN) previous_bus.sa_handler(sig);
+  else sigaction(SIGBUS, &previous_bus, NULL); /* returning re-runs the access under the default action */
+}
+
+static void guard_install(void) {
+  int expected = 0;
+  if (!atomic_compare_exchange_strong(&guard_installed, &expected, 1)) return;
+  guard_page_bytes = (uintptr_t)sysconf(_SC_PAGESIZE);
+  struct sigaction act;
+  act.sa_sigaction = on_sigbus;
+  act.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&act.sa_mask);
+  sigaction(SIGBUS, &act, &previous_bus);
+}
+
+static void guard_add(uintptr_t start, uintptr_t len) {
+  for (int i = 0; i < GUARD_SLOTS; i++) {
+    uintptr_t free_slot = 0;
+    if (atomic_load(&guard_start[i]) != 0) continue;
+    atomic_store(&guard_end[i], start + len);
+    if (atomic_compare_exchange_strong(&guard_start[i], &free_slot, start)) return;
+  }
+  /* table full: this mapping relies on the size checks alone */
+}
+
+static void guard_remove(uintptr_t start) {
+  for (int i = 0; i < GUARD_SLOTS; i++) {
+    if (atomic_load(&guard_start[i]) != start) continue;
+    atomic_store(&guard_start[i], 0);
+    return;
+  }
+}
+
+/* Maps the whole file shared (guarded, see above); returns the address as an integer or -errno. */
 int64_t pls_mmap(int32_t fd, int64_t size, int32_t writable) {
   void *p = mmap(NULL, (size_t)size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) return -errno;
+  guard_install();
+  guard_add((uintptr_t)p, (uintptr_t)size);
   return (int64_t)(intptr_t)p;
 }
 
-int32_t pls_munmap(void *addr, int64_t size) { RET(munmap(addr, (size_t)size)); }
+int32_t pls_munmap(void *addr, int64_t size) {
+  guard_remove((uintptr_t)addr);
+  RET(munmap(addr, (size_t)size));
+}
 
 /* msync of [offset, offset+len) rounded out to whole pages. */
 int32_t pls_msync(uint8_t *base, int64_t offset, int64_t len) {
