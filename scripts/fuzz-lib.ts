@@ -1,6 +1,6 @@
 // Pool-file fuzzing (used by scripts/fuzz-pool.ts): valid base pools, byte-level mutations of them, and the
 // checks that a damaged pool is either reported (PlasmiteError Corrupt/Usage with path and offset) or read back
-// byte-identical to what was written. The oracle re-derives the layout from spec/format/v1.md on its own; it
+// byte-identical to what was written. The oracle re-derives the layout from spec/format/v2.md on its own; it
 // uses the engine only to build the bases and as the code under test.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -138,7 +138,7 @@ function activeSlotBase(bytes: Uint8Array): number {
 export function expectedOpen(bytes: Uint8Array): "ok" | "corrupt" | "usage" | "any" {
   if (bytes.length < HEADER) return "corrupt";
   if (new TextDecoder().decode(bytes.subarray(0, 8)) !== "PLASMITE") return "corrupt";
-  if (u32At(bytes, 8) !== 1) return "usage";
+  if (u32At(bytes, 8) !== 2) return "usage";
   if (u32At(bytes, 64) !== crc32(bytes, 0, 64)) return "corrupt";
   const fileSize = u64At(bytes, 16);
   const cap = u32At(bytes, 32);
@@ -533,14 +533,18 @@ const mutators: Array<[weight: number, name: string, fn: Mutator]> = [
   }],
   [6, "index", (rng, base, t) => {
     if (base.indexCapacity === 0) return mutators[0][2](rng, base, t);
-    const seq = base.frames.length > 0 && rng.chance(0.8) ? rng.pick(base.frames).seq : rng.range(1, 1000);
-    const abs = HEADER + (seq % base.indexCapacity) * 8;
+    // spec §3: one slot per `stride`-th seq, the smallest power of two with max(1, cap - 1) * stride >= ring_size / 64
+    let stride = 1;
+    while (Math.max(1, base.indexCapacity - 1) * stride < Math.floor(base.ringSize / 64)) stride *= 2;
+    const any = base.frames.length > 0 && rng.chance(0.8) ? rng.pick(base.frames).seq : rng.range(1, 1000);
+    const seq = Math.max(stride, any - (any % stride));
+    const abs = HEADER + (Math.floor(seq / stride) % base.indexCapacity) * 8;
     const what = rng.int(3);
     if (what !== 1) {
       const off = rng.pick([ringOffsetAligned(rng, base), base.frames.length ? rng.pick(base.frames).off : 0, rng.int(base.ringSize), base.ringSize, 0xfffffff8, rng.u32()]);
       setU32(t.bytes, abs + 4, off);
     }
-    if (what !== 0) setU32(t.bytes, abs, rng.pick([seq + 1, seq - 1, seq + base.indexCapacity, 0, rng.u32()]));
+    if (what !== 0) setU32(t.bytes, abs, rng.pick([seq + 1, seq - 1, seq + stride, seq - stride, seq + stride * base.indexCapacity, 0, rng.u32()]));
     return `index slot of seq ${seq} -> seq ${u32At(t.bytes, abs)} off ${u32At(t.bytes, abs + 4)}`;
   }],
   [8, "state", (rng, base, t) => {

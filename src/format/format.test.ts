@@ -17,7 +17,7 @@ import {
 import { DEFAULT_POOL_SIZE_BYTES, frameLength } from "./limits.ts";
 import { planAppend } from "./plan.ts";
 import { makeRingView } from "./ring.ts";
-import { lookupIndexSlot, writeIndexSlot } from "./seq-index.ts";
+import { indexStride, lookupIndexSlot, walkFrames, writeIndexSlot } from "./seq-index.ts";
 
 function freshFile(size = 64 * 1024, indexCapacity?: number) {
   const g = planGeometry(size, indexCapacity);
@@ -91,8 +91,10 @@ describe("crc32 of words and of text", () => {
 describe("geometry", () => {
   test("default 1 MiB pool layout", () => {
     const g = planGeometry(DEFAULT_POOL_SIZE_BYTES);
-    expect(g.indexCapacity).toBe(8192);
-    expect(g.ringOffset).toBe(4096 + 8192 * 8);
+    // one slot per 2 seqs: (8161 - 1) * 2 >= 16320 frames of at least 64 bytes in a ring under 1 MiB - 4096
+    expect(g.indexCapacity).toBe(8161);
+    expect(g.indexStride).toBe(2);
+    expect(g.ringOffset).toBe(69632); // align4096(4096 + 8161 * 8)
     expect(g.ringSize).toBe(DEFAULT_POOL_SIZE_BYTES - g.ringOffset);
     expect(g.ringOffset % 4096).toBe(0);
   });
@@ -101,7 +103,7 @@ describe("geometry", () => {
     const { bytes, g } = freshFile(65536);
     const v = new DataView(bytes.buffer);
     expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe("PLASMITE");
-    expect(v.getUint32(8, true)).toBe(1);
+    expect(v.getUint32(8, true)).toBe(2);
     expect(v.getUint32(12, true)).toBe(4096);
     expect(v.getBigUint64(16, true)).toBe(65536n);
     expect(v.getBigUint64(24, true)).toBe(4096n);
@@ -143,7 +145,10 @@ describe("geometry", () => {
     new DataView(bytes.buffer).setUint32(8, 3, true);
     const e = expectError(() => decodeGeometry(bytes, 65536), "Usage");
     expect(e.message).toContain("version 3");
-    expect(e.message).toContain("version 1");
+    expect(e.message).toContain("version 2");
+    new DataView(bytes.buffer).setUint32(8, 1, true); // a pool made before the sparse index
+    const old = expectError(() => decodeGeometry(bytes, 65536), "Usage", "unsupported pool format version 1 (this plasmite reads version 2)");
+    expect(old.hint).toContain("older plasmite");
   });
 
   test("a truncated or extended file is Corrupt", () => {
@@ -270,13 +275,61 @@ describe("frames", () => {
 describe("index", () => {
   test("slots map seq to offset and reject other seqs", () => {
     const { ring, g } = freshFile(65536, 16);
-    writeIndexSlot(ring, 16, 5, 640);
-    expect(lookupIndexSlot(ring, 16, 5)).toBe(640);
-    expect(lookupIndexSlot(ring, 16, 21)).toBe(-1); // same slot, other seq
+    writeIndexSlot(ring, 16, 1, 5, 640);
+    expect(lookupIndexSlot(ring, 16, 1, 5)).toBe(640);
+    expect(lookupIndexSlot(ring, 16, 1, 21)).toBe(-1); // same slot, other seq
     expect(new DataView(ring.bytes.buffer).getUint32(4096 + 5 * 8, true)).toBe(5);
-    writeIndexSlot(ring, 16, 6, g.ringSize + 8); // garbage offset is refused on lookup
-    expect(lookupIndexSlot(ring, 16, 6)).toBe(-1);
-    expect(lookupIndexSlot(ring, 0, 5)).toBe(-1);
+    writeIndexSlot(ring, 16, 1, 6, g.ringSize + 8); // garbage offset is refused on lookup
+    expect(lookupIndexSlot(ring, 16, 1, 6)).toBe(-1);
+    expect(lookupIndexSlot(ring, 0, 0, 5)).toBe(-1);
+    // stride 4: seq 40 is in slot 10 (seq / stride mod capacity)
+    writeIndexSlot(ring, 16, 4, 40, 800);
+    expect(new DataView(ring.bytes.buffer).getUint32(4096 + 10 * 8, true)).toBe(40);
+    expect(lookupIndexSlot(ring, 16, 4, 40)).toBe(800);
+    expect(lookupIndexSlot(ring, 16, 4, 40 + 64)).toBe(-1);
+  });
+
+  test("the stride gives every retained indexed seq its own slot", () => {
+    expect(indexStride(0, 1 << 20)).toBe(0);
+    expect(indexStride(16, 64 * 15)).toBe(1);
+    expect(indexStride(16, 64 * 16)).toBe(2);
+    expect(indexStride(1, 64 * 1000)).toBe(1024);
+    for (const [cap, ring] of [[7, 61440], [600, 61440], [8161, 978944], [3, 4096]]) {
+      const stride = indexStride(cap, ring);
+      expect((Math.max(1, cap - 1)) * stride).toBeGreaterThanOrEqual(Math.floor(ring / 64));
+      if (stride > 1) expect(Math.max(1, cap - 1) * (stride / 2)).toBeLessThan(Math.floor(ring / 64));
+    }
+  });
+
+  test("default sizing: the index grows with the pool (a 4 GiB pool: 32 MiB, stride 16)", () => {
+    const rows = [1 << 20, 16 << 20, 64 << 20, 1 << 30, 4 * 2 ** 30].map((size) => {
+      const g = planGeometry(size);
+      return { size, stride: g.indexStride, indexBytes: g.indexCapacity * 8 };
+    });
+    expect(rows.map((r) => r.stride)).toEqual([2, 4, 16, 16, 16]);
+    for (const r of rows) expect(r.indexBytes).toBeLessThanOrEqual(r.size / 16);
+    expect(rows[4].indexBytes).toBeLessThanOrEqual(32 * 2 ** 20);
+    expect(autoIndexCapacity(8192)).toBe(0); // no room for a ring beside an index
+  });
+
+  test("walkFrames follows lengths and wrap markers, and refuses garbage", () => {
+    const { ring } = freshFile(8192, 0); // a 4096-byte ring
+    const offs: number[] = [];
+    let off = 0;
+    for (let seq = 1; seq <= 5; seq++) {
+      offs.push(off);
+      off += writeFrame(ring, off, seq, BigInt(seq), new Uint8Array(700));
+    }
+    writeWrapMarker(ring, off); // 5 * 736 = 3680; the next frame wraps
+    writeFrame(ring, 0, 6, 6n, new Uint8Array(10));
+    expect(walkFrames(ring, offs[1], 0)).toBe(offs[1]);
+    expect(walkFrames(ring, offs[1], 2)).toBe(offs[3]);
+    expect(walkFrames(ring, offs[4], 1)).toBe(off); // lands on the marker; readFrameHeader follows it
+    expect(walkFrames(ring, offs[4], 2)).toBe(48);
+    ring.u32[(ring.ringOffset + offs[3]) / 4] = 0; // not a frame
+    expect(walkFrames(ring, offs[1], 3)).toBe(-1);
+    ring.u32[(ring.ringOffset + offs[1]) / 4 + 1] = 0xffffff; // a length beyond the ring
+    expect(walkFrames(ring, offs[1], 1)).toBe(-1);
   });
 });
 

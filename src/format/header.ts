@@ -1,19 +1,22 @@
-// Pool header layout (spec/format/v1.md §2): geometry, publication words, the two state slots.
+// Pool header layout (spec/format/v2.md §2): geometry, publication words, the two state slots.
 // Pure: reads and writes a byte array; never does I/O. Throws PlasmiteError without a path (the pool adds it).
 import { PlasmiteError } from "../errors.ts";
 import { crc32 } from "./crc32.ts";
 import {
   AUTO_INDEX_BYTES_PER_SLOT,
+  AUTO_INDEX_BYTES_PER_SLOT_LARGE,
   FORMAT_VERSION,
   HEADER_SIZE_BYTES,
   INDEX_SLOT_BYTES,
-  MAX_AUTO_INDEX_CAPACITY,
+  MIN_AUTO_INDEX_BUDGET,
+  MIN_FRAME_BYTES,
   MAX_POOL_SIZE_BYTES,
   MIN_POOL_SIZE_BYTES,
   MIN_RING_SIZE_BYTES,
   alignPage,
 } from "./limits.ts";
 import { loadWord, type RingView } from "./ring.ts";
+import { indexStride } from "./seq-index.ts";
 import { readU64, readU64Big, writeU64, writeU64Big } from "./u64.ts";
 
 export const MAGIC = "PLASMITE";
@@ -45,6 +48,8 @@ export interface Geometry {
   fileSize: number;
   indexOffset: number;
   indexCapacity: number;
+  /** Seqs per index slot, derived from indexCapacity and ringSize (spec §3; not stored). 0 without an index. */
+  indexStride: number;
   ringOffset: number;
   ringSize: number;
   createdNs: bigint;
@@ -78,10 +83,20 @@ function corrupt(message: string, offset?: number): PlasmiteError {
   });
 }
 
-/** Default index slots for a pool of this size (0 when the ring would get too small). */
+/**
+ * Default index slots for a pool of this size (spec §3): enough for the smallest stride the budget allows, the
+ * budget being one slot per 128 bytes of a small pool and per 1024 bytes of a large one. 0 when the ring would
+ * get too small.
+ */
 export function autoIndexCapacity(fileSize: number): number {
-  const cap = Math.min(MAX_AUTO_INDEX_CAPACITY, Math.floor(fileSize / AUTO_INDEX_BYTES_PER_SLOT));
-  return fileSize - alignPage(HEADER_SIZE_BYTES + cap * INDEX_SLOT_BYTES) >= MIN_RING_SIZE_BYTES ? cap : 0;
+  const budget = Math.min(Math.floor(fileSize / AUTO_INDEX_BYTES_PER_SLOT), Math.max(MIN_AUTO_INDEX_BUDGET, Math.floor(fileSize / AUTO_INDEX_BYTES_PER_SLOT_LARGE)));
+  const maxFrames = Math.floor((fileSize - HEADER_SIZE_BYTES) / MIN_FRAME_BYTES); // the ring is smaller than this
+  let cap = 0;
+  for (let stride = 1; stride <= maxFrames; stride *= 2) {
+    cap = Math.ceil(maxFrames / stride) + 1;
+    if (cap <= budget) break;
+  }
+  return cap > 0 && cap <= budget && fileSize - alignPage(HEADER_SIZE_BYTES + cap * INDEX_SLOT_BYTES) >= MIN_RING_SIZE_BYTES ? cap : 0;
 }
 
 /** Lays out a new pool; throws Usage for sizes the format cannot hold. */
@@ -107,7 +122,7 @@ export function planGeometry(fileSize: number, indexCapacity?: number): Geometry
       hint: "Use a larger pool or a smaller --index-capacity.",
     });
   }
-  return { fileSize, indexOffset: HEADER_SIZE_BYTES, indexCapacity: cap, ringOffset, ringSize, createdNs: 0n };
+  return { fileSize, indexOffset: HEADER_SIZE_BYTES, indexCapacity: cap, indexStride: indexStride(cap, ringSize), ringOffset, ringSize, createdNs: 0n };
 }
 
 /** Writes a fresh header (geometry, gen 0, empty state in slot 0) into `bytes` (at least the 4096-byte header). */
@@ -140,7 +155,9 @@ export function decodeGeometry(bytes: Uint8Array, actualFileSize: number): Geome
   const version = view.getUint32(OFF_VERSION, true);
   if (version !== FORMAT_VERSION) {
     throw new PlasmiteError("Usage", `unsupported pool format version ${version} (this plasmite reads version ${FORMAT_VERSION})`, {
-      hint: version > FORMAT_VERSION ? "Upgrade plasmite to read this pool." : "Recreate the pool with this version of plasmite.",
+      hint: version > FORMAT_VERSION
+        ? "Upgrade plasmite to read this pool."
+        : `The pool was made by an older plasmite: recreate it with this one (format ${FORMAT_VERSION}), e.g. pls pool delete NAME && pls pool create NAME.`,
       offset: OFF_VERSION,
     });
   }
@@ -151,6 +168,7 @@ export function decodeGeometry(bytes: Uint8Array, actualFileSize: number): Geome
     fileSize: readU64(view, OFF_FILE_SIZE),
     indexOffset: readU64(view, OFF_INDEX_OFFSET),
     indexCapacity: view.getUint32(OFF_INDEX_CAPACITY, true),
+    indexStride: 0,
     ringOffset: readU64(view, OFF_RING_OFFSET),
     ringSize: readU64(view, OFF_RING_SIZE),
     createdNs: readU64Big(view, OFF_CREATED_NS),
@@ -165,6 +183,7 @@ export function decodeGeometry(bytes: Uint8Array, actualFileSize: number): Geome
   if (g.ringSize < MIN_RING_SIZE_BYTES || g.ringSize % 8 !== 0 || g.ringOffset + g.ringSize !== g.fileSize) {
     throw corrupt("bad ring size", OFF_RING_SIZE);
   }
+  g.indexStride = indexStride(g.indexCapacity, g.ringSize);
   return g;
 }
 

@@ -1,6 +1,7 @@
-// Every size limit of the pool format, named once. See spec/format/v1.md §5.
+// Every size limit of the pool format, named once. See spec/format/v2.md §5.
 
-export const FORMAT_VERSION = 1;
+/** 2: the sparse index (spec/format/v2.md §3); version 1 indexed every seq in at most 65,536 slots. */
+export const FORMAT_VERSION = 2;
 export const HEADER_SIZE_BYTES = 4096;
 export const PAGE_SIZE_BYTES = 4096;
 
@@ -14,10 +15,15 @@ export const FRAME_HEADER_BYTES = 32;
 export const FRAME_ALIGN_BYTES = 8;
 export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
+/** The smallest frame a message can take: the empty envelope `{"meta":{"tags":[]},"data":{}}` (30 bytes) framed. */
+export const MIN_FRAME_BYTES = 64;
+
 export const INDEX_SLOT_BYTES = 8;
-export const MAX_AUTO_INDEX_CAPACITY = 65536;
-/** Default sizing gives one index slot per this many bytes of pool. */
+/** Default sizing: at most one index slot per this many bytes of pool (small pools)… */
 export const AUTO_INDEX_BYTES_PER_SLOT = 128;
+/** …and, beyond MIN_AUTO_INDEX_BUDGET slots, one per this many (large pools: a 4 GiB pool's index is 32 MiB). */
+export const AUTO_INDEX_BYTES_PER_SLOT_LARGE = 1024;
+export const MIN_AUTO_INDEX_BUDGET = 65536;
 
 export function alignPage(n: number): number {
   return Math.ceil(n / PAGE_SIZE_BYTES) * PAGE_SIZE_BYTES;

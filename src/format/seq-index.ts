@@ -1,26 +1,68 @@
-// The optional seq -> frame offset index (spec/format/v1.md §3). A hint only: callers validate the frame it
-// points at. Pure.
-import { HEADER_SIZE_BYTES, INDEX_SLOT_BYTES } from "./limits.ts";
+// The sparse seq -> frame offset index (spec/format/v2.md §3): one slot per `stride`-th seq, sized so every
+// retained indexed seq has its own slot; a lookup is that slot plus a forward walk of fewer than `stride` frames.
+// Pure. Invariant: a hint only; callers validate every frame it leads to (kind, header crc, the full seq).
+import { FRAME_HEADER_BYTES, HEADER_SIZE_BYTES, INDEX_SLOT_BYTES, MIN_FRAME_BYTES, frameLength } from "./limits.ts";
+import { KIND_FRAME, KIND_WRAP, maxPayloadBytes } from "./frame.ts";
 import type { RingView } from "./ring.ts";
 
-/** Records that `seq` is at ring offset `off`. */
-export function writeIndexSlot(ring: RingView, capacity: number, seq: number, off: number): void {
+/** Largest stride: a lookup walks at most this many frames past its slot (reached only with a tiny explicit capacity). */
+export const MAX_INDEX_STRIDE = 2 ** 26;
+
+/**
+ * Seqs per index slot (spec §3): the smallest power of two S with max(1, capacity - 1) * S >= ring_size / 64,
+ * so the at most ring_size / 64 retained frames (each at least 64 bytes) never share a slot. 0 without an index.
+ */
+export function indexStride(capacity: number, ringSize: number): number {
+  if (capacity === 0) return 0;
+  const maxFrames = Math.floor(ringSize / MIN_FRAME_BYTES);
+  let stride = 1;
+  while (Math.max(1, capacity - 1) * stride < maxFrames && stride < MAX_INDEX_STRIDE) stride *= 2;
+  return stride;
+}
+
+function slotWord(capacity: number, stride: number, seq: number): number {
+  return (HEADER_SIZE_BYTES + (Math.floor(seq / stride) % capacity) * INDEX_SLOT_BYTES) / 4;
+}
+
+/** Records that `seq` (a multiple of `stride`) is at ring offset `off`. */
+export function writeIndexSlot(ring: RingView, capacity: number, stride: number, seq: number, off: number): void {
   if (capacity === 0) return;
-  const w = (HEADER_SIZE_BYTES + (seq % capacity) * INDEX_SLOT_BYTES) >>> 2;
+  const w = slotWord(capacity, stride, seq);
   ring.u32[w] = seq >>> 0;
   ring.u32[w + 1] = off;
 }
 
-/** Ring offset the index suggests for `seq`, or -1 when its slot holds another seq or an impossible offset. */
-export function lookupIndexSlot(ring: RingView, capacity: number, seq: number): number {
+/** Ring offset the index suggests for `seq` (a multiple of `stride`), or -1 when its slot holds another seq or an impossible offset. */
+export function lookupIndexSlot(ring: RingView, capacity: number, stride: number, seq: number): number {
   if (capacity === 0) return -1;
-  const w = (HEADER_SIZE_BYTES + (seq % capacity) * INDEX_SLOT_BYTES) >>> 2;
+  const w = slotWord(capacity, stride, seq);
   if (ring.u32[w] !== seq >>> 0) return -1;
   const off = ring.u32[w + 1];
   return off < ring.ringSize && off % 8 === 0 ? off : -1;
 }
 
 /** Absolute byte range of the slot for `seq` (for msync). */
-export function indexSlotRange(capacity: number, seq: number): [number, number] {
-  return [HEADER_SIZE_BYTES + (seq % capacity) * INDEX_SLOT_BYTES, INDEX_SLOT_BYTES];
+export function indexSlotRange(capacity: number, stride: number, seq: number): [number, number] {
+  return [slotWord(capacity, stride, seq) * 4, INDEX_SLOT_BYTES];
+}
+
+/**
+ * Ring offset of the frame `hops` frames after the committed frame at `off` (following wrap markers), read from
+ * the length fields alone; -1 when a word on the way is not a frame or a length leads outside the ring. The
+ * caller validates the frame it lands on: garbage met on the way can only make the walk fail or land on a
+ * frame whose seq is not the wanted one.
+ */
+export function walkFrames(ring: RingView, off: number, hops: number): number {
+  const { u32, ringOffset, ringSize } = ring;
+  const maxPayload = maxPayloadBytes(ringSize);
+  for (let i = 0; i < hops; i++) {
+    if (off >= ringSize || u32[(ringOffset + off) / 4] === KIND_WRAP) off = 0;
+    const w = (ringOffset + off) / 4;
+    if (u32[w] !== KIND_FRAME || ringSize - off < FRAME_HEADER_BYTES) return -1;
+    const payloadLen = u32[w + 1];
+    if (payloadLen > maxPayload) return -1;
+    off += frameLength(payloadLen);
+    if (off > ringSize) return -1;
+  }
+  return off === ringSize ? 0 : off;
 }

@@ -99,11 +99,12 @@ function walk(pool: Pool): DoctorReport {
 
 /** Index slots of retained seqs should point at their frames; a stale one is only a warning (lookups verify). */
 function checkIndex(pool: Pool, oldest: number, newest: number, report: DoctorReport): void {
-  const cap = pool.geometry.indexCapacity;
+  const { indexCapacity: cap, indexStride: stride } = pool.geometry;
   if (cap === 0 || oldest > newest) return;
   let stale = 0;
-  for (let seq = Math.max(oldest, newest - cap + 1); seq <= newest; seq++) {
-    const off = lookupIndexSlot(pool.ring, cap, seq);
+  // every retained multiple of the stride has its own slot (spec/format/v2.md §3): at most `cap` of them
+  for (let seq = Math.ceil(oldest / stride) * stride; seq <= newest; seq += stride) {
+    const off = lookupIndexSlot(pool.ring, cap, stride, seq);
     if (off < 0 || !pool.reader.headerAt(off, seq)) stale++;
   }
   if (stale > 0) report.warnings.push(`warning: ${stale} index slot(s) are stale; lookups fall back to a scan`);

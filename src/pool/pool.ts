@@ -74,6 +74,8 @@ export interface PoolInfo {
   file_size: number;
   index_offset: number;
   index_capacity: number;
+  /** Seqs per index slot: a lookup reads one slot and walks fewer than this many frames (spec/format/v2.md §3). */
+  index_stride: number;
   index_size_bytes: number;
   ring_offset: number;
   ring_size: number;
@@ -307,6 +309,7 @@ export class Pool {
     this.checkSize();
     const ring = this.ring;
     const indexCapacity = this.geometry.indexCapacity;
+    const indexStride = this.geometry.indexStride;
     // The reader's cached state is exact while publish_gen is unchanged (spec §2.3); copy it to plan on.
     const s = this.planState;
     copyState(s, this.reader.state());
@@ -378,11 +381,12 @@ export class Pool {
           len = writeFrameParts(ring, offset, seq, hi, lo >>> 0, (payloads as readonly Uint8Array[])[firstIndex + k], this.crcs[firstIndex + k]);
         }
         if (times) times.push(hi, lo >>> 0);
-        writeIndexSlot(ring, indexCapacity, seq, offset);
+        const indexed = indexStride > 0 && seq % indexStride === 0;
+        if (indexed) writeIndexSlot(ring, indexCapacity, indexStride, seq, offset);
         if (dirtyPages) {
           markPages(dirtyPages, ring.ringOffset + offset, len);
           if (wrapAt >= 0) markPages(dirtyPages, ring.ringOffset + wrapAt, 4);
-          if (indexCapacity > 0) markPages(dirtyPages, ...indexSlotRange(indexCapacity, seq));
+          if (indexed) markPages(dirtyPages, ...indexSlotRange(indexCapacity, indexStride, seq));
         }
       }
       s.newestTimeNs = count === 1 ? timeNs : timeNs + BigInt(count - 1);
@@ -435,6 +439,7 @@ export class Pool {
       file_size: g.fileSize,
       index_offset: g.indexOffset,
       index_capacity: g.indexCapacity,
+      index_stride: g.indexStride,
       index_size_bytes: g.indexCapacity * 8,
       ring_offset: g.ringOffset,
       ring_size: g.ringSize,

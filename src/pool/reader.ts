@@ -1,10 +1,15 @@
-// Lock-free reads of retained frames (spec/format/v1.md §8): locate a seq, copy a frame out and prove the copy
+// Lock-free reads of retained frames (spec/format/v2.md §8): locate a seq, copy a frame out and prove the copy
 // exact by re-checking the published state afterwards. Never takes the writer lock.
+// Invariant: locating a retained seq costs one index slot and a walk of fewer than index_stride frames, whatever
+// the pool's size; the full scan from the tail is only the fallback for a stale or missing slot.
 import { PlasmiteError } from "../errors.ts";
 import { FrameStatus, newFrameInfo, payloadIntact, readFrameHeader, type FrameInfo } from "../format/frame.ts";
 import { loadPublishGen, readState, type PoolState } from "../format/header.ts";
 import type { RingView } from "../format/ring.ts";
-import { lookupIndexSlot } from "../format/seq-index.ts";
+import { indexStride, lookupIndexSlot, walkFrames } from "../format/seq-index.ts";
+
+/** locateIndexed(): the index cannot say where the seq is (a stale slot, no index); scan instead. */
+const NOT_INDEXED = -3;
 
 /** One message as stored: its seq, timestamp and payload bytes (a private copy). */
 export interface StoredMessage {
@@ -34,12 +39,15 @@ class ReadMessage implements StoredMessage {
 export class RingReader {
   readonly ring: RingView;
   readonly indexCapacity: number;
+  /** Seqs per index slot (spec §3), 0 without an index. */
+  readonly indexStride: number;
   private cached: PoolState;
   private readonly info: FrameInfo = newFrameInfo();
 
   constructor(ring: RingView, indexCapacity: number) {
     this.ring = ring;
     this.indexCapacity = indexCapacity;
+    this.indexStride = indexStride(indexCapacity, ring.ringSize);
     this.cached = readState(ring);
   }
 
@@ -117,13 +125,40 @@ export class RingReader {
    * retained (corruption; `corruptOffset` tells where the walk broke).
    */
   locate(seq: number, s: PoolState): number {
+    const found = this.locateIndexed(seq, s);
+    return found === NOT_INDEXED ? this.locateByScan(seq, s) : found;
+  }
+
+  /**
+   * locate() through the index: the slot of the indexed seq at or below `seq` (or the tail, when that one is no
+   * longer retained), then a walk of fewer than index_stride frames. NOT_INDEXED when the slot is stale or missing
+   * (the caller scans), -1 when writers dropped `seq` meanwhile; otherwise the offset, checked to hold exactly `seq`.
+   */
+  private locateIndexed(seq: number, s: PoolState): number {
+    const stride = this.indexStride;
+    if (stride === 0) return NOT_INDEXED;
+    const ring = this.ring;
+    const base = seq - (seq % stride);
+    let from: number;
+    if (base < s.oldestSeq) {
+      from = walkFrames(ring, s.tailOff, seq - s.oldestSeq); // fewer than `stride` hops: base < oldest <= seq
+    } else {
+      const hint = lookupIndexSlot(ring, this.indexCapacity, stride, base);
+      if (hint < 0 || readFrameHeader(ring, hint, this.info) !== FrameStatus.Ok || this.info.seq !== base) {
+        return this.stillRetained(seq, s) ? NOT_INDEXED : -1;
+      }
+      from = walkFrames(ring, hint, seq - base);
+    }
+    if (from < 0 || !this.headerAt(from, seq)) return this.stillRetained(seq, s) ? NOT_INDEXED : -1;
+    if (!this.stillRetained(seq, s)) return -1;
+    return from;
+  }
+
+  /** locate() by walking every frame from the tail (validating each): the fallback, proportional to the pool. */
+  private locateByScan(seq: number, s: PoolState): number {
+    this.scanFallbacks++;
     const ring = this.ring;
     const info = this.info;
-    const hint = lookupIndexSlot(ring, this.indexCapacity, seq);
-    if (hint >= 0) {
-      const status = readFrameHeader(ring, hint, info);
-      if (status === FrameStatus.Ok && info.seq === seq && this.stillRetained(seq, s)) return hint;
-    }
     let off = s.tailOff;
     let cur = s.oldestSeq;
     const maxSteps = ring.ringSize / 8 + 2;
@@ -150,4 +185,6 @@ export class RingReader {
 
   /** Where the last failed locate() found the ring broken. */
   corruptOffset = 0;
+  /** How many locate() calls fell back to a scan (a stale slot, no index): for tests and benchmarks. */
+  scanFallbacks = 0;
 }

@@ -99,7 +99,7 @@ const info = defineCommand({
       [
         `Pool: ${args.name}`,
         `Path: ${i.path ?? args.name}`,
-        `Size: ${i.file_size} bytes (index: offset=${i.index_offset} slots=${i.index_capacity} bytes=${i.index_size_bytes}, ring: offset=${i.ring_offset} size=${i.ring_size})`,
+        `Size: ${i.file_size} bytes (index: offset=${i.index_offset} slots=${i.index_capacity} stride=${i.index_stride ?? "-"} bytes=${i.index_size_bytes}, ring: offset=${i.ring_offset} size=${i.ring_size})`,
         `Bounds: oldest=${b.oldest ?? "-"} newest=${b.newest ?? "-"} count=${m.message_count}`,
         `Utilization: used=${m.utilization.used_bytes}B free=${m.utilization.free_bytes}B (${m.utilization.used_percent.toFixed(2)}%)`,
         `Oldest: ${m.age.oldest_time ?? "-"} (${formatAge(m.age.oldest_age_ms)})`,
