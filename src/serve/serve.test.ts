@@ -1,7 +1,7 @@
 // The HTTP server against real requests on 127.0.0.1: every route and status, auth and access modes, limits,
 // tail streams (JSON Lines and SSE), disconnect cleanup, CORS.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "../api/client.ts";
@@ -139,6 +139,20 @@ describe("routes and statuses", () => {
     p.close();
     client.deletePool("r");
     expect((await call("POST", "/v0/pools/r/append", { data: {} })).status).toBe(404);
+  });
+
+  test("one unreadable pool is listed with its error; the list and the other pools still answer", async () => {
+    const { call, dir } = await serve();
+    await call("POST", "/v0/pools", { pool: "good" });
+    await call("POST", "/v0/pools/good/append", { data: { ok: true } });
+    writeFileSync(join(dir, "bad.plasmite"), new Uint8Array(8192).fill(7));
+    const list = await call("GET", "/v0/pools");
+    expect(list.status).toBe(200);
+    const byName = Object.fromEntries(list.json.pools.map((p: { name: string }) => [p.name, p]));
+    expect(byName.good.metrics.message_count).toBe(1);
+    expect(byName.bad.error.kind).toBe("Corrupt");
+    expect(JSON.stringify(byName.bad)).not.toContain(dir);
+    expect((await call("GET", "/v0/pools/good/messages/1")).json.message.data).toEqual({ ok: true });
   });
 
   test("append stores data as sent when it is one line (64-bit ids keep their digits), else compactly", async () => {
