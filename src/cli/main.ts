@@ -30,6 +30,7 @@ const subCommands = {
   pool: () => import("./commands/pool.ts").then((m) => m.default),
   doctor: () => import("./commands/doctor.ts").then((m) => m.default),
   serve: () => import("./commands/serve.ts").then((m) => m.default),
+  mcp: () => import("./commands/mcp.ts").then((m) => m.default),
   bridge: () => import("./commands/bridge.ts").then((m) => m.default),
   completion: () => import("./commands/completion.ts").then((m) => m.completionCommand(root as never, programName())),
   version: () => import("./commands/version.ts").then((m) => m.versionCommand(programName())),
@@ -144,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
     return rest.length === 0 ? 2 : 0;
   }
   const { cmd, path, rest: cmdArgs } = await resolvePath(rest);
-  // before --help: `pls mcp --help` names no command, so it is an error, not the main help
+  // before --help: `pls nonesuch --help` names no command, so it is an error, not the main help
   rejectUnknownCommand(cmd, path, cmdArgs);
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(helpText(await renderUsage(cmd, path)));

@@ -68,7 +68,13 @@ test("one-shot poke, get, a peek with a fast --where, and --version load none of
   expect(broken(modulesLoadedBy(["--version"]))).toEqual([]);
 }, 60_000);
 
-test("the budget can fail: help loads citty, a jq expression loads jq", () => {
+test("the budget can fail: help loads citty (but no MCP or server code), a jq expression loads jq", () => {
   expect(broken(modulesLoadedBy(["poke", "--help"])).join("\n")).toContain("citty");
+  // help lists every command (mcp and serve included) without loading their code
+  const help = broken(modulesLoadedBy(["--help"])).join("\n");
+  expect(help).toContain("citty");
+  expect(help).not.toContain("MCP");
+  expect(help).not.toContain("server");
+  expect(broken(modulesLoadedBy(["mcp", "--help"])).join("\n")).not.toContain("MCP");
   expect(broken(modulesLoadedBy(["peek", "budget", "--tail", "1", "--timeout", "10ms", "--where", ".data | has(\"n\")"])).join("\n")).toContain("jq");
 }, 60_000);

@@ -37,6 +37,7 @@ describe("colour is for meaning", () => {
     expect(poke.out).not.toContain(RED);
     const serve = onTerminal(`PLS --dir ${dir} serve --bind 127.0.0.1:0`, {}, 2);
     expect(serve.out).toContain("base_url: http://127.0.0.1:");
+    expect(serve.out).toMatch(/mcp: +http:\/\/127\.0\.0\.1:\d+\/mcp/);
     expect(serve.out).not.toContain(RED);
     const err = onTerminal(`PLS --dir ${dir} get missing 1`);
     expect(err.code).toBe(3);
@@ -63,13 +64,13 @@ describe("help and errors", () => {
   });
 
   test("an unknown command with --help (or after help) is an error, not the main help", () => {
-    for (const args of [["mcp", "--help"], ["help", "mcp"], ["pool", "resize", "--help"]]) {
+    for (const args of [["mcpx", "--help"], ["help", "mcpx"], ["pool", "resize", "--help"]]) {
       const r = pls(args);
       expect(r.code).toBe(2);
       expect(r.out).toBe("");
       expect(errorOf(r).kind).toBe("Usage");
     }
-    expect(errorOf(pls(["mcp", "--help"])).message).toBe("unknown command 'mcp'");
+    expect(errorOf(pls(["mcpx", "--help"])).message).toBe("unknown command 'mcpx'");
     expect(pls(["pool", "--help"]).code).toBe(0);
     expect(pls(["help", "pool"]).code).toBe(0);
   });
@@ -131,6 +132,7 @@ describe("commands say what they are doing", () => {
       expect(listening).toMatchObject({ event: "listening", auth: "none", tls: "disabled", access: "read-write" });
       expect(listening.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9][0-9]*$/);
       expect(listening.ui).toBe(`${listening.url}/ui`);
+      expect(listening.mcp).toBe(`${listening.url}/mcp`);
       expect(listening.listen).toBe(listening.url.slice("http://".length)); // the port it got, not :0
       expect((await fetch(`${listening.url}/v0/pools`)).status).toBe(200);
     } finally {

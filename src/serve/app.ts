@@ -2,7 +2,7 @@
 // CORS, the embedded web UI. Handlers only translate HTTP to the library API; storage rules live in src/pool.
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import { PlasmiteError, asPlasmiteError } from "../errors.ts";
+import { PlasmiteError } from "../errors.ts";
 import { memberSource } from "../format/json-scan.ts";
 import { checkMessage, dataTextOf, payloadPrefix } from "../format/payload.ts";
 import { envelopeOfPayload } from "../api/envelope.ts";
@@ -11,11 +11,13 @@ import uiHtmlText from "../ui/index.html" with { type: "text" };
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, readJsonBodyText, usage } from "./http.ts";
 import { DEFAULT_CREATE_SIZE_BYTES, DEFAULT_IDLE_TIMEOUT_S, checkAllowHost, parseBind, type ServeOptions } from "./options.ts";
 import { crossOriginWrite, hostAllowed, misdirected, originAllowed } from "./origin-guard.ts";
+import { mcpRoute } from "./mcp-route.ts";
 import { ServedPools } from "./pools.ts";
 import { parseTailParams, tailResponse, type TailFormat } from "./tail.ts";
 import { Watchers } from "./watcher.ts";
 
-type Access = "read" | "write" | "none";
+/** "mcp": the Origin and token rules of a write; the access mode then decides per tool (src/mcp). */
+type Access = "read" | "write" | "none" | "mcp";
 /** What a handler gets from Elysia's context. */
 type RouteContext = { request: Request; params: Record<string, string>; server?: { timeout(request: Request, seconds: number): void } | null };
 
@@ -46,7 +48,7 @@ export function buildApp(o: ServeOptions) {
   };
 
   const authorize = (request: Request, access: Access) => {
-    if (access === "write") {
+    if (access === "write" || access === "mcp") {
       const origin = request.headers.get("origin");
       if (!originAllowed(origin, { scheme: new URL(request.url).protocol, host: request.headers.get("host") }, cors)) throw crossOriginWrite(origin!);
     }
@@ -85,14 +87,6 @@ export function buildApp(o: ServeOptions) {
     return { ...rest, name };
   };
   const poolJson = (name: string) => infoJson(pools.get(name).info(), name);
-  // One unreadable pool (corrupt, truncated, not ours to read) is listed with its error; the others still are.
-  const listedPool = (name: string) => {
-    try {
-      return poolJson(name);
-    } catch (err) {
-      return { name, error: asPlasmiteError(err).toJSON() };
-    }
-  };
 
   const tail = (format: TailFormat) =>
     route("read", ({ request, params, server }) => {
@@ -128,14 +122,14 @@ export function buildApp(o: ServeOptions) {
       if (!h["access-control-allow-origin"]) return new Response(null, { status: 403 });
       return new Response(null, {
         status: 204,
-        headers: { ...h, "access-control-allow-methods": "GET, POST, DELETE, OPTIONS", "access-control-allow-headers": "Authorization, Content-Type, Last-Event-ID", "access-control-max-age": "600" },
+        headers: { ...h, "access-control-allow-methods": "GET, POST, DELETE, OPTIONS", "access-control-allow-headers": "Authorization, Content-Type, Last-Event-ID, Mcp-Protocol-Version", "access-control-max-age": "600" },
       });
     })
     .get("/healthz", route("none", () => json({ ok: true, active_tails: state.activeTails, watched_pools: watchers.count })))
     .get("/ui", route("none", uiPage))
     .get("/ui/pools/:pool", route("none", uiPage))
-    .get("/v0/pools", route("read", () => json({ pools: pools.list().map(listedPool) })))
-    .get("/v0/ui/pools", route("read", () => json({ pools: pools.list().map(listedPool) })))
+    .get("/v0/pools", route("read", () => json({ pools: pools.list().map(poolJson) })))
+    .get("/v0/ui/pools", route("read", () => json({ pools: pools.list().map(poolJson) })))
     .post(
       "/v0/pools",
       route("write", async ({ request }) => {
@@ -199,6 +193,8 @@ export function buildApp(o: ServeOptions) {
     .get("/v0/pools/:pool/tail", tail("jsonl"))
     .get("/v0/pools/:pool/events", tail("sse"))
     .get("/v0/ui/pools/:pool/events", tail("sse"))
+    // MCP for agents (Streamable HTTP, stateless; src/serve/mcp-route.ts)
+    .all("/mcp", route("mcp", mcpRoute(o, { pools, watchers, state })), { parse: "none" })
     .onError(({ code, request }) => {
       if (code === "NOT_FOUND") {
         const e = new PlasmiteError("NotFound", `no route for ${request.method} ${new URL(request.url).pathname}`, { hint: "See spec/remote/v0/SPEC.md for the routes." });

@@ -133,6 +133,7 @@ export function describe(o: ServeOptions, actualPort?: number) {
     base_url: base,
     web_ui: `${base}/ui`,
     web_ui_pool: `${base}/ui/pools/demo`,
+    mcp: `${base}/mcp`,
     auth: o.token ? `bearer token (${o.tokenSource ?? "--token"})` : "none",
     tls: o.tls ? (o.tls.source === "self-signed" ? "self-signed" : "enabled") : "disabled",
     ...(o.tls?.sha256 ? { certificate: { names: o.tls.names ?? [], sha256: o.tls.sha256 } } : {}),

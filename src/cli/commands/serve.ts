@@ -111,6 +111,7 @@ const check = defineCommand({
         `listen: ${d.listen}`,
         `base_url: ${d.base_url}`,
         `web_ui: ${d.web_ui}`,
+        `mcp: ${d.mcp}`,
         `auth: ${d.auth}`,
         `tls: ${d.tls}`,
         ...(d.certificate ? [`certificate: ${d.certificate.names.join(", ")}`, `sha256: ${d.certificate.sha256}`] : []),
@@ -206,7 +207,7 @@ export default defineCommand({
     }
     // one line saying where it listens, also for a supervisor or a log (JSON when stderr is not a terminal)
     if (stderrIsTTY()) printErrLine(banner(d, options, colorOn("stderr")));
-    else printErrLine(JSON.stringify({ event: "listening", time: new Date().toISOString(), url: d.base_url, ui: d.web_ui, listen: d.listen, auth: d.auth, tls: d.tls, ...(d.certificate ? { certificate: d.certificate } : {}), access: d.access }));
+    else printErrLine(JSON.stringify({ event: "listening", time: new Date().toISOString(), url: d.base_url, ui: d.web_ui, mcp: d.mcp, listen: d.listen, auth: d.auth, tls: d.tls, ...(d.certificate ? { certificate: d.certificate } : {}), access: d.access }));
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -229,6 +230,7 @@ function banner(d: ReturnType<typeof import("../../serve/options.ts").describe>,
     `  listen:   ${d.listen}`,
     `  base_url: ${d.base_url}`,
     `  web_ui:   ${d.web_ui}`,
+    `  mcp:      ${d.mcp} (agents; or \`pls mcp\` on stdio)`,
     `  auth:     ${d.auth}${o.token ? " (value not shown)" : ""}`,
     `  tls:      ${d.tls}`,
     ...(d.certificate ? [`  cert:     ${d.certificate.names.join(", ")}`, `  sha256:   ${d.certificate.sha256}`] : []),
