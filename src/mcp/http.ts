@@ -30,6 +30,7 @@ export async function handleMcpPost(request: Request, body: unknown, c: HttpMcpC
     acquireWaitSlot: c.acquireTailSlot,
     // a client that hangs up ends its wait
     signal: request.signal,
+    // Bun (1.4) does not close a connection whose answer is pending, but --idle-timeout-s is allowed to: say so
     holdOpen: (ms) => c.keepOpen(Math.ceil(ms / 1000) + 5),
   });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -125,6 +125,21 @@ describe("MCP at /mcp on pls serve", () => {
     expect(((await ok.json()) as { result: { structuredContent: { message: { seq: number } } } }).result.structuredContent.message.seq).toBe(1);
   }, 60_000);
 
+  test("a long wait keeps its connection open past --idle-timeout-s", async () => {
+    const dir = freshDir();
+    expect(runPls(launcher, ["--dir", dir, "pool", "create", "quiet"]).code).toBe(0);
+    const { url } = await serve(dir, ["--idle-timeout-s", "1"]);
+    const a = await httpAgent(url);
+    try {
+      // 7 s without a byte on a server that closes connections idle for 1 s: the wait still gets its answer
+      const t0 = performance.now();
+      expect((await a.call("plasmite_wait", { pool: "quiet", timeout_ms: 7000 })).s).toMatchObject({ timed_out: true, messages: [] });
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(6990);
+    } finally {
+      await a.close();
+    }
+  }, 60_000);
+
   test("with a token: refused without it (401), served with it", async () => {
     const { url } = await serve(freshDir(), ["--token", "s3cret"]);
     expect((await post(url, INIT)).status).toBe(401);
