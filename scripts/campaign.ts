@@ -1,7 +1,8 @@
 // The fault campaign: SIGKILLed writers, readers and servers; concurrent writers with followers; a table of bad
 // CLI and HTTP input; sustained server load; pools truncated under running processes; permissions and a full
-// disk; SIGSTOPped writers holding the lock. Prints what it measured and exits 1 on any failure.
-// Usage: bun scripts/campaign.ts [--quick] [--only crash,stopped,concurrency,badinput,load,truncate,limits]
+// disk; SIGSTOPped writers holding the lock; --where expressions jq cannot finish and messages it cannot read.
+// Prints what it measured and exits 1 on any failure.
+// Usage: bun scripts/campaign.ts [--quick] [--only crash,stopped,concurrency,badinput,load,truncate,limits,where]
 // (--quick is what CI runs; the default is the long version.) The corrupt-file fuzzer is scripts/fuzz-pool.ts.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
@@ -610,7 +611,31 @@ async function limitsCampaign(): Promise<void> {
   figures.push(`limits: unwritable pool ${asNobody ? "(as nobody)" : "(skipped: not root)"} -> exit ${perm.code} Permission, reads and follows (by polling) still work; full disk ${mounted ? "(2 MiB tmpfs)" : "(skipped: cannot mount)"}: create reported as Io (exit 8) with nothing left behind, and a created pool kept taking 20,000 appends (blocks are reserved at creation, so no SIGBUS)`);
 }
 
-const campaigns: Record<string, () => Promise<void>> = { crash: crashCampaign, stopped: stoppedCampaign, concurrency: concurrencyCampaign, badinput: badInputCampaign, load: loadCampaign, truncate: truncateCampaign, limits: limitsCampaign };
+/** --where that jq cannot finish or cannot read: a runaway expression yields to --timeout, an unreadable message matches nothing. */
+async function whereCampaign(): Promise<void> {
+  const dir = join(work, "where");
+  pls(["--dir", dir, "pool", "create", "p"]);
+  // a follower stuck in an expression that never ends (jq runs in a worker thread): fed until it exits
+  const t0 = performance.now();
+  const stuck = Bun.spawn([process.execPath, MAIN, "--dir", dir, "peek", "p", "--where", "def f: f; f", "--timeout", "1s"], { stdout: "ignore", stderr: "ignore" });
+  for (let i = 0; stuck.exitCode === null && performance.now() - t0 < WAIT_LIMIT_MS; i++) {
+    pls(["--dir", dir, "poke", "p", JSON.stringify({ i })]);
+    await Bun.sleep(100);
+  }
+  if (stuck.exitCode === null) stuck.kill("SIGKILL");
+  const stuckCode = await stuck.exited;
+  const stuckMs = Math.round(performance.now() - t0);
+  check(stuckCode === 124, `where: a follower stuck in 'def f: f; f' exited ${stuckCode} after ${stuckMs} ms, expected 124 from --timeout 1s`);
+  // a message nested deeper than jq's parser reads, between two that match
+  const deep = JSON.stringify({ mark: 2, deep: JSON.parse("[".repeat(300) + "]".repeat(300)) });
+  pls(["--dir", dir, "poke", "p"], { stdin: `{"mark": 1}\n${deep}\n{"mark": 3}\n` });
+  const r = pls(["--dir", dir, "peek", "p", "--tail", "3", "--where", '.data | has("mark")', "--timeout", "10ms"]);
+  const marks = r.out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).data.mark);
+  check(r.code === 124 && JSON.stringify(marks) === "[1,3]", `where: a 300-deep message between two matches gave exit ${r.code} and marks ${JSON.stringify(marks)}, expected 124 and [1,3]: ${r.err.slice(0, 200)}`);
+  figures.push(`where: a follower stuck in --where 'def f: f; f' ended by --timeout 1s (exit ${stuckCode}, ${stuckMs} ms from start); a message 300 levels deep matched nothing and the batch around it was answered`);
+}
+
+const campaigns: Record<string, () => Promise<void>> = { crash: crashCampaign, stopped: stoppedCampaign, concurrency: concurrencyCampaign, badinput: badInputCampaign, load: loadCampaign, truncate: truncateCampaign, limits: limitsCampaign, where: whereCampaign };
 for (const [name, run] of Object.entries(campaigns)) {
   if (only && !only.includes(name)) continue;
   const t0 = performance.now();

@@ -23,11 +23,11 @@ describe("shapes answered in JavaScript", () => {
   test("a filter of fast expressions never loads jq; one other expression sends all of them to jq", async () => {
     const env = (data: string) => `{"seq":1,"time":"t","meta":{"tags":[]},"data":${data}}`;
     const fast = await compileWhere([".data.n > 1", ".data.ok"]);
-    expect(fast.matchBatch([env('{"n":2,"ok":true}'), env('{"n":2,"ok":false}'), env('{"n":1,"ok":true}')])).toEqual([true, false, false]);
-    expect(fast.matchJoined([env('{"n":2,"ok":true}'), env('{"n":0}')].join("\n"), 2)).toEqual([true, false]);
-    const err = (() => {
+    expect(await fast.matchBatch([env('{"n":2,"ok":true}'), env('{"n":2,"ok":false}'), env('{"n":1,"ok":true}')])).toEqual([true, false, false]);
+    expect(await fast.matchJoined([env('{"n":2,"ok":true}'), env('{"n":0}')].join("\n"), 2)).toEqual([true, false]);
+    const err = await (async () => {
       try {
-        fast.matchBatch([env('{"n":0,"ok":"yes"}')]);
+        await fast.matchBatch([env('{"n":0,"ok":"yes"}')]);
       } catch (e) {
         return e as PlasmiteError;
       }
@@ -35,7 +35,7 @@ describe("shapes answered in JavaScript", () => {
     expect(err).toBeInstanceOf(PlasmiteError);
     expect(err!.message).toBe("--where expression '.data.ok' yielded a value that is not true or false");
     const mixed = await compileWhere([".data.n > 1", ".data.tags | length > 0"]);
-    expect(mixed.matchBatch([env('{"n":2,"tags":[1]}'), env('{"n":2,"tags":[]}')])).toEqual([true, false]);
+    expect(await mixed.matchBatch([env('{"n":2,"tags":[1]}'), env('{"n":2,"tags":[]}')])).toEqual([true, false]);
   });
 });
 
@@ -91,7 +91,7 @@ describe("the same answers as jq", () => {
       const fast = parseFastWhere(expr);
       expect({ expr, fast: fast !== null }).toEqual({ expr, fast: true });
       const js = envelopes.map((e) => evalFastWhere(fast!, e) === 1);
-      const jq = (await compileJqWhere([expr])).matchBatch(envelopes);
+      const jq = await (await compileJqWhere([expr])).matchBatch(envelopes);
       const differing = envelopes.filter((_, i) => js[i] !== jq[i]).slice(0, 3);
       expect({ expr, differing }).toEqual({ expr, differing: [] });
       compared += envelopes.length;
@@ -106,14 +106,14 @@ describe("the same answers as jq", () => {
       const js = await compileWhere([path]);
       const jq = await compileJqWhere([path]);
       for (const e of envelopes) {
-        const outcome = (f: typeof js) => {
+        const outcome = async (f: typeof js) => {
           try {
-            return f.matchBatch([e])[0];
+            return (await f.matchBatch([e]))[0];
           } catch (err) {
             return (err as PlasmiteError).message;
           }
         };
-        expect({ path, e, js: outcome(js) }).toEqual({ path, e, js: outcome(jq) });
+        expect({ path, e, js: await outcome(js) }).toEqual({ path, e, js: await outcome(jq) });
       }
     }
   }, 60_000);

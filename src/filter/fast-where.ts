@@ -3,8 +3,10 @@
 // costs ~30 ms and every jq call ~2.5 ms (jq recompiles its builtins each time); these shapes need neither.
 // Anything else (pipes, functions, computed values, other paths) gets null here and goes to jq.
 // Works on the envelope's JSON text, not a parsed value: jq 1.7 compares number literals with all their digits
-// (100000000000000000001 != 100000000000000000000), which JSON.parse would round away. Pure.
+// (100000000000000000001 != 100000000000000000000), which JSON.parse would round away. A message nested deeper
+// than jq reads (jq-limits.ts) matches nothing, as under jq. Pure.
 import { memberSource } from "../format/json-scan.ts";
+import { tooDeepForJq } from "./jq-limits.ts";
 
 /** The codes of jq.ts's _pls_where: 1 true, 0 false/null, 2 a value that is not a boolean, 3 an error. */
 export type WhereCode = 0 | 1 | 2 | 3;
@@ -57,6 +59,12 @@ function parseLiteral(text: string): Literal | null {
 
 /** The code for one message; `envelope` is its compact JSON text. */
 export function evalFastWhere(e: FastWhere, envelope: string): WhereCode {
+  const code = answer(e, envelope);
+  // jq cannot read a message nested deeper than it allows, so it matches nothing (looked at only when it would count)
+  return (code === 1 || code === 2) && tooDeepForJq(envelope) ? 3 : code;
+}
+
+function answer(e: FastWhere, envelope: string): WhereCode {
   let value: string | null = envelope; // source text of the current value; null stands for jq's null
   for (const key of e.path) {
     if (value === null || value === "null") {

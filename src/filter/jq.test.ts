@@ -6,6 +6,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlasmiteError } from "../errors.ts";
+import { jqParses } from "./jq.ts";
+import { tooDeepForJq } from "./jq-limits.ts";
 import { compileWhere } from "./where.ts";
 
 /** The envelope shape the CLI feeds to matchBatch. */
@@ -110,6 +112,44 @@ describe("compileWhere: matching", () => {
     expect(await match(['.data.s == "x\uFFFD"'], envs)).toEqual([false, true, false]);
   });
 
+  test("a message nested deeper than jq reads matches nothing, in jq and in JavaScript, and spoils nothing", async () => {
+    const deep = (d: number) => JSON.parse("[".repeat(d) + "]".repeat(d));
+    const envs = [envelope({ ok: true }), envelope({ ok: true, deep: deep(300) }), envelope({ ok: true, deep: deep(252) }), envelope({ ok: true, deep: deep(253) }), envelope({ ok: false })];
+    for (const expr of [".data.ok | . == true", ".data.ok", "true", ".data.ok | not | not"]) {
+      expect({ expr, got: await match([expr], envs) }).toEqual({ expr, got: [true, false, true, false, expr === "true"] });
+    }
+    // a non-boolean on a message jq cannot read is no error either: jq never sees the value
+    expect(await match([".data.deep"], [envelope({ deep: deep(300) })])).toEqual([false]);
+    expect(await match([".data.deep | length"], [envelope({ deep: deep(300) })])).toEqual([false]);
+  });
+
+  test("the nesting rule is jq's own: 400 generated nestings of arrays and objects around the limit", async () => {
+    let seed = 20261204;
+    const r = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const nest = (depth: number): string => {
+      let open = "";
+      let close = "";
+      for (let i = 0; i < depth; i++) {
+        const k = r();
+        // arrays take one slot of jq's parser stack, objects two; brackets inside strings take none
+        if (k < 0.5) [open, close] = [open + "[", "]" + close];
+        else if (k < 0.8) [open, close] = [open + '{"k":', "}" + close];
+        else [open, close] = [open + '[1,{"a":[],"b":"[{"},', "]" + close];
+      }
+      return open + (r() < 0.5 ? "[]" : '{"x":1}') + close;
+    };
+    const seen = { read: 0, refused: 0 };
+    for (let t = 0; t < 400; t++) {
+      const inner = nest(120 + Math.floor(r() * 150));
+      const text = r() < 0.5 ? `{"seq":1,"data":${inner}}` : inner;
+      const jq = await jqParses(text);
+      expect({ text, refused: tooDeepForJq(text) }).toEqual({ text, refused: !jq });
+      seen[jq ? "read" : "refused"]++;
+    }
+    expect(seen.read).toBeGreaterThan(50);
+    expect(seen.refused).toBeGreaterThan(50);
+  }, 60_000);
+
   test("jq definitions and trailing comments inside an expression", async () => {
     const got = await match(["def big: .data.n > 2; big # only large ones"], [envelope({ n: 3 }), envelope({ n: 1 })]);
     expect(got).toEqual([true, false]);
@@ -133,7 +173,7 @@ describe("compileWhere: matching", () => {
       envelope({ n: i, msg: `message ${i}`, status: i % 3 === 0 ? "red" : "green" }, i % 2 ? ["odd"] : [], i),
     );
     const filter = await compileWhere(['.data.status == "red"', 'any(.meta.tags[]; . == "odd")']);
-    const got = filter.matchBatch(envs);
+    const got = await filter.matchBatch(envs);
     expect(got.length).toBe(10_000);
     expect(got).toEqual(Array.from({ length: 10_000 }, (_, i) => i % 3 === 0 && i % 2 === 1));
   });
@@ -193,7 +233,7 @@ describe("compileWhere in a compiled binary", () => {
           `const f = await compileWhere(['.data.status == "green"', '.data.msg | test("é")']);`,
           `const envs = [{ status: "green", msg: "café" }, { status: "red", msg: "café" }, { status: "green", msg: "tea" }]`,
           `  .map((data, seq) => JSON.stringify({ seq, time: "t", meta: { tags: [] }, data }));`,
-          `console.log(JSON.stringify(f.matchBatch(envs)));`,
+          `console.log(JSON.stringify(await f.matchBatch(envs)));`,
         ].join("\n"),
       );
       const out = join(buildDir, "where-probe");

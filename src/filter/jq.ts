@@ -1,19 +1,17 @@
 // The `--where` filter on real jq (jq-web's wasm build), for expressions fast-where.ts does not answer (see
-// where.ts): compiled once, then run over whole batches of message envelopes. Must never call jq once per message
-// (every call re-runs jq's main) and never load jq before compileJqWhere is called.
+// where.ts): compiled once, then run over whole batches of message envelopes in a Worker (jq-worker.ts), so the
+// main thread stays free for Ctrl-C and timers however long an expression runs. Must never call jq once per
+// message (every call re-runs jq's main) and never load jq before compileJqWhere is called.
+// State: one jq worker per process, started on first use, ended (and started afresh by the next call) after a
+// crash or a runaway expression.
 
-import { createRequire } from "node:module";
 import { PlasmiteError } from "../errors.ts";
 import { withoutLoneSurrogateEscapes } from "../format/json-scan.ts";
+import { JQ_MEMORY_LIMIT_BYTES, tooDeepForJq } from "./jq-limits.ts";
+import { jqWorkerMain, type JqWorkerReply, type JqWorkerRequest, type JqWorkerStart } from "./jq-worker.ts";
 import { WHERE_EXAMPLE as EXAMPLE, nonBooleanError, type WhereFilter } from "./where.ts";
 
 export type { WhereFilter } from "./where.ts";
-
-/** What jq-web's Emscripten module gives us: stdout of `jq <flags> <filter> <file holding input>`; throws on a non-zero exit. */
-interface JqInstance {
-  raw(input: string, filter: string, flags?: string[]): string | undefined;
-}
-type JqFactory = (options: { wasmBinary: Uint8Array }) => Promise<JqInstance>;
 
 // Builtins that would break the batch contract are shadowed (user code sees these defs first):
 // input/inputs would swallow the NEXT message of the batch and shift every later result,
@@ -52,88 +50,117 @@ function buildProgram(expressions: readonly string[]): string {
   return `${PRELUDE}${binds}${nonBoolean}if ${allTrue} then 1 else 0 end`;
 }
 
-let loading: Promise<JqInstance> | undefined;
+/** A jq call's outcome, as the worker reports it (jq-worker.ts). */
+type JqOutcome = Exclude<JqWorkerReply, { kind: "ready" }>;
 
-/** One jq instance per process, created on first use; a failed load is forgotten so a later call can retry. */
-function loadJq(): Promise<JqInstance> {
-  loading ??= instantiateJq().catch((err: unknown) => {
-    loading = undefined;
-    throw new PlasmiteError("Internal", `could not load jq: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
+/** The jq worker: calls are queued and answered in order; a crashed or runaway instance is ended and forgotten. */
+class JqWorker {
+  private readonly waiting: Array<(reply: JqWorkerReply) => void> = [];
+  private ended = false;
+
+  private constructor(private readonly worker: Worker) {
+    worker.onmessage = (e: MessageEvent) => this.waiting.shift()?.(e.data as JqWorkerReply);
+    worker.onerror = (e: ErrorEvent) => this.end(`the jq worker failed: ${e.message}`);
+  }
+
+  /** Starts a worker and loads jq in it. */
+  static async start(): Promise<JqWorker> {
+    const source = `(${jqWorkerMain.toString()})()`;
+    const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
+    const worker = new JqWorker(new Worker(url));
+    // Import attributes make `bun build --compile` embed both files, so a compiled `pls` needs no node_modules at run time.
+    const [{ default: jqSource }, { default: wasmPath }] = await Promise.all([
+      import("jq-web/jq.js", { with: { type: "text" } }),
+      import("jq-web/jq.wasm", { with: { type: "file" } }),
+    ]);
+    const wasmBinary = new Uint8Array(await Bun.file(wasmPath).arrayBuffer());
+    const start: JqWorkerStart = { jqSource, wasmBinary, memoryLimitBytes: JQ_MEMORY_LIMIT_BYTES };
+    const ready = await worker.send(start, [wasmBinary.buffer as ArrayBuffer]);
+    URL.revokeObjectURL(url); // the worker has read it by now
+    if (ready.kind !== "ready") {
+      worker.end();
+      throw new Error(ready.kind === "crashed" ? ready.message : `unexpected answer ${ready.kind}`);
+    }
+    return worker;
+  }
+
+  /** `jq -c program` over `input`. */
+  async run(input: string, program: string): Promise<JqOutcome> {
+    const request: JqWorkerRequest = { input, program };
+    const outcome = (await this.send(request)) as JqOutcome;
+    if (outcome.kind === "memory" || outcome.kind === "crashed") this.end();
+    return outcome;
+  }
+
+  private send(message: JqWorkerStart | JqWorkerRequest, transfer: ArrayBuffer[] = []): Promise<JqWorkerReply> {
+    if (this.ended) return Promise.resolve({ kind: "crashed", message: "the jq worker has ended" });
+    return new Promise((resolve) => {
+      this.waiting.push((reply) => {
+        // an idle worker must not keep the process alive (a library user's, or a test's)
+        if (this.waiting.length === 0) this.worker.unref();
+        resolve(reply);
+      });
+      this.worker.ref();
+      this.worker.postMessage(message, transfer);
     });
-  });
+  }
+
+  /** Ends the worker (and its memory); pending and later calls get "crashed", the next loadJq a fresh worker. */
+  end(message = "the jq worker has ended"): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (current === this) loading = undefined;
+    this.worker.terminate();
+    for (const resolve of this.waiting.splice(0)) resolve({ kind: "crashed", message });
+  }
+}
+
+let loading: Promise<JqWorker> | undefined;
+let current: JqWorker | undefined;
+
+/** One jq worker per process, started on first use; a failed start is forgotten so a later call can retry. */
+function loadJq(): Promise<JqWorker> {
+  loading ??= JqWorker.start().then(
+    (worker) => (current = worker),
+    (err: unknown) => {
+      loading = undefined;
+      throw new PlasmiteError("Internal", `could not load jq: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    },
+  );
   return loading;
 }
 
-async function instantiateJq(): Promise<JqInstance> {
-  // Import attributes make `bun build --compile` embed both files, so a compiled `pls` needs no node_modules at run time.
-  const [{ default: source }, { default: wasmPath }] = await Promise.all([
-    import("jq-web/jq.js", { with: { type: "text" } }),
-    import("jq-web/jq.wasm", { with: { type: "file" } }),
-  ]);
-  const wasmBinary = new Uint8Array(await Bun.file(wasmPath).arrayBuffer());
-  return await captureFactory(source)({ wasmBinary });
-}
-
-const STOP = Symbol("jq-web factory captured");
-
-/**
- * jq-web's export (`require("jq-web")`) is a promise from calling its Emscripten factory at load time with no options,
- * which reads jq.wasm from `__dirname` — the build machine's node_modules inside a compiled binary. Evaluating the
- * unmodified jq.js with no `module`/`exports` sends it down its AMD branch, where our `define` receives the factory
- * and throws, stopping the script before that eager call. No patch of node_modules, so plain `npm ci` is enough.
- */
-function captureFactory(source: string): JqFactory {
-  let factory: unknown;
-  const define = Object.assign(
-    (_deps: unknown, get: () => unknown) => {
-      factory = get();
-      throw STOP;
-    },
-    { amd: true },
-  );
-  try {
-    // jq.js still require()s fs/path/crypto for its Node glue; __dirname is never used for the wasm once wasmBinary is given.
-    new Function("require", "__dirname", "__filename", "define", "exports", "module", source)(
-      createRequire(import.meta.url),
-      "/",
-      undefined,
-      define,
-      undefined,
-      undefined,
-    );
-  } catch (err) {
-    if (err !== STOP) throw err;
-  }
-  if (typeof factory !== "function") {
-    throw new Error("jq-web's jq.js does not have the expected layout (the code expects jq-web 0.6.2)");
-  }
-  return factory as JqFactory;
-}
-
-/** jq's own diagnostic without jq-web's "Non-zero exit code" line or the `jq: error:` prefixes. */
-function jqErrorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const lines = text
+/** jq's own diagnostic without the `jq: error:` prefixes. */
+function jqErrorText(stderr: string): string {
+  const lines = stderr
     .split("\n")
     .filter((l) => l.startsWith("jq: error"))
     .map((l) => l.replace(/^jq: error(?: \([^)]*\))?: /, "").replace(/:$/, ""));
-  return lines.length > 0 ? lines.join("; ") : text;
+  return lines.length > 0 ? lines.join("; ") : stderr;
 }
 
 /** Throws Usage when jq rejects `program` at compile time. An empty input makes jq compile the program and stop. */
-function assertCompiles(jq: JqInstance, program: string, what: string): void {
-  try {
-    jq.raw("", program, ["-c"]);
-  } catch (err) {
-    if ((err as { exitCode?: unknown }).exitCode === 3) {
-      throw new PlasmiteError("Usage", `invalid ${what}: ${jqErrorText(err)}`, {
-        hint: `--where takes a jq expression that yields true or false, e.g. ${EXAMPLE}`,
-        cause: err,
-      });
-    }
-    throw new PlasmiteError("Internal", `jq failed while compiling ${what}: ${jqErrorText(err)}`, { cause: err });
+async function assertCompiles(jq: JqWorker, program: string, what: string): Promise<void> {
+  const outcome = await jq.run("", program);
+  if (outcome.kind === "output") return;
+  if (outcome.kind === "failed" && outcome.exitCode === 3) {
+    throw new PlasmiteError("Usage", `invalid ${what}: ${jqErrorText(outcome.stderr)}`, {
+      hint: `--where takes a jq expression that yields true or false, e.g. ${EXAMPLE}`,
+    });
   }
+  throw failure(outcome, what, 0);
+}
+
+/** The error for a jq call that did not answer. */
+function failure(outcome: JqOutcome, what: string, count: number): PlasmiteError {
+  if (outcome.kind === "memory") {
+    const limitMiB = JQ_MEMORY_LIMIT_BYTES / (1024 * 1024);
+    return new PlasmiteError("Usage", `${what} needed more than ${limitMiB} MiB of memory (the limit for jq) and was stopped`, {
+      hint: "An expression that builds a huge or endless value cannot finish: bound it (first(f), limit(n; f), any(f; cond)) or test fewer values",
+    });
+  }
+  const text = outcome.kind === "failed" ? jqErrorText(outcome.stderr) : outcome.kind === "crashed" ? outcome.message : outcome.kind;
+  return new PlasmiteError("Internal", count > 0 ? `jq failed on a batch of ${count} messages: ${text}` : `jq failed on ${what}: ${text}`);
 }
 
 /** Loads jq (once per process, lazily) and compiles the expressions. All expressions must match (AND). */
@@ -145,54 +172,101 @@ export async function compileJqWhere(expressions: readonly string[]): Promise<Wh
     }
   }
   // AND over no expressions is true: no reason to load jq at all.
-  if (expressions.length === 0) return { matchBatch: (envelopes) => envelopes.map(() => true), matchJoined: (_text, count) => new Array<boolean>(count).fill(true) };
+  if (expressions.length === 0) {
+    return { matchBatch: async (envelopes) => envelopes.map(() => true), matchJoined: async (_text, count) => new Array<boolean>(count).fill(true) };
+  }
 
-  const jq = await loadJq();
   // One compile of the whole program in the usual case (each jq call costs ~3 ms: jq compiles its builtins
   // every time). When it fails, each expression alone names the culprit; if they all compile, an expression
   // escapes its parentheses (e.g. a comment continued onto the next line) and the combined error stands.
   const program = buildProgram(expressions);
+  const named = expressions.length === 1 ? `--where expression '${expressions[0]}'` : `--where expressions ${expressions.map((e) => `'${e}'`).join(" ")}`;
   try {
-    assertCompiles(jq, program, `--where expressions ${expressions.map((e) => `'${e}'`).join(" ")}`);
+    await assertCompiles(await loadJq(), program, named);
   } catch (err) {
-    if (err instanceof PlasmiteError && err.kind === "Usage") {
-      for (const expr of expressions) assertCompiles(jq, expr, `--where expression '${expr}'`);
+    if (err instanceof PlasmiteError && err.kind === "Usage" && expressions.length > 1) {
+      for (const expr of expressions) await assertCompiles(await loadJq(), expr, `--where expression '${expr}'`);
     }
     throw err;
   }
 
+  const single = expressions.length === 1;
+  const decode = (code: string): boolean => {
+    if (code === "1") return true;
+    if (code === "0" || (single && code === "3")) return false;
+    throw nonBooleanError(expressions[Number(code) - 2]);
+  };
+
+  /** jq's codes for `count` envelopes joined by newlines, none of them too deep for jq. */
+  const codes = async (joined: string, count: number): Promise<string[]> => {
+    // Concatenated JSON texts are a stream of inputs to jq: the program runs once per message inside one call.
+    // jq refuses a whole input holding an escaped lone surrogate (JSON.parse, and so poke, accepts one): it reads
+    // as U+FFFD instead, as fast-where.ts does
+    const outcome = await (await loadJq()).run(withoutLoneSurrogateEscapes(joined), program);
+    if (outcome.kind === "output") {
+      const lines = outcome.stdout === "" ? [] : outcome.stdout.split("\n");
+      if (lines.length !== count) throw new PlasmiteError("Internal", `jq returned ${lines.length} results for ${count} messages`);
+      return lines;
+    }
+    // Exit 2 or 5: jq could not read an input, and stops there. A message jq cannot read matches nothing: find it
+    // by halves (rare: the known cause, nesting, is screened before), so one bad message never fails the others.
+    // (jq's exit code alone would also cover a program error that escapes `try`, so its words are checked too)
+    if (outcome.kind === "failed" && (outcome.exitCode === 2 || outcome.exitCode === 5) && outcome.stderr.includes("parse error")) {
+      if (count === 1) return ["0"];
+      const lines = joined.split("\n");
+      const half = count >> 1;
+      return [...(await codes(lines.slice(0, half).join("\n"), half)), ...(await codes(lines.slice(half).join("\n"), count - half))];
+    }
+    throw failure(outcome, named, count);
+  };
+
   const filter: WhereFilter = {
-    matchBatch(envelopes: readonly string[]): boolean[] {
+    matchBatch(envelopes: readonly string[]): Promise<boolean[]> {
       return filter.matchJoined(envelopes.join("\n"), envelopes.length);
     },
-    matchJoined(joined: string, count: number): boolean[] {
+    async matchJoined(joined: string, count: number): Promise<boolean[]> {
       if (count === 0) return [];
-      let stdout: string | undefined;
-      try {
-        // Concatenated JSON texts are a stream of inputs to jq: the program runs once per message inside one call.
-        // jq refuses a whole input holding an escaped lone surrogate (JSON.parse, and so poke, accepts one): it reads
-        // as U+FFFD instead, as fast-where.ts does
-        stdout = jq.raw(withoutLoneSurrogateEscapes(joined), program, ["-c"]);
-      } catch (err) {
-        // A wasm trap leaves the instance aborted; let the next compileWhere start a fresh one.
-        if (err instanceof WebAssembly.RuntimeError) loading = undefined;
-        throw new PlasmiteError("Internal", `jq failed on a batch of ${count} messages: ${jqErrorText(err)}`, {
-          cause: err,
-        });
-      }
-      // jq-web drops the final newline of stdout (and returns undefined for no output); tolerate either form.
-      const text = (stdout ?? "").replace(/\n$/, "");
-      const codes = text === "" ? [] : text.split("\n");
-      if (codes.length !== count) {
-        throw new PlasmiteError("Internal", `jq returned ${codes.length} results for ${count} messages`);
-      }
-      const single = expressions.length === 1;
-      return codes.map((code) => {
-        if (code === "1") return true;
-        if (code === "0" || (single && code === "3")) return false;
-        throw nonBooleanError(expressions[Number(code) - 2]);
-      });
+      // envelopes never hold a line break (a stored payload has none), so lines are messages
+      const readable = readableLines(joined, count);
+      if (readable === null) return (await codes(joined, count)).map(decode);
+      const out = new Array<boolean>(count).fill(false);
+      if (readable.lines.length === 0) return out;
+      const got = await codes(readable.lines.join("\n"), readable.lines.length);
+      for (let i = 0; i < got.length; i++) out[readable.at[i]] = decode(got[i]);
+      return out;
     },
   };
   return filter;
+}
+
+/** null when jq can read every line of `joined`; else the lines it can read and where each one was. */
+function readableLines(joined: string, count: number): { lines: string[]; at: number[] } | null {
+  let start = 0;
+  let tooDeep: number[] | null = null;
+  for (let i = 0; i < count; i++) {
+    let end = joined.indexOf("\n", start);
+    if (end < 0) end = joined.length;
+    if (tooDeepForJq(joined, start, end)) (tooDeep ??= []).push(i);
+    start = end + 1;
+  }
+  if (tooDeep === null) return null;
+  const all = joined.split("\n");
+  const lines: string[] = [];
+  const at: number[] = [];
+  for (let i = 0, k = 0; i < count; i++) {
+    if (tooDeep[k] === i) k++;
+    else {
+      lines.push(all[i]);
+      at.push(i);
+    }
+  }
+  return { lines, at };
+}
+
+/** Whether jq's own parser reads `text`, without the nesting screen: lets a test hold tooDeepForJq to jq itself. */
+export async function jqParses(text: string): Promise<boolean> {
+  const outcome = await (await loadJq()).run(text, "empty");
+  if (outcome.kind === "output") return true;
+  if (outcome.kind === "failed") return false;
+  throw failure(outcome, "a parse check", 1);
 }

@@ -1,13 +1,14 @@
 // --where: the jq expressions every message must match. Expressions in the shapes fast-where.ts answers run in
-// JavaScript with jq's results; any other expression loads jq itself (jq.ts) and runs there, a batch per call.
+// JavaScript with jq's results; any other expression loads jq itself (jq.ts) and runs there, a batch per call, in a
+// worker thread: the answers are promises so the caller's thread stays free (Ctrl-C, --timeout) while jq runs.
 import { PlasmiteError } from "../errors.ts";
 import { evalFastWhere, parseFastWhere, type FastWhere, type WhereCode } from "./fast-where.ts";
 
 export interface WhereFilter {
   /** For each envelope JSON text (one message, compact JSON object `{"seq","time","meta":{"tags":[...]},"data":{...}}`), true when EVERY expression matches. */
-  matchBatch(envelopes: readonly string[]): boolean[];
+  matchBatch(envelopes: readonly string[]): Promise<boolean[]>;
   /** The same for `count` envelopes already joined by newlines (saves building one string per message). */
-  matchJoined(text: string, count: number): boolean[];
+  matchJoined(text: string, count: number): Promise<boolean[]>;
 }
 
 export const WHERE_EXAMPLE = `--where '.data.status == "green"'`;
@@ -37,12 +38,12 @@ function fastFilter(expressions: readonly string[], fast: FastWhere[]): WhereFil
     return true;
   };
   return {
-    matchBatch(envelopes) {
+    async matchBatch(envelopes) {
       const out = new Array<boolean>(envelopes.length);
       for (let i = 0; i < envelopes.length; i++) out[i] = matches(envelopes[i]);
       return out;
     },
-    matchJoined(text, count) {
+    async matchJoined(text, count) {
       // envelopes never hold a line break (a stored payload has none), so lines are messages
       const out = new Array<boolean>(count);
       let start = 0;

@@ -106,7 +106,7 @@ export default defineCommand({
     };
     const batchText = new ByteChunks();
     const utf8 = new TextDecoder();
-    const matcher = (msgs: StoredMessage[]): Item[] => {
+    const matcher = async (msgs: StoredMessage[]): Promise<Item[]> => {
       if (tags.length === 0 && !where) return msgs.map((m) => ({ m, json: null }));
       let items: Item[] = msgs.map((m) => ({ m, json: null }));
       if (tags.length > 0) {
@@ -115,7 +115,7 @@ export default defineCommand({
       if (!where || items.length === 0) return items;
       // jq reads the whole batch as one text: splice the envelopes as bytes and decode once.
       for (const it of items) batchText.pushEnvelope(it.m, "\n");
-      const flags = where.matchJoined(utf8.decode(batchText.take()), items.length);
+      const flags = await where.matchJoined(utf8.decode(batchText.take()), items.length);
       return items.filter((_, i) => flags[i]);
     };
     const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]), failOnGap);
@@ -139,7 +139,7 @@ export default defineCommand({
       for (;;) {
         const batch = readAvailable(cursor, drops, edge);
         if (batch.length === 0) break;
-        history.push(...matcher(batch));
+        history.push(...(await matcher(batch)));
         if (drops.gap) break;
         if (tail !== undefined && history.length > tail * 2 + READ_BATCH) history = history.slice(-tail);
       }
@@ -213,6 +213,31 @@ function timedOutText(out: LineWriter, timeoutMs: number): string {
   return out.lines > 0 ? `no new messages (timed out after ${formatMs(timeoutMs)})` : `no messages received (timed out after ${formatMs(timeoutMs)})`;
 }
 
+/** Ends peek with exit 124 (--timeout passed), saying so on a terminal. */
+function exitTimedOut(out: LineWriter, timeoutMs: number | undefined): never {
+  if (stderrIsTTY()) printErrLine(timedOutText(out, timeoutMs ?? 0));
+  throw new ExitCode(124);
+}
+
+const PAST_DEADLINE = Symbol("past the deadline");
+
+/**
+ * `work`'s value, or PAST_DEADLINE once `deadline` (performance.now() ms) passes first. A --where expression runs
+ * in jq's worker thread (src/filter/jq.ts), so this thread sees the deadline pass however long it runs.
+ */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T | typeof PAST_DEADLINE> {
+  if (deadline === Infinity) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof PAST_DEADLINE>((resolve) => {
+    timer = setTimeout(() => resolve(PAST_DEADLINE), Math.max(0, deadline - performance.now()));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // How often a quiet follower checks that someone still reads its output (`pls peek chat | head -1` ends within
 // this long of head exiting, without waiting for the next message, as tail -f does).
 const READER_CHECK_MS = 250;
@@ -225,11 +250,12 @@ function readerGone(out: LineWriter): boolean {
 /**
  * Follows live: reads everything available, filters it as one batch, hands matches to `emit` (which returns
  * true to stop), then sleeps until a writer publishes. Throws ExitCode(124) when the timeout passes with
- * nothing emitted (the deadline restarts after each emitted message). Returns when stdout's reader is gone.
+ * nothing emitted (the deadline restarts after each emitted message), also while a --where expression is still
+ * running on a batch. Returns when stdout's reader is gone.
  */
 async function follow(
   cursor: Cursor,
-  matcher: (msgs: StoredMessage[]) => Item[],
+  matcher: (msgs: StoredMessage[]) => Promise<Item[]>,
   drops: DropReporter,
   notify: boolean,
   timeoutMs: number | undefined,
@@ -242,7 +268,8 @@ async function follow(
     if (out.closed) return;
     const batch = readAvailable(cursor, drops);
     if (batch.length > 0) {
-      const matches = matcher(batch);
+      const matches = await beforeDeadline(matcher(batch), deadline);
+      if (matches === PAST_DEADLINE) exitTimedOut(out, timeoutMs);
       if (matches.length > 0) {
         if (await emit(matches)) return;
         if (timeoutMs !== undefined) deadline = performance.now() + timeoutMs;
@@ -260,10 +287,7 @@ async function follow(
     }
     if (readerGone(out)) return;
     const left = deadline - performance.now();
-    if (left <= 0) {
-      if (stderrIsTTY()) printErrLine(timedOutText(out, timeoutMs ?? 0));
-      throw new ExitCode(124);
-    }
+    if (left <= 0) exitTimedOut(out, timeoutMs);
     beforeWait();
     await cursor.wait(Math.min(left, READER_CHECK_MS), undefined, notify);
   }
@@ -469,7 +493,11 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
       next = lines.next();
     }
     const batch = pending.splice(0);
-    const flags = o.where ? o.where.matchBatch(batch.map((l) => l.json)) : null;
+    const flags = o.where ? await beforeDeadline(o.where.matchBatch(batch.map((l) => l.json)), deadline) : null;
+    if (flags === PAST_DEADLINE) {
+      timedOut = true;
+      break;
+    }
     for (let i = 0; i < batch.length; i++) {
       const matches = !flags || flags[i];
       if (o.one) {
