@@ -81,8 +81,6 @@ export const KNOWN_VIOLATIONS = [
 export const KNOWN_CYCLES: string[] = [
   // where.ts loads jq.ts lazily for what the fast path refuses; jq.ts uses where.ts's error helpers
   "filter/jq.ts <-> filter/where.ts",
-  // native.ts loads libc.ts lazily; libc.ts uses native.ts's C-string and pointer helpers
-  "platform/libc.ts <-> platform/native.ts",
 ];
 
 export type ImportGraph = Map<string, string[]>;

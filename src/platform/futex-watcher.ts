@@ -3,7 +3,7 @@
 // Never stores to a mapping opened read-only: there it is not counted in the waiters word and looks again every
 // WAIT_SLICE_MAX_US instead of waiting for a wake-up.
 import { WAIT_SLICE_MAX_US, futexWake, type MappedFile } from "./files.ts";
-import { libcName } from "./native.ts";
+import { libcName } from "./c-interop.ts";
 
 // The worker is self-contained (a Blob URL) so it also runs inside `bun build --compile` binaries without a
 // separate entry point. It maps nothing itself: it views the server's existing mapping by address.

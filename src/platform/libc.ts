@@ -2,7 +2,8 @@
 // i32/u32 argument), for platforms without a prebuilt shim: no compiler, no embedded file, any Unix Bun runs on.
 // Same contract: >= 0 or -errno.
 import { ffi, T } from "./ffi.ts";
-import { asPtr, cString, libcName, type OsConstants, type Sys } from "./native.ts";
+import { asPtr, cString, libcName } from "./c-interop.ts";
+import type { OsConstants, Sys } from "./native.ts";
 
 /** Direct libc calls through the same interface: no compiler, no embedded file, any Unix Bun runs on. */
 export function loadLibc(c: OsConstants): Sys {

@@ -2,10 +2,10 @@
 // host, else libc directly behind the same interface (libc.ts). The only modules (with files.ts) that handle
 // raw addresses.
 // Every function returns >= 0 on success or -errno; it never throws for an OS failure.
-import type { Pointer } from "bun:ffi"; // types only
 import { ffi, T } from "./ffi.ts";
 import { PlasmiteError } from "../errors.ts";
 import { hostTarget } from "./target.ts";
+import { asPtr, cString, libcName } from "./c-interop.ts";
 // The prebuilt shim as a base64 string constant: part of the bundle (and the compiled binary),
 // loaded through memfd, so neither a noexec $TMPDIR nor node:fs (~1 ms to load) is involved.
 import shimBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.ts";
@@ -90,23 +90,6 @@ const SHIM_SYMBOLS = {
 
 const SHIM_ABI_VERSION = 5;
 const SHIM_TARGETS = new Set(["linux-x64-gnu"]);
-
-const utf8 = new TextEncoder();
-
-export function cString(s: string): Uint8Array {
-  return utf8.encode(s + "\0");
-}
-
-export function asPtr(addr: number): Pointer {
-  return addr as unknown as Pointer;
-}
-
-export function libcName(): string {
-  if (process.platform === "darwin") return "libSystem.B.dylib";
-  const target = hostTarget();
-  if (target.endsWith("-musl")) return `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`;
-  return "libc.so.6";
-}
 
 let shimLibrary: unknown = null;
 
