@@ -258,6 +258,36 @@ describe("web UI", () => {
     await json.waitFor({ state: "hidden", timeout: 2_000 });
   }, STEP_MS);
 
+  test("a message nested 20,000 levels deep expands (no RangeError), as JSON that parses back to it", async () => {
+    await createPool(server.url, "deep", 1 << 20);
+    const depth = 20_000;
+    const nested = JSON.parse("[".repeat(depth) + "]".repeat(depth));
+    await append(server.url, "deep", { top: "level", nested });
+    const deep = await browser.newPage();
+    const errors: string[] = [];
+    deep.on("pageerror", (err) => errors.push(String(err)));
+    await deep.goto(`${server.url}/ui/pools/deep`);
+    await deep.locator(row(1)).waitFor({ timeout: 5_000 });
+    await deep.locator(`${row(1)} ${tid("message-toggle")}`).click();
+    const json = deep.locator(`${row(1)} ${tid("message-json")}`);
+    await json.waitFor({ state: "visible", timeout: 5_000 });
+    // the text as shown parses back to the message, checked in the page (JSON.parse there does not recurse)
+    const shown = await json.evaluate((el) => {
+      const text = el.textContent ?? "";
+      let v = JSON.parse(text).data.nested;
+      let levels = 0;
+      while (Array.isArray(v) && v.length > 0) [v, levels] = [v[0], levels + 1];
+      return { length: text.length, levels: levels + 1, top: JSON.parse(text).data.top, start: text.slice(0, 60) };
+    });
+    expect(shown.levels).toBe(depth);
+    expect(shown.top).toBe("level");
+    expect(shown.start).toContain('{\n  "seq": 1,');
+    // the indentation stops growing past a few dozen levels: the text grows with the message, not its depth squared
+    expect(shown.length).toBeLessThan(4 * 2 * depth);
+    expect(errors).toEqual([]);
+    await deep.close();
+  }, STEP_MS);
+
   test("the poke form appends a message, and invalid JSON is refused without sending", async () => {
     const appends: string[] = [];
     const onRequest = (req: { url(): string; method(): string }) => {
