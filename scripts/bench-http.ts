@@ -54,7 +54,7 @@ async function startProcess(cmd: string[], env: Record<string, string> = {}): Pr
     return { url: new TextDecoder().decode(value).trim(), proc };
   }
   while (!(await Bun.file(ready).exists())) await Bun.sleep(20);
-  return { url: (await Bun.file(ready).text()).trim(), proc };
+  return { url: `http://${(await Bun.file(ready).text()).trim()}`, proc }; // the file holds the bound IP:PORT
 }
 
 async function load(url: string, seconds: number): Promise<{ ok: number; bad: number }> {

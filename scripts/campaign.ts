@@ -75,7 +75,7 @@ async function startServe(dir: string, extra: string[] = []) {
     }
     await Bun.sleep(20);
   }
-  return { proc, url: readFileSync(ready, "utf8").trim() };
+  return { proc, url: `http://${readFileSync(ready, "utf8").trim()}` }; // the file holds the bound IP:PORT
 }
 
 /** doctor ok, and a cursor from the oldest returns complete messages with contiguous seqs. */

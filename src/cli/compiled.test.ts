@@ -53,7 +53,7 @@ test("compiled binary alone in an empty folder: poke, peek --where, get, doctor,
   const serve = Bun.spawn([join(empty, "pls"), "--dir", "pools", "serve", "--bind", "127.0.0.1:0"], { cwd: empty, env: { ...env, PLASMITE_SERVE_READY_FILE: ready }, stderr: "pipe" });
   const deadline = Date.now() + 10_000;
   while (!existsSync(ready) && Date.now() < deadline) await Bun.sleep(20);
-  const url = readFileSync(ready, "utf8").trim();
+  const url = `http://${readFileSync(ready, "utf8").trim()}`; // the bound IP:PORT
   const page = await fetch(`${url}/ui`);
   expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
   expect(await page.text()).toContain("plasmite");

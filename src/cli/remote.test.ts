@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, MAIN, errorOf, lines, pls, start, tempRoot } from "./test-harness.ts";
+import { BUN, MAIN, errorOf, lines, pls, readyUrl, start, tempRoot } from "./test-harness.ts";
 
 const root = tempRoot("remote-test");
 const procs: Array<ReturnType<typeof Bun.spawn>> = [];
@@ -22,7 +22,7 @@ async function startServe(dir: string, extra: string[] = [], bind = "127.0.0.1:0
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${await new Response(proc.stderr).text()}`);
     await Bun.sleep(20);
   }
-  return { proc, url: readFileSync(ready, "utf8").trim() };
+  return { proc, url: readyUrl(ready, extra) };
 }
 
 describe("remote pools from the CLI", () => {

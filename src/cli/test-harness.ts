@@ -97,9 +97,19 @@ export async function startServe(dir: string, extra: string[] = [], opts: { runA
     }
     await Bun.sleep(20);
   }
-  const url = readFileSync(ready, "utf8").trim();
+  const url = readyUrl(ready, extra);
   rmSync(ready, { force: true });
   return { proc, url };
+}
+
+/**
+ * The base URL of a server from its PLASMITE_SERVE_READY_FILE, which holds the bound `IP:PORT` (as the Rust
+ * server writes it): https when its options (`extra`) serve TLS.
+ */
+export function readyUrl(readyFile: string, extra: readonly string[] = []): string {
+  const address = readFileSync(readyFile, "utf8").trim();
+  const tls = extra.includes("--tls-cert") || extra.includes("--tls-self-signed");
+  return `${tls ? "https" : "http"}://${address.replace(/^0\.0\.0\.0:/, "127.0.0.1:").replace(/^\[::\]:/, "[::1]:")}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { PlasmiteError } from "../errors.ts";
 import { memberSource } from "../format/json-scan.ts";
 import { checkMessage, dataTextOf, payloadPrefix } from "../format/payload.ts";
 import { envelopeOfPayload } from "../api/envelope.ts";
+import { POOL_EXTENSION } from "../api/refs.ts";
 import type { Durability, PoolInfo } from "../pool/pool.ts";
 import uiHtmlText from "../ui/index.html" with { type: "text" };
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, readJsonBodyText, usage } from "./http.ts";
@@ -81,10 +82,11 @@ export function buildApp(o: ServeOptions) {
       return res;
     };
 
-  // POOL-INFO without `path`: clients name pools, they never see the server's directory layout.
+  // POOL-INFO with `path` as NAME.plasmite: the Rust clients require the member, but clients name pools and
+  // never see the server's directory layout.
   const infoJson = (info: PoolInfo, name: string) => {
     const { path: _path, ...rest } = info;
-    return { ...rest, name };
+    return { ...rest, name, path: name.endsWith(POOL_EXTENSION) ? name : `${name}${POOL_EXTENSION}` };
   };
   const poolJson = (name: string) => infoJson(pools.get(name).info(), name);
 
@@ -185,8 +187,10 @@ export function buildApp(o: ServeOptions) {
       "/v0/pools/:pool/messages/:seq",
       route("read", ({ params }) => {
         // past 2^53 a seq text would read as another number (or as 1e+23): refused as given, never rounded
-        if (!/^\d+$/.test(params.seq) || !Number.isSafeInteger(Number(params.seq)) || Number(params.seq) < 1) throw usage(`invalid seq '${params.seq.slice(0, 40)}'`, `seq is a positive integer (at most ${Number.MAX_SAFE_INTEGER}).`);
+        if (!/^\d+$/.test(params.seq) || !Number.isSafeInteger(Number(params.seq))) throw usage(`invalid seq '${params.seq.slice(0, 40)}'`, `seq is a positive integer (at most ${Number.MAX_SAFE_INTEGER}).`);
         const h = pools.get(params.pool);
+        // no message has seq 0: NotFound, as from the Rust server (whose clients read 404 as "not there")
+        if (Number(params.seq) === 0) throw new PlasmiteError("NotFound", "message 0 not found (seqs start at 1)", { seq: 0 });
         return new Response(`{"message":${h.getJson(Number(params.seq))}}`, { headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION } });
       }),
     )

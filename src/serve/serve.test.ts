@@ -58,8 +58,9 @@ describe("routes and statuses", () => {
     const created = await call("POST", "/v0/pools", { pool: "chat", size_bytes: 65536 });
     expect(created.status).toBe(200);
     expect(created.json.pool).toMatchObject({ name: "chat", file_size: 65536, bounds: { oldest: null, newest: null } });
-    expect(created.json.pool.path).toBeUndefined();
-    expect(JSON.stringify((await call("GET", "/v0/pools")).json)).not.toContain(".plasmite");
+    // `path` as the Rust clients require it, naming no server directory
+    expect(created.json.pool.path).toBe("chat.plasmite");
+    expect(JSON.stringify((await call("GET", "/v0/pools")).json)).not.toContain(root);
     expect((await call("POST", "/v0/pools", { pool: "chat" })).status).toBe(409);
     const appended = await call("POST", "/v0/pools/chat/append", { data: { hello: "world" }, tags: ["greeting"] });
     expect(appended.status).toBe(200);
@@ -82,6 +83,7 @@ describe("routes and statuses", () => {
     const cases: Array<[string, string, unknown, number, string]> = [
       ["GET", "/v0/pools/missing/info", undefined, 404, "NotFound"],
       ["GET", "/v0/pools/p/messages/9", undefined, 404, "NotFound"],
+      ["GET", "/v0/pools/p/messages/0", undefined, 404, "NotFound"],
       ["GET", "/v0/pools/p/messages/zero", undefined, 400, "Usage"],
       ["POST", "/v0/pools/p/append", { data: [1, 2] }, 400, "Usage"],
       ["POST", "/v0/pools/p/append", { data: "text" }, 400, "Usage"],

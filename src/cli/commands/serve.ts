@@ -201,8 +201,10 @@ export default defineCommand({
     d.listen = d.listen.replace(/:0$/, `:${server.port}`); // --bind HOST:0 picked a free port: show which
     const ready = process.env.PLASMITE_SERVE_READY_FILE;
     if (ready) {
-      // written atomically, so a supervisor polling for it never reads half an address
-      writeFileSync(ready + ".tmp", `${server.url}\n`);
+      // the bound IP:PORT (as the Rust server writes it, for its test harnesses), written atomically so a
+      // supervisor polling for it never reads half an address
+      const { host } = (await import("../../serve/options.ts")).parseBind(options.bind);
+      writeFileSync(ready + ".tmp", `${host.includes(":") ? `[${host}]` : host}:${server.port}`);
       renameSync(ready + ".tmp", ready);
     }
     // one line saying where it listens, also for a supervisor or a log (JSON when stderr is not a terminal)
