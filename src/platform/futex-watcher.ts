@@ -7,6 +7,13 @@ import { libcName } from "./c-interop.ts";
 
 // The worker is self-contained (a Blob URL) so it also runs inside `bun build --compile` binaries without a
 // separate entry point. It maps nothing itself: it views the server's existing mapping by address.
+// Why a string with its own libc binding, not a module worker importing native.ts (checked with Bun 1.4.4):
+// a compiled binary finds a worker module only when it is one of the build's entry points, at
+// /$bunfs/root/<its path relative to the entry points' common folder>; Bun does not rewrite
+// `new Worker(new URL("./x.ts", import.meta.url))` inside a lazily loaded chunk, whose import.meta.url is
+// /$bunfs/root/<chunk>.js (ModuleNotFound). The path would have to be spelled from scripts/build.ts's layout,
+// and every library user who compiles their own program with plasmite in it would have to add our worker as an
+// entry point of theirs, or following a pool would fail in their binary only. A Blob needs neither.
 const WORKER_SOURCE = `
 import { dlopen, FFIType as T, toArrayBuffer } from "bun:ffi";
 let stop = false;
