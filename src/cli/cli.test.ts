@@ -343,7 +343,7 @@ describe("errors, help, version, completion", () => {
     expect(pls(["--version"]).out.trim()).toBe("pls 0.1.0");
     expect(JSON.parse(pls(["version"]).out)).toEqual({ name: "pls", version: "0.1.0" });
     expect(JSON.parse(pls(["version", "--json"]).out).native).toBe("shim");
-    for (const cmd of [["poke"], ["peek"], ["get"], ["pool"], ["pool", "create"], ["pool", "list"], ["pool", "info"], ["pool", "delete"], ["doctor"], ["completion"]]) {
+    for (const cmd of [["poke"], ["feed"], ["peek"], ["follow"], ["get"], ["fetch"], ["tap"], ["duplex"], ["pool"], ["pool", "create"], ["pool", "list"], ["pool", "info"], ["pool", "delete"], ["doctor"], ["completion"]]) {
       const help = pls([...cmd, "--help"]);
       expect(help.code).toBe(0);
       expect(help.out).toContain("Example");
@@ -354,7 +354,7 @@ describe("errors, help, version, completion", () => {
     // every command listed on one line by its summary; no examples or padding in the listing
     const listed = top.out.split("\n").filter((l) => /^ +(poke|peek|get|pool|doctor|serve|completion|version) {4}\S/.test(l));
     expect(listed.length).toBe(8);
-    expect(listed.find((l) => l.includes("poke"))).toContain("Append JSON objects to a pool (write).");
+    expect(listed.find((l) => l.includes("poke"))).toContain("Write: append JSON objects to a pool (also: feed).");
     expect(top.out).not.toContain("Examples:");
     expect(top.out.split("\n").filter((l) => / $/.test(l))).toEqual([]);
     const poolHelp = pls(["pool", "--help"]).out;

@@ -23,10 +23,32 @@ function programName(): string {
   return shownName;
 }
 
+const poke = () => import("./commands/poke.ts").then((m) => m.default);
+const peek = () => import("./commands/peek.ts").then((m) => m.default);
+const get = () => import("./commands/get.ts").then((m) => m.default);
+
+/**
+ * `feed`/`follow`/`fetch` (the names since plasmite v0.3) are `poke`/`peek`/`get` under another name: the same
+ * definition, so every flag is shared; help, errors and notices name the command as typed (meta.name).
+ */
+const named =
+  <T extends { meta?: unknown }>(load: () => Promise<T>, name: string, of: string) =>
+  async (): Promise<T> => {
+    const def = await load();
+    const meta = def.meta as { description?: string } | undefined;
+    const description = meta?.description?.replaceAll(`pls ${of} `, `pls ${name} `).replace(`(also: ${name})`, `(also: ${of})`);
+    return { ...def, meta: { ...meta, name, description } };
+  };
+
 const subCommands = {
-  poke: () => import("./commands/poke.ts").then((m) => m.default),
-  peek: () => import("./commands/peek.ts").then((m) => m.default),
-  get: () => import("./commands/get.ts").then((m) => m.default),
+  poke,
+  feed: named(poke, "feed", "poke"),
+  peek,
+  follow: named(peek, "follow", "peek"),
+  get,
+  fetch: named(get, "fetch", "get"),
+  tap: () => import("./commands/tap.ts").then((m) => m.default),
+  duplex: () => import("./commands/duplex.ts").then((m) => m.default),
   pool: () => import("./commands/pool.ts").then((m) => m.default),
   doctor: () => import("./commands/doctor.ts").then((m) => m.default),
   serve: () => import("./commands/serve.ts").then((m) => m.default),
@@ -43,7 +65,7 @@ const root = {
       return programName();
     },
     version: VERSION,
-    description: "Persistent JSON message pools backed by plain files.\n\n  poke  sends messages (write)\n  peek  watches messages (read/stream)\n  get   fetches one message by seq\n\nGlobal options: --dir PATH (default ~/.plasmite/pools), --color auto|always|never",
+    description: "Persistent JSON message pools backed by plain files.\n\n  poke (or feed)    sends messages (write)\n  peek (or follow)  watches messages (read/stream)\n  get (or fetch)    fetches one message by seq\n  tap               records a command's output lines\n  duplex            chat: send typed lines and see the others'\n\nGlobal options: --dir PATH (default ~/.plasmite/pools), --color auto|always|never",
   },
   subCommands,
 };
@@ -56,15 +78,34 @@ async function resolvePath(words: string[]): Promise<{ cmd: AnyCommand; path: st
   const path: string[] = [];
   let i = 0;
   for (; i < words.length; i++) {
-    const w = words[i];
-    if (w.startsWith("-")) break;
     const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : cmd.subCommands) as Record<string, unknown> | undefined;
+    if (words[i].startsWith("-")) {
+      const moved = subs && cmd.args ? subcommandAfterOptions(cmd.args, subs, words, i) : null;
+      if (!moved) break;
+      words = moved;
+    }
+    const w = words[i];
     if (!subs || !(w in subs)) break;
     const sub = subs[w];
     cmd = (typeof sub === "function" ? await sub() : sub) as AnyCommand;
     path.push(w);
   }
   return { cmd, path, rest: words.slice(i) };
+}
+
+/**
+ * `pls serve --bind X check`: the Rust CLI puts a parent's options before its subcommand; the words as
+ * `serve check --bind X` (the subcommand first), or null when no later word names a subcommand.
+ */
+function subcommandAfterOptions(args: unknown, subs: Record<string, unknown>, words: string[], from: number): string[] | null {
+  const flags = flagTable(args as Record<string, { type: string }>);
+  for (let j = from; j < words.length && words[j] !== "--"; j++) {
+    const w = words[j];
+    if (w.startsWith("-")) {
+      if (!w.includes("=") && flags.get(w)?.type === "string") j++; // its value
+    } else if (w in subs) return [...words.slice(0, from), w, ...words.slice(from, j), ...words.slice(j + 1)];
+  }
+  return null;
 }
 
 /** citty prints "PARENT NAME" in the usage line: make the parent the full command path ("pls pool"). */

@@ -38,6 +38,17 @@ export async function remoteClient(ref: string, args: Record<string, unknown>): 
   return { client: new RemoteClient(base, { token, tlsCa, tlsSkipVerify: Boolean(args["tls-skip-verify"]) }), pool };
 }
 
+/**
+ * Throws Usage when a remote-only flag (--token, --token-file, --tls-ca, --tls-skip-verify) is given for a local
+ * pool: ignoring it would hide a mistyped URL (the Rust CLI refuses them too).
+ */
+export function rejectRemoteFlags(args: Record<string, unknown>, ref: string): void {
+  for (const f in remoteFlags) {
+    if (args[f] === undefined || args[f] === false) continue;
+    throw new PlasmiteError("Usage", `--${f} applies to remote pools only, and '${ref}' is a local pool`, { hint: "Name a remote pool as http(s)://HOST:PORT/POOL, or drop the flag." });
+  }
+}
+
 /** Throws Usage when a local-only flag is used with a remote pool. */
 export function rejectForRemote(args: Record<string, unknown>, flags: string[]): void {
   for (const f of flags) {

@@ -64,6 +64,10 @@ test("one-shot poke, get, a peek with a fast --where, and --version load none of
   expect(broken(poke)).toEqual([]);
   expect(broken(modulesLoadedBy(["poke", "budget", "--tag", "t", '{"n": 2}']))).toEqual([]);
   expect(broken(modulesLoadedBy(["get", "budget", "1"]))).toEqual([]);
+  // the v0.3 names are the same commands on the same path
+  expect(broken(modulesLoadedBy(["feed", "budget", "--tag", "t", '{"n": 3}']))).toEqual([]);
+  expect(broken(modulesLoadedBy(["fetch", "budget", "1"]))).toEqual([]);
+  expect(broken(modulesLoadedBy(["follow", "budget", "--tail", "1", "--timeout", "10ms", "--where", ".data.n == 2"]))).toEqual([]);
   expect(broken(modulesLoadedBy(["peek", "budget", "--tail", "1", "--timeout", "10ms", "--where", ".data.n == 2"]))).toEqual([]); // answered without jq
   expect(broken(modulesLoadedBy(["--version"]))).toEqual([]);
 }, 60_000);

@@ -4,29 +4,31 @@ import { PlasmiteError } from "../../errors.ts";
 import { openPool } from "../pools.ts";
 import { colorForced, colorOn, printLine, stdoutIsTTY } from "../output.ts";
 import { parseSeq } from "../values.ts";
-import { isRemote, remoteFlags, remotePool } from "../remote.ts";
+import { isRemote, rejectRemoteFlags, remoteFlags, remotePool } from "../remote.ts";
 
 export default defineCommand({
-  meta: { name: "get", description: "Fetch one message by seq.\n\nExamples:\n  pls get chat 1\n  pls get chat 42 | jq .data\n  pls get http://host:9700/chat 1 --token-file serve-token.txt" },
+  meta: { name: "get", description: "Fetch one message by seq (also: fetch).\n\nExamples:\n  pls get chat 1\n  pls get chat 42 | jq .data\n  pls get http://host:9700/chat 1 --token-file plasmite-auth-token.txt" },
   args: {
     pool: { type: "positional", description: "Pool name, path, or http(s)://host:port/POOL", required: true },
     seq: { type: "positional", description: "Message seq (see `pls pool info POOL` for the retained range)", required: true },
     ...remoteFlags,
   },
-  async run({ args }) {
+  async run({ args, cmd }) {
+    const command = (cmd?.meta as { name?: string } | undefined)?.name ?? "get";
     const seq = parseSeq(String(args.seq));
     const ref = String(args.pool);
     if (isRemote(ref)) {
       const json = await (await remotePool(ref, args)).getJson(seq);
       return printLine(shown(json));
     }
+    rejectRemoteFlags(args, ref);
     const pool = openPool(ref);
     try {
       const json = pool.getJson(seq);
       printLine(shown(json));
     } catch (err) {
       if (err instanceof PlasmiteError && err.kind === "NotFound" && err.hint === undefined) {
-        throw new PlasmiteError("NotFound", err.message, { path: err.path, seq: err.seq, hint: `See what is retained: pls pool info ${ref} (or pls peek ${ref} --tail 10).` });
+        throw new PlasmiteError("NotFound", err.message, { path: err.path, seq: err.seq, hint: `See what is retained: pls pool info ${ref} (or pls ${command === "fetch" ? "follow" : "peek"} ${ref} --tail 10).` });
       }
       throw err;
     } finally {

@@ -7,7 +7,7 @@ import type { Cursor, CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
 import { openPool } from "../pools.ts";
-import { isRemote, rejectForRemote, remoteFlags, remotePool } from "../remote.ts";
+import { isRemote, rejectForRemote, rejectRemoteFlags, remoteFlags, remotePool } from "../remote.ts";
 import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
 import type { WhereFilter } from "../../filter/where.ts";
 import { colorForced, colorOn, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
@@ -20,6 +20,9 @@ import { ExitCode } from "../exit.ts";
 /** A message that passed the filters, with its envelope text when a filter already needed it. */
 type Item = { m: StoredMessage; json: string | null };
 
+/** The command as typed (peek or follow): hints and notices name it. Set once per run. */
+let command = "peek";
+
 /** Most messages read (and filtered) per step; bounds memory and keeps output flowing. */
 const READ_BATCH = 4096;
 /** Drop notices are coalesced to at most one per this interval (the count held back is reported after it). */
@@ -29,7 +32,7 @@ export default defineCommand({
   meta: {
     name: "peek",
     description: [
-      "Watch messages (read/stream). Starts at the live edge and follows until Ctrl-C (exit 130).",
+      "Watch messages: read and follow a pool (also: follow). Starts at the live edge; Ctrl-C stops (exit 130).",
       "",
       "Output is pretty, coloured JSON on a terminal and one compact JSON line per message when piped",
       "(force either with --format pretty|jsonl). Filters: every --tag must be present, every --where jq",
@@ -41,7 +44,7 @@ export default defineCommand({
       "  pls peek incidents --tag sev1 --tail 20",
       "  pls peek incidents --since 1h --replay 10",
       "  pls peek logs --where '.data.msg | test(\"timeout\")' --jsonl > timeouts.jsonl",
-      "  pls peek http://host:9700/chat --tail 20 --token-file serve-token.txt",
+      "  pls peek http://host:9700/chat --tail 20 --token-file plasmite-auth-token.txt",
     ].join("\n"),
   },
   args: {
@@ -62,15 +65,17 @@ export default defineCommand({
     create: { type: "boolean", description: "Create the pool if missing (to wait before the first writer)" },
     ...remoteFlags,
   },
-  async run({ args, rawArgs }) {
+  async run({ args, rawArgs, cmd }) {
     const ref = String(args.pool);
+    // `follow` is this command under its v0.3 name: messages name the command as typed
+    command = (cmd?.meta as { name?: string } | undefined)?.name ?? "peek";
     const tags = collectRepeated(rawArgs, "tag", "t");
     const wheres = collectRepeated(rawArgs, "where", "w");
     const tail = args.tail === undefined ? undefined : parseCount(String(args.tail), "--tail");
     const sinceNs = args.since === undefined ? undefined : parseSince(String(args.since));
     if (tail !== undefined && sinceNs !== undefined) throw new PlasmiteError("Usage", "--tail and --since cannot be combined", { hint: "Use one of them." });
     const replay = args.replay === undefined ? undefined : parseSpeed(String(args.replay), "--replay");
-    if (replay !== undefined && tail === undefined && sinceNs === undefined) throw new PlasmiteError("Usage", "--replay requires --tail or --since", { hint: "Example: pls peek POOL --since 1h --replay 10" });
+    if (replay !== undefined && tail === undefined && sinceNs === undefined) throw new PlasmiteError("Usage", "--replay requires --tail or --since", { hint: `Example: pls ${command} POOL --since 1h --replay 10` });
     if (args.format !== undefined && args.format !== "pretty" && args.format !== "jsonl") throw new PlasmiteError("Usage", `invalid value for --format: '${args.format}'`, { hint: "Use pretty or jsonl." });
     if (args.jsonl && args.format === "pretty") throw new PlasmiteError("Usage", "conflicting output options: --jsonl and --format pretty", { hint: "Use --format jsonl (or --jsonl), but not both." });
     const timeoutMs = args.timeout === undefined ? undefined : parseDuration(String(args.timeout), "--timeout");
@@ -86,6 +91,7 @@ export default defineCommand({
       const remote = await remotePool(ref, args);
       return peekRemote(remote, { tags, where, tail, sinceNs, one: Boolean(args.one), timeoutMs, render: renderer(pretty, Boolean(args["data-only"]), false), quietDrops: Boolean(args["quiet-drops"]), ref, failOnGap });
     }
+    rejectRemoteFlags(args, ref);
     const pool = openPool(ref, args.create ? {} : undefined);
     const out = new LineWriter();
     const stop = async (code: number) => {
@@ -125,7 +131,7 @@ export default defineCommand({
     const beforeWait = () => {
       if (pollingSaid) return;
       pollingSaid = true;
-      notice("polling", "peek", ref, `this user may not write the pool file: following by polling (new messages can take up to ${WAIT_SLICE_MAX_US / 1000} ms to show)`);
+      notice("polling", command, ref, `this user may not write the pool file: following by polling (new messages can take up to ${WAIT_SLICE_MAX_US / 1000} ms to show)`);
     };
 
     const start: CursorStart =
@@ -385,7 +391,7 @@ class DropReporter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    notice("drop", "peek", this.ref, `dropped ${this.pending} messages`, {
+    notice("drop", command, this.ref, `dropped ${this.pending} messages`, {
       last_seen_seq: this.lastSeen,
       next_seen_seq: this.nextSeen,
       dropped_count: this.pending,

@@ -56,7 +56,7 @@ export async function pokeStream(remote: Sink | null, local: PoolHandle | null, 
   const summary = await ingest(sink, source, o);
   local?.close();
   if (summary.appended + summary.failed === 0) {
-    throw new PlasmiteError("Usage", "missing data input: the stream held no records", { hint: `Provide JSON as DATA, --file, or pipe JSON to stdin, e.g. pls poke ${o.ref} '{"x":1}'.` });
+    throw new PlasmiteError("Usage", "missing data input: the stream held no records", { hint: `Provide JSON as DATA, --file, or pipe JSON to stdin, e.g. pls ${o.command} ${o.ref} '{"x":1}'.` });
   }
   if (summary.failed > 0) throw new ExitCode(1);
 }
@@ -116,6 +116,10 @@ export interface IngestOptions {
   maxRecordBytes?: number;
   retry: <T>(fn: () => T | Promise<T>) => Promise<T>;
   ref: string;
+  /** The command as typed (poke, feed, duplex): notices name it. */
+  command: string;
+  /** No receipts, progress or summary (duplex: its stdout carries the pool's other messages). */
+  quiet?: boolean;
 }
 
 /** Where ingested records go: a local pool (one lock per batch) or a remote one (one request per record). */
@@ -152,8 +156,8 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
     }
   };
   // Receipts go to stdout when it is piped (script-stable); on a terminal a summary is enough.
-  const receipts = stdoutIsTTY() ? null : new ReceiptLines(o.tags);
-  const progress = stderrIsTTY() ? new Progress() : null;
+  const receipts = o.quiet || stdoutIsTTY() ? null : new ReceiptLines(o.tags);
+  const progress = !o.quiet && stderrIsTTY() ? new Progress() : null;
   let appended = 0;
   let failed = 0;
   let firstSeq = 0;
@@ -161,7 +165,7 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
 
   const skip = (r: RecordError) => {
     failed++;
-    notice("ingest_skip", "poke", o.ref, `skipped record ${r.index}: ${r.message}`, {
+    notice("ingest_skip", o.command, o.ref, `skipped record ${r.index}: ${r.message}`, {
       mode: splitter.effectiveMode,
       index: r.index,
       error_kind: r.kind,
@@ -204,7 +208,7 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
     void (async () => {
       progress?.done();
       await receipts?.flush();
-      await report(pool, o.ref, { appended, firstSeq, lastSeq }, true).catch(() => {});
+      if (!o.quiet) await report(pool, o, { appended, firstSeq, lastSeq }, true).catch(() => {});
       process.exit(130);
     })();
   };
@@ -264,9 +268,9 @@ export async function ingest(pool: Sink, source: ReadableStream<Uint8Array>, o: 
   process.off("SIGINT", onInterrupt);
   progress?.done();
   if (failed > 0) {
-    notice("ingest_summary", "poke", o.ref, `finished with ${failed} skipped record(s)`, { total: appended + failed, ok: appended, failed, pool_path: pool.path });
+    notice("ingest_summary", o.command, o.ref, `finished with ${failed} skipped record(s)`, { total: appended + failed, ok: appended, failed, pool_path: pool.path });
   }
-  if (appended > 0) await report(pool, o.ref, { appended, firstSeq, lastSeq }, false);
+  if (appended > 0 && !o.quiet) await report(pool, o, { appended, firstSeq, lastSeq }, false);
   return { appended, failed };
 }
 
@@ -298,7 +302,8 @@ function sizeToKeep(bytes: number): string | null {
  * some of what was appended; otherwise (receipts on stdout) a notice, only when something was overwritten or the
  * ingest was interrupted.
  */
-async function report(pool: Sink, ref: string, a: Appended, interrupted: boolean): Promise<void> {
+async function report(pool: Sink, o: Pick<IngestOptions, "ref" | "command">, a: Appended, interrupted: boolean): Promise<void> {
+  const ref = o.ref;
   const r = a.appended > 0 ? retention(a, await pool.info()) : { kept: 0, overwritten: 0, suggestedSize: null };
   const n = (count: number) => count.toLocaleString("en-US");
   const range = a.appended > 0 ? ` (seq ${a.firstSeq}..${a.lastSeq})` : "";
@@ -314,7 +319,7 @@ async function report(pool: Sink, ref: string, a: Appended, interrupted: boolean
   if (!interrupted && r.overwritten === 0) return;
   const what = `appended ${a.appended} message(s)${range}: ${r.kept} kept, ${r.overwritten} overwritten`;
   const message = interrupted ? `interrupted: ${what}` : `${what} (the pool is full; for all of them: ${sizeHint})`;
-  notice(interrupted ? "ingest_interrupted" : "ingest_overwritten", "poke", ref, message, {
+  notice(interrupted ? "ingest_interrupted" : "ingest_overwritten", o.command, ref, message, {
     appended: a.appended,
     kept: r.kept,
     overwritten: r.overwritten,

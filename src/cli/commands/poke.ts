@@ -5,7 +5,7 @@ import { dataTextOf } from "../../format/payload.ts";
 import { formatTimeParts } from "../../pool/pool.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
 import { lockTimeoutFrom, openPool } from "../pools.ts";
-import { isRemote, remoteFlags, remotePool } from "../remote.ts";
+import { isRemote, rejectRemoteFlags, remoteFlags, remotePool } from "../remote.ts";
 import type { InputMode } from "../ingest.ts";
 import type { Sink } from "./poke-stream.ts";
 import { printJson } from "../output.ts";
@@ -21,7 +21,7 @@ export default defineCommand({
   meta: {
     name: "poke",
     description: [
-      "Append JSON objects to a pool (write).",
+      "Write: append JSON objects to a pool (also: feed).",
       "",
       "DATA is one JSON object. Without DATA, records are read from --file or piped stdin and appended as they",
       "arrive (each chunk read is committed at once under one lock).",
@@ -50,12 +50,16 @@ export default defineCommand({
     "lock-timeout": { type: "string", description: "MS to wait for another writer's lock before failing Busy (default 5000; env PLASMITE_LOCK_TIMEOUT_MS)" },
     ...remoteFlags,
   },
-  run({ args, rawArgs }) {
+  run({ args, rawArgs, cmd }) {
     const ref = String(args.pool);
-    const o = pokeOptions(args, rawArgs);
+    // `feed` is this command under its v0.3 name: messages name the command as typed
+    const command = (cmd?.meta as { name?: string } | undefined)?.name ?? "poke";
+    const o = pokeOptions(args, rawArgs, command);
+    const remote = isRemote(ref);
+    if (!remote) rejectRemoteFlags(args, ref);
     // A local one-shot poke without --retry runs synchronously from here to its output: no async function
     // and no promise on the path most pokes take (their first use is measurable start-up).
-    if (args.data !== undefined && args.file === undefined && o.retries === 0 && !isRemote(ref)) {
+    if (args.data !== undefined && args.file === undefined && o.retries === 0 && !remote) {
       return pokeOneLocal(ref, parseSingle(String(args.data), o.tags), o, args.create ? { sizeBytes: o.createSize } : undefined);
     }
     return pokeAsync(ref, args, o);
@@ -76,9 +80,11 @@ interface PokeOptions {
   createSize: number | undefined;
   /** Local pools only; undefined: the library's default. */
   lockTimeoutMs: number | undefined;
+  /** The command as typed (poke or feed), for hints and notices. */
+  command: string;
 }
 
-function pokeOptions(args: PokeArgs, rawArgs: string[]): PokeOptions {
+function pokeOptions(args: PokeArgs, rawArgs: string[], command: string): PokeOptions {
   const tags = collectRepeated(rawArgs, "tag", "t");
   const durability = oneOf(args.durability, ["fast", "flush"], "--durability", "fast") as Durability;
   const mode = oneOf(args.in, ["auto", "jsonl", "json", "seq", "jq"], "--in", "auto") as InputMode;
@@ -93,7 +99,7 @@ function pokeOptions(args: PokeArgs, rawArgs: string[]): PokeOptions {
   const maxRecordBytes = args["max-record-bytes"] === undefined ? undefined : values().parseSize(String(args["max-record-bytes"]), "--max-record-bytes");
   const createSize = args["create-size"] === undefined ? undefined : values().parseSize(String(args["create-size"]), "--create-size");
   const lockTimeoutMs = lockTimeoutFrom(args["lock-timeout"]);
-  return { tags, durability, mode, errorPolicy, retries, retryDelayMs, maxRecordBytes, createSize, lockTimeoutMs };
+  return { tags, durability, mode, errorPolicy, retries, retryDelayMs, maxRecordBytes, createSize, lockTimeoutMs, command };
 }
 
 /** Appends DATA's text to a local pool and prints the receipt. */
@@ -134,7 +140,7 @@ async function pokeAsync(ref: string, args: PokeArgs, o: PokeOptions): Promise<v
 
   const { pokeStream } = await import("./poke-stream.ts");
   const local = target ? null : openPool(ref, args.create ? { sizeBytes: o.createSize } : undefined, o.lockTimeoutMs);
-  await pokeStream(target?.sink ?? null, local, args.file === undefined ? undefined : String(args.file), { tags, durability, mode: o.mode, errorPolicy: o.errorPolicy, maxRecordBytes: o.maxRecordBytes, retries, retry, ref });
+  await pokeStream(target?.sink ?? null, local, args.file === undefined ? undefined : String(args.file), { tags, durability, mode: o.mode, errorPolicy: o.errorPolicy, maxRecordBytes: o.maxRecordBytes, retries, retry, ref, command: o.command });
 }
 
 function oneOf(value: unknown, options: string[], flag: string, fallback: string): string {

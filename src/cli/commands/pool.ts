@@ -7,7 +7,7 @@ import { client, openPool } from "../pools.ts";
 import { ExitCode } from "../exit.ts";
 import { printJson, printLine, stdoutIsTTY } from "../output.ts";
 import { presentError } from "../present.ts";
-import { isRemote, remoteClient, remoteFlags } from "../remote.ts";
+import { isRemote, rejectRemoteFlags, remoteClient, remoteFlags } from "../remote.ts";
 import { parseCount, parseSize } from "../values.ts";
 import { fs } from "../../platform/lazy-node.ts";
 import { removeStaleCreateTemps, staleTempReport } from "../../pool/create-temps.ts";
@@ -28,6 +28,7 @@ const create = defineCommand({
     const sizeBytes = args.size === undefined ? undefined : parseSize(String(args.size));
     const indexCapacity = args["index-capacity"] === undefined ? undefined : parseCount(String(args["index-capacity"]), "--index-capacity");
     const created: Array<Omit<PoolInfo, "path"> & { name: string; path?: string }> = [];
+    for (const name of args._ as string[]) if (!isRemote(name)) rejectRemoteFlags(args, name);
     for (const name of args._ as string[]) {
       if (isRemote(name)) {
         if (indexCapacity !== undefined) throw new PlasmiteError("Usage", "--index-capacity is not supported for remote pools");
@@ -88,6 +89,7 @@ const info = defineCommand({
       const remote = await remoteClient(ref, args);
       i = await remote.client.openPool(remote.pool).info();
     } else {
+      rejectRemoteFlags(args, ref);
       const pool = openPool(ref);
       i = pool.info();
       pool.close();
@@ -98,7 +100,7 @@ const info = defineCommand({
     printLine(
       [
         `Pool: ${args.name}`,
-        `Path: ${i.path ?? args.name}`,
+        `Path: ${isRemote(ref) ? ref : i.path}`,
         `Size: ${i.file_size} bytes (index: offset=${i.index_offset} slots=${i.index_capacity} stride=${i.index_stride ?? "-"} bytes=${i.index_size_bytes}, ring: offset=${i.ring_offset} size=${i.ring_size})`,
         `Bounds: oldest=${b.oldest ?? "-"} newest=${b.newest ?? "-"} count=${m.message_count}`,
         `Utilization: used=${m.utilization.used_bytes}B free=${m.utilization.free_bytes}B (${m.utilization.used_percent.toFixed(2)}%)`,
@@ -117,6 +119,7 @@ const del = defineCommand({
     const deleted: Array<{ pool: string; path: string }> = [];
     const failed: Array<{ pool: string; error: Record<string, unknown> }> = [];
     let exitCode = 0;
+    for (const name of args._ as string[]) if (!isRemote(name)) rejectRemoteFlags(args, name);
     for (const name of args._ as string[]) {
       try {
         if (isRemote(name)) {

@@ -191,7 +191,7 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const stray = (args._ as string[]).filter((a) => a !== "");
     if (stray.length > 0) {
-      throw new PlasmiteError("Usage", `unexpected argument '${stray[0]}'`, { hint: "Server options go after the subcommand: `pls serve check --bind …`, `pls serve init --bind …`." });
+      throw new PlasmiteError("Usage", `unexpected argument '${stray[0]}' for \`serve\``, { hint: "The subcommands are `pls serve check` and `pls serve init`; see `pls serve --help`." });
     }
     const options = await optionsFrom(args, rawArgs);
     const { startServer } = await import("../../serve/app.ts");
