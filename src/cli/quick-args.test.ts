@@ -6,6 +6,8 @@ import { quickParse } from "./quick-args.ts";
 import poke from "./commands/poke.ts";
 import peek from "./commands/peek.ts";
 import get from "./commands/get.ts";
+import tap from "./commands/tap.ts";
+import duplex from "./commands/duplex.ts";
 import doctor from "./commands/doctor.ts";
 import pool from "./commands/pool.ts";
 
@@ -16,6 +18,8 @@ const commands: Array<[string, Defs]> = [
   ["poke", poke.args as Defs],
   ["peek", peek.args as Defs],
   ["get", get.args as Defs],
+  ["tap", tap.args as Defs],
+  ["duplex", duplex.args as Defs],
   ["doctor", doctor.args as Defs],
   ...Object.entries(poolSubs).map(([n, c]) => [`pool ${n}`, c.args] as [string, Defs]),
 ];
@@ -38,6 +42,8 @@ const corpus: string[][] = [
   ["chat", "--tail", "20", "--jsonl"],
   ["chat", "--timeout", "5s", "--data-only", "--format", "pretty"],
   ["chat", "--all"],
+  ["room", "--me", "alice", "--echo-self", "-n", "20"],
+  ["build", "--create", "-q", "--tag", "ci"],
   ["big", "--size", "8M", "--index-capacity", "4096"],
   ["a", "b", "c"],
   ["big", "--json"],
