@@ -77,3 +77,11 @@ export function asPlasmiteError(err: unknown): PlasmiteError {
   const message = err instanceof Error ? err.message : String(err);
   return new PlasmiteError("Internal", message, { cause: err });
 }
+
+/** The error with `path` added when it is a PlasmiteError without one (the pool knows the path, format code does not). */
+export function withPath(err: unknown, path: string): unknown {
+  if (err instanceof PlasmiteError && err.path === undefined) {
+    return new PlasmiteError(err.kind, err.message, { hint: err.hint, path, seq: err.seq, offset: err.offset, cause: err.cause });
+  }
+  return err;
+}

@@ -1,6 +1,7 @@
 // Files and shared mappings for pools: open, create, map, lock, sync, wait/wake, with OS failures turned into
 // PlasmiteErrors. Nothing above this module sees a file descriptor's errno or a raw address.
-import { PlasmiteError, type ErrorKind } from "../errors.ts";
+import { PlasmiteError } from "../errors.ts";
+import { errnoError, errnoText } from "./errno.ts";
 import { ffi } from "./ffi.ts";
 import { sys } from "./native.ts";
 
@@ -15,43 +16,22 @@ export interface MappedFile {
   readonly addr: number;
 }
 
-/** Turns a -errno result into the PlasmiteError a user should see. */
+/** Turns a -errno result into the PlasmiteError a user should see (kind, words and hint from errno.ts). */
 export function osError(what: string, path: string, negErrno: number): PlasmiteError {
-  const c = sys().c;
   const e = -negErrno;
-  let kind: ErrorKind = "Io";
-  let hint: string | undefined;
-  if (e === c.ENOENT) kind = "NotFound";
-  else if (e === c.EEXIST) kind = "AlreadyExists";
-  else if (e === c.EACCES || e === c.EPERM || e === c.EROFS) {
-    kind = "Permission";
-    hint = "Check the file's owner and mode, or use a pool directory you can write.";
-  } else if (e === c.EAGAIN) kind = "Busy";
-  else if (e === c.ENOSPC || e === c.EDQUOT) hint = "The disk is full: free space or create a smaller pool.";
-  else if (e === c.EISDIR) hint = "A pool is a file; this path names a directory.";
-  else if (e === c.ENOTDIR) hint = "A part of this path is a file, not a directory.";
-  else if (e === c.EMFILE) hint = "This process has too many files open (ulimit -n).";
-  return new PlasmiteError(kind, `${what} failed for ${path}: ${errnoName(e)}`, { path, hint });
+  const name = errnoName(e);
+  return errnoError(name, what, path, errnoText(name, `errno ${e}`));
 }
 
-function errnoName(e: number): string {
-  const c = sys().c;
-  const names: Record<number, string> = {
-    [c.EPERM]: "operation not permitted (EPERM)",
-    [c.ENOENT]: "no such file (ENOENT)",
-    [c.EACCES]: "permission denied (EACCES)",
-    [c.EEXIST]: "file exists (EEXIST)",
-    [c.ENOSPC]: "no space left on device (ENOSPC)",
-    [c.EROFS]: "read-only file system (EROFS)",
-    [c.EAGAIN]: "resource temporarily unavailable (EAGAIN)",
-    [c.EDQUOT]: "disk quota exceeded (EDQUOT)",
-    [c.ENOTDIR]: "not a directory (ENOTDIR)",
-    [c.EISDIR]: "is a directory (EISDIR)",
-    [c.EMFILE]: "too many open files (EMFILE)",
-    [c.ENAMETOOLONG]: "file name too long (ENAMETOOLONG)",
-    [c.ELOOP]: "too many symbolic links (ELOOP)",
-  };
-  return names[e] ?? `errno ${e}`;
+let errnoNames: Map<number, string> | null = null;
+
+/** The name of an errno number on this OS ("EACCES"), from the constants the binding knows. */
+function errnoName(e: number): string | undefined {
+  if (!errnoNames) {
+    errnoNames = new Map();
+    for (const [name, value] of Object.entries(sys().c)) if (name.startsWith("E")) errnoNames.set(value, name);
+  }
+  return errnoNames.get(e);
 }
 
 function check(r: number, what: string, path: string): number {

@@ -1,61 +1,32 @@
-// A pool: create/open/delete a pool file, append under the writer lock, get by seq, report info.
+// A pool: create/open/delete a pool file, append (the steps live in append.ts), get by seq, report info.
 // The only code that writes pool files (through src/format); the CLI, library and server all call this.
 // Invariant: an append waits for the writer lock at most lockTimeoutMs, never in a blocking flock (write-lock.ts).
 import { fs, path as nodePath } from "../platform/lazy-node.ts";
-import { PlasmiteError } from "../errors.ts";
-import { beginFrame, commitFrame, payloadStart, writeFrameParts, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
+import { PlasmiteError, withPath } from "../errors.ts";
 import {
   PUBLISH_GEN_OFFSET,
   WAITERS_OFFSET,
-  WAITERS_WORD,
-  copyState,
   loadPublishGen,
   decodeGeometry,
   encodeHeader,
   isEmpty,
   planGeometry,
-  publishState,
   usedBytes,
   type Geometry,
   type PoolState,
 } from "../format/header.ts";
-import { crc32, crc32Extend, crc32Text } from "../format/crc32.ts";
-import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES, PAGE_SIZE_BYTES, frameLength } from "../format/limits.ts";
-import { planAppend } from "../format/plan.ts";
-import { makeRingView, utf8Length, type RingView } from "../format/ring.ts";
-import { indexSlotRange, writeIndexSlot } from "../format/seq-index.ts";
-import {
-  closeFd,
-  createExclusive,
-  unmapAndClose,
-  futexWake,
-  mapFile,
-  syncRange,
-  unlock,
-  type MappedFile,
-} from "../platform/files.ts";
+import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES } from "../format/limits.ts";
+import { makeRingView, type RingView } from "../format/ring.ts";
+import { fsError } from "../platform/errno.ts";
+import { closeFd, createExclusive, unmapAndClose, mapFile, syncRange, type MappedFile } from "../platform/files.ts";
+import { Appender, type Durability, type TextPayloads } from "./append.ts";
 import { nowNs } from "./clock.ts";
 import { acquireMapping, adoptMapping, checkNotShrunk, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
 import { createTempPath, removeStaleCreateTemps } from "./create-temps.ts";
-import { DEFAULT_LOCK_TIMEOUT_MS, lockWithin, withWriteLock } from "./write-lock.ts";
+import { DEFAULT_LOCK_TIMEOUT_MS, withWriteLock } from "./write-lock.ts";
 
-export type Durability = "fast" | "flush";
-
-const timeSplit64 = new BigUint64Array(1);
-const timeSplit32 = new Uint32Array(timeSplit64.buffer); // [low, high] on little-endian hosts (the only ones)
-
-/**
- * Payloads given as text around a shared envelope: payload i is `prefix + bodies[i] + suffix`, written as UTF-8
- * straight into the ring (a stream's records are never encoded into intermediate byte arrays).
- */
-export interface TextPayloads {
-  prefix: string;
-  bodies: readonly string[];
-  suffix: string;
-  /** Every body is known to be ASCII: its UTF-8 length is its length. */
-  ascii?: boolean;
-}
+export type { Durability, TextPayloads } from "./append.ts";
 
 /** A running Pool.watch; stop() resolves once nothing reads the mapping any more. */
 export interface PoolWatch {
@@ -96,15 +67,7 @@ export class Pool {
   private file: MappedFile | null;
   /** How long an append waits for another writer's lock before failing Busy (see write-lock.ts). */
   lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS;
-  // Scratch for appends, reused so the critical section allocates nothing per message.
-  private crcs = new Uint32Array(64);
-  private lens = new Uint32Array(64);
-  /** The envelope of the text payloads being appended, as bytes. */
-  private prefixBytes = new Uint8Array(0);
-  private suffixBytes = new Uint8Array(0);
-  private readonly pending: number[] = [];
-  private readonly planState: PoolState = { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n };
-  private readonly dropState: PoolState = { gen: 0, headOff: 0, tailOff: 0, oldestSeq: 1, newestSeq: 0, newestTimeNs: 0n };
+  private readonly appender = new Appender(this);
 
   private constructor(path: string, file: MappedFile, geometry: Geometry) {
     this.path = path;
@@ -123,7 +86,7 @@ export class Pool {
     try {
       fs().mkdirSync(dir, { recursive: true });
     } catch (err) {
-      throw fsError(err, dir, "create directory");
+      throw poolFsError(err, dir, "create directory");
     }
     // What interrupted creates left here holds disk space this pool may need.
     removeStaleCreateTemps(dir);
@@ -152,7 +115,7 @@ export class Pool {
             hint: "Use the existing pool, or delete it first (pls pool delete NAME).",
           });
         }
-        throw fsError(err, path, "create");
+        throw poolFsError(err, path, "create");
       }
     } catch (err) {
       if (file) unmapAndClose(file);
@@ -173,7 +136,7 @@ export class Pool {
       return new Pool(path, file, geometry);
     } catch (err) {
       releaseMapping(file);
-      throw addPath(err, path);
+      throw withPath(err, path);
     }
   }
 
@@ -182,7 +145,7 @@ export class Pool {
     try {
       fs().unlinkSync(path);
     } catch (err) {
-      throw fsError(err, path, "delete");
+      throw poolFsError(err, path, "delete");
     }
   }
 
@@ -235,7 +198,7 @@ export class Pool {
    * Every payload is checked before the lock is taken: a rejected batch changes nothing.
    */
   appendPayloads(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability = "fast", times?: number[]): number {
-    return this.appendWith(payloads, durability, times, false);
+    return this.appender.append(payloads, durability, times, false);
   }
 
   /**
@@ -244,162 +207,7 @@ export class Pool {
    */
   appendPayloadsAsync(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability = "fast", times?: number[]): Promise<number> {
     const file = this.mapped();
-    return withWriteLock(file, this.lockTimeoutMs, () => this.appendWith(payloads, durability, times, true));
-  }
-
-  private appendWith(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability, times: number[] | undefined, lockHeld: boolean): number {
-    const file = this.mapped();
-    if (!file.writable) {
-      throw new PlasmiteError("Permission", `pool is read-only for this user: ${this.path}`, {
-        path: this.path,
-        hint: "Check the pool file's owner and mode.",
-      });
-    }
-    const maxPayload = maxPayloadBytes(this.geometry.ringSize);
-    // A few text payloads (a one-shot poke) are encoded instead: the first use of Buffer and of Bun's native
-    // crc32 costs more start-up than the text path saves on one message.
-    if (isTextPayloads(payloads) && payloads.bodies.length <= SMALL_TEXT_BATCH) payloads = encodeTexts(payloads);
-    const text = isTextPayloads(payloads) ? payloads : null;
-    const n = text ? text.bodies.length : (payloads as readonly Uint8Array[]).length;
-    if (this.crcs.length < n) {
-      this.crcs = new Uint32Array(Math.max(n, this.crcs.length * 2));
-      this.lens = new Uint32Array(this.crcs.length);
-    }
-    // Lengths and checksums are computed before the lock so the critical section stays short.
-    if (text) {
-      // the envelope around each body is copied from bytes, its crc extended in JS (a native call per piece
-      // would cost more than the few bytes do)
-      textEncoder ??= new TextEncoder();
-      this.prefixBytes = textEncoder.encode(text.prefix);
-      this.suffixBytes = textEncoder.encode(text.suffix);
-      const around = this.prefixBytes.length + this.suffixBytes.length;
-      const prefixCrc = crc32(this.prefixBytes);
-      for (let i = 0; i < n; i++) {
-        const body = text.bodies[i];
-        this.lens[i] = around + (text.ascii ? body.length : utf8Length(body));
-        this.crcs[i] = crc32Extend(crc32Text(body, prefixCrc), this.suffixBytes);
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const p = (payloads as readonly Uint8Array[])[i];
-        this.lens[i] = p.length;
-        this.crcs[i] = crc32(p);
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      if (this.lens[i] > maxPayload) {
-        throw new PlasmiteError("Usage", `message is ${this.lens[i]} bytes; this pool takes at most ${maxPayload}`, {
-          path: this.path,
-          hint: "Create a larger pool (pool create --size) or send a smaller message.",
-        });
-      }
-    }
-    if (n === 0) return this.state().newestSeq + 1;
-    if (!lockHeld) lockWithin(file, this.lockTimeoutMs);
-    try {
-      return this.appendLocked(payloads, durability, times);
-    } catch (err) {
-      throw addPath(err, this.path);
-    } finally {
-      if (!lockHeld) unlock(file);
-    }
-  }
-
-  private appendLocked(payloads: readonly Uint8Array[] | TextPayloads, durability: Durability, times?: number[]): number {
-    this.checkSize();
-    const ring = this.ring;
-    const indexCapacity = this.geometry.indexCapacity;
-    const indexStride = this.geometry.indexStride;
-    // The reader's cached state is exact while publish_gen is unchanged (spec §2.3); copy it to plan on.
-    const s = this.planState;
-    copyState(s, this.reader.state());
-    const firstSeq = s.newestSeq + 1;
-    const pending = this.pending;
-    const text = isTextPayloads(payloads) ? payloads : null;
-    const total = text ? text.bodies.length : (payloads as readonly Uint8Array[]).length;
-    const prefixBytes = this.prefixBytes.length;
-    const suffixBytes = this.suffixBytes.length;
-    const dirtyPages = durability === "flush" ? new Set<number>() : null;
-    let i = 0;
-    while (i < total) {
-      // Plan a chunk: every message until one would drop a frame of this chunk (not yet in the ring).
-      const baseGen = s.gen;
-      const baseHead = s.headOff;
-      const baseOldest = s.oldestSeq;
-      const baseNewest = s.newestSeq;
-      const baseTime = s.newestTimeNs;
-      let count = 0;
-      for (; i < total; i++) {
-        const head = s.headOff, tail = s.tailOff, oldest = s.oldestSeq, newest = s.newestSeq;
-        const placement = planAppend(ring, s, frameLength(this.lens[i]), baseNewest + 1, count > 0 ? pending[0] : -1);
-        if (!placement) {
-          s.headOff = head;
-          s.tailOff = tail;
-          s.oldestSeq = oldest;
-          s.newestSeq = newest;
-          break;
-        }
-        pending[count * 2] = placement.offset;
-        pending[count * 2 + 1] = placement.wrapAt;
-        count++;
-      }
-      if (count === 0) throw new PlasmiteError("Internal", "planner made no progress");
-      let timeNs = nowNs();
-      if (timeNs <= baseTime) timeNs = baseTime + 1n;
-      // Drops are published before any dropped byte is overwritten (spec §7 step 3).
-      let gen = baseGen;
-      if (s.oldestSeq > baseOldest) {
-        gen = (gen + 1) >>> 0;
-        const allDropped = s.oldestSeq > baseNewest;
-        const drop = this.dropState;
-        drop.gen = gen;
-        drop.headOff = baseHead;
-        drop.tailOff = allDropped ? baseHead : s.tailOff;
-        drop.oldestSeq = s.oldestSeq;
-        drop.newestSeq = baseNewest;
-        drop.newestTimeNs = baseTime;
-        publishState(ring, drop);
-      }
-      const firstIndex = i - count;
-      // split through a typed array: the shift and mask would each allocate a BigInt
-      timeSplit64[0] = timeNs;
-      const timeHi = timeSplit32[1];
-      const timeLo = timeSplit32[0];
-      for (let k = 0; k < count; k++) {
-        const offset = pending[k * 2];
-        const wrapAt = pending[k * 2 + 1];
-        const seq = baseNewest + 1 + k;
-        if (wrapAt >= 0) writeWrapMarker(ring, wrapAt);
-        const lo = timeLo + k; // timestamps of a chunk are consecutive nanoseconds
-        const hi = lo > 0xffffffff ? timeHi + 1 : timeHi;
-        const payloadLen = this.lens[firstIndex + k];
-        let len: number;
-        if (text) {
-          writeTextFrame(ring, offset, this.prefixBytes, text.bodies[firstIndex + k], payloadLen - prefixBytes - suffixBytes, this.suffixBytes);
-          len = commitFrame(ring, offset, seq, hi, lo >>> 0, payloadLen, this.crcs[firstIndex + k]);
-        } else {
-          len = writeFrameParts(ring, offset, seq, hi, lo >>> 0, (payloads as readonly Uint8Array[])[firstIndex + k], this.crcs[firstIndex + k]);
-        }
-        if (times) times.push(hi, lo >>> 0);
-        const indexed = indexStride > 0 && seq % indexStride === 0;
-        if (indexed) writeIndexSlot(ring, indexCapacity, indexStride, seq, offset);
-        if (dirtyPages) {
-          markPages(dirtyPages, ring.ringOffset + offset, len);
-          if (wrapAt >= 0) markPages(dirtyPages, ring.ringOffset + wrapAt, 4);
-          if (indexed) markPages(dirtyPages, ...indexSlotRange(indexCapacity, indexStride, seq));
-        }
-      }
-      s.newestTimeNs = count === 1 ? timeNs : timeNs + BigInt(count - 1);
-      s.gen = (gen + 1) >>> 0;
-      publishState(ring, s);
-      this.reader.adopt(s);
-      if (Atomics.load(ring.words, WAITERS_WORD) !== 0) futexWake(this.mapped(), PUBLISH_GEN_OFFSET);
-    }
-    if (dirtyPages) {
-      dirtyPages.add(0);
-      for (const [start, len] of pageRuns(dirtyPages)) syncRange(this.mapped(), start, len);
-    }
-    return firstSeq;
+    return withWriteLock(file, this.lockTimeoutMs, () => this.appender.append(payloads, durability, times, true));
   }
 
   /** The message with `seq`; NotFound (carrying the seq) when it is not retained. */
@@ -531,34 +339,9 @@ export class Pool {
     try {
       return fn();
     } catch (err) {
-      throw addPath(err, this.path);
+      throw withPath(err, this.path);
     }
   }
-}
-
-/** Writes a text payload into a new frame (kept out of appendLocked: JSC compiles the smaller loops better). */
-function writeTextFrame(ring: RingView, offset: number, prefix: Uint8Array, body: string, bodyBytes: number, suffix: Uint8Array): void {
-  beginFrame(ring, offset);
-  const bytes = ring.bytes;
-  const at = payloadStart(ring, offset);
-  for (let k = 0; k < prefix.length; k++) bytes[at + k] = prefix[k];
-  ring.writeText(body, at + prefix.length, bodyBytes);
-  const end = at + prefix.length + bodyBytes;
-  for (let k = 0; k < suffix.length; k++) bytes[end + k] = suffix[k];
-}
-
-const SMALL_TEXT_BATCH = 4;
-let textEncoder: TextEncoder | null = null;
-
-function encodeTexts(t: TextPayloads): Uint8Array[] {
-  textEncoder ??= new TextEncoder();
-  const out = new Array<Uint8Array>(t.bodies.length);
-  for (let i = 0; i < out.length; i++) out[i] = textEncoder.encode(t.prefix + t.bodies[i] + t.suffix);
-  return out;
-}
-
-function isTextPayloads(p: readonly Uint8Array[] | TextPayloads): p is TextPayloads {
-  return !Array.isArray(p);
 }
 
 /** RFC 3339 UTC with nanoseconds, trailing zeros trimmed: 2026-11-27T16:31:43.123456789Z. */
@@ -601,20 +384,10 @@ function corruptAt(offset: number, seq: number, message: string): PlasmiteError 
   return new PlasmiteError("Corrupt", message, { offset, seq, hint: "Run `pls doctor POOL` for details." });
 }
 
-function addPath(err: unknown, path: string): unknown {
-  if (err instanceof PlasmiteError && err.path === undefined) {
-    return new PlasmiteError(err.kind, err.message, { hint: err.hint, path, seq: err.seq, offset: err.offset, cause: err.cause });
-  }
-  return err;
-}
-
-function fsError(err: unknown, path: string, what: string): PlasmiteError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const message = `${what} failed for ${path}: ${(err as Error).message}`;
-  if (code === "ENOENT") return new PlasmiteError("NotFound", `pool not found: ${path}`, { path });
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return new PlasmiteError("Permission", message, { path });
-  if (code === "EEXIST") return new PlasmiteError("AlreadyExists", message, { path });
-  return new PlasmiteError("Io", message, { path });
+/** A node:fs failure on a pool path: kind and hint from the errno table (errno.ts); a missing pool says so. */
+function poolFsError(err: unknown, path: string, what: string): PlasmiteError {
+  if ((err as NodeJS.ErrnoException).code === "ENOENT") return new PlasmiteError("NotFound", `pool not found: ${path}`, { path });
+  return fsError(err, path, what);
 }
 
 function safeUnlink(path: string): void {
@@ -623,19 +396,4 @@ function safeUnlink(path: string): void {
   } catch {
     // already gone
   }
-}
-
-function markPages(pages: Set<number>, start: number, length: number): void {
-  for (let p = Math.floor(start / PAGE_SIZE_BYTES); p * PAGE_SIZE_BYTES < start + length; p++) pages.add(p);
-}
-
-function pageRuns(pages: Set<number>): Array<[number, number]> {
-  const sorted = [...pages].sort((a, b) => a - b);
-  const runs: Array<[number, number]> = [];
-  for (const p of sorted) {
-    const last = runs[runs.length - 1];
-    if (last && last[0] + last[1] === p * PAGE_SIZE_BYTES) last[1] += PAGE_SIZE_BYTES;
-    else runs.push([p * PAGE_SIZE_BYTES, PAGE_SIZE_BYTES]);
-  }
-  return runs;
 }

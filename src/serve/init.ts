@@ -4,6 +4,7 @@ import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } fr
 import { isIP } from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
 import { PlasmiteError } from "../errors.ts";
+import { fsError } from "../platform/errno.ts";
 import { certificateFingerprint, certificateHosts, checkSan, generateSelfSigned, type LocalNames } from "./tls.ts";
 
 export interface InitOptions {
@@ -178,12 +179,4 @@ function writeAllOwnerOnly(files: [path: string, data: string][]): void {
       }
     }
   }
-}
-
-/** Error messages carry the path and the OS reason only, never file contents. */
-function fsError(err: unknown, path: string, what: string): PlasmiteError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const message = `${what} failed for ${path}: ${(err as Error).message}`;
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return new PlasmiteError("Permission", message, { path });
-  return new PlasmiteError("Io", message, { path });
 }
