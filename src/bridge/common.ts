@@ -118,6 +118,20 @@ export class Wakeup {
     else this.woken = true;
   };
 
+  /** Waits until wake() (the caller makes sure something will call it). */
+  next(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.resolve = () => {
+        this.woken = false;
+        resolve();
+      };
+    });
+  }
+
   /** Waits until wake() or `ms` passes. */
   wait(ms: number): Promise<void> {
     if (this.woken) {

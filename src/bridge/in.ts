@@ -5,14 +5,14 @@
 // in the consumer's delivery sequence resets the consumer to just after what the pool holds); at start a
 // consumer with unacknowledged deliveries is reset the same way, so a redelivery never arrives after newer ones.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle } from "../api/client.ts";
 import { payloadString } from "../format/payload.ts";
 import { maxPayloadBytes } from "../format/frame.ts";
 import { utf8Length } from "../format/ring.ts";
 import type { Durability } from "../pool/pool.ts";
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectWithRetry, natsError, sleep, type NatsOptions } from "./nats.ts";
+import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, sleep, type NatsOptions } from "./nats.ts";
 import { inboundPayload, streamSeqOf } from "./wire.ts";
 import { StatusWriter, Wakeup, checkName, checkSubject, defaultHost, errorSummary, type Bridge, type BridgeCommonOptions, type BridgeEvent } from "./common.ts";
 import { statusPath, type BridgeStatus } from "./status.ts";
@@ -144,7 +144,7 @@ class InBridge implements Bridge {
       this.nc = await connectWithRetry(this.options, (line) => this.emit({ kind: "bridge", message: line }), this.abort.signal);
       if (!this.nc) return;
       this.js = jetstream(this.nc);
-      const jsm = await this.retrying(() => jetstreamManager(this.nc!), "JetStream");
+      const jsm = await this.retrying(() => jetStreamOf(this.nc!, 5_000), "JetStream");
       if (!jsm) return;
       this.jsm = jsm;
       if (!(await this.retrying(() => this.startConsuming(true), "consumer"))) return;
@@ -187,7 +187,7 @@ class InBridge implements Bridge {
       } catch (err) {
         if (err instanceof PlasmiteError && err.kind !== "Io") throw err;
         const e = natsError(err, what);
-        if (e.kind === "Permission") throw e;
+        if (e.kind !== "Io" && (err as Error).name !== "StreamNotFoundError") throw e;
         // the stream may not exist yet (its `bridge out` starts later, elsewhere): wait for it, saying so
         const message = (err as Error).name === "StreamNotFoundError" ? `stream ${this.stream} does not exist (yet); waiting for it` : `${what}: ${e.message}`;
         this.emit({ kind: "bridge", message: `${message}; retrying in ${(delay / 1000).toFixed(2)} s` });

@@ -4,6 +4,7 @@
 // Invariant: nothing loops while disconnected: every retry sleeps a backoff delay first.
 import { readFileSync } from "node:fs";
 import { connect, credsAuthenticator, errors, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
 
 /** How a bridge reaches NATS. */
@@ -52,6 +53,8 @@ export function connectionOptions(opts: NatsOptions): NodeConnectionOptions {
     reconnectJitter: 100,
     pingInterval: 10_000,
     maxPingOut: 3,
+    // no Error (with its stack) captured per request: a publish is a request, thousands a second
+    noAsyncTraces: true,
   };
   if (opts.token !== undefined) out.token = opts.token;
   if (opts.user !== undefined) {
@@ -95,12 +98,28 @@ export function isAuthFailure(err: unknown): boolean {
   return text.includes("authorization violation") || text.includes("authentication");
 }
 
-/** A NATS failure as the PlasmiteError the CLI presents. */
+/** A JetStream API answer that another try may change (no leader yet, a cluster busy electing one). */
+function isTransientApiError(err: Error & { status?: number }): boolean {
+  return err.status === 503 || /temporarily unavailable|no suitable peers|leader|insufficient resources|timeout/i.test(err.message);
+}
+
+/**
+ * A NATS failure as the PlasmiteError the CLI presents: refused credentials are Permission, a definite
+ * JetStream refusal (overlapping subjects, JetStream not enabled for the account, a bad configuration) is
+ * Usage, and anything retrying may fix (unreachable, timeouts, no leader, no responders) is Io.
+ */
 export function natsError(err: unknown, what: string): PlasmiteError {
   if (err instanceof PlasmiteError) return err;
   const message = (err as Error)?.message ?? String(err);
   if (isAuthFailure(err)) {
     return new PlasmiteError("Permission", `${what}: ${message}`, { hint: "Check --creds, --token or --user/--password against the server's accounts.", cause: err });
+  }
+  const name = (err as Error)?.name;
+  if (/not enabled for account/i.test(message)) {
+    return new PlasmiteError("Usage", `${what}: JetStream is not enabled for this account`, { hint: "Enable JetStream for the account in the server's configuration.", cause: err });
+  }
+  if (name === "JetStreamApiError" && !isTransientApiError(err as Error)) {
+    return new PlasmiteError("Usage", `${what}: ${message}`, { cause: err });
   }
   return new PlasmiteError("Io", `${what}: ${message}`, { cause: err });
 }
@@ -145,6 +164,18 @@ function watchConnection(nc: NatsConnection, options: NodeConnectionOptions, log
       }
     }
   })().catch(() => {});
+}
+
+/** The JetStream API of a fresh connection; a server without JetStream (-js) is Usage, not retried. */
+export async function jetStreamOf(nc: NatsConnection, timeoutMs: number): Promise<JetStreamManager> {
+  try {
+    return await jetstreamManager(nc, { timeout: timeoutMs });
+  } catch (err) {
+    if ((err as Error).name === "JetStreamNotEnabled") {
+      throw new PlasmiteError("Usage", `JetStream is not enabled on ${nc.getServer()}`, { hint: "Start nats-server with -js (or enable JetStream in its configuration).", cause: err });
+    }
+    throw err;
+  }
 }
 
 /** Sleeps `ms`, or less if `signal` aborts. */

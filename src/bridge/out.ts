@@ -5,26 +5,28 @@
 // missing ones, continue after the highest stored. No local state file decides what was sent.
 // Invariants: at most MAX_IN_FLIGHT unacknowledged publishes (their seqs within one window); nothing new is
 // sent while a resync is due; a seq overwritten before it was stored is a gap, reported with its exact range.
-import { headers, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
+import { createInbox, headers, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, type JetStreamClient, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle } from "../api/client.ts";
 import type { Cursor } from "../pool/cursor.ts";
 import { formatTime, formatTimeParts, type PoolWatch } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectWithRetry, natsError, sleep, type NatsOptions } from "./nats.ts";
+import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, sleep, type NatsOptions } from "./nats.ts";
 import { RESUME_HEADER, messageId, originJson, originPrefix, outboundBody, parseMessageId, parseResumeHeader, poolIdOf, resumeHeader } from "./wire.ts";
 import { StatusWriter, Wakeup, checkName, checkSubject, defaultHost, errorSummary, subjectMatches, type Bridge, type BridgeCommonOptions, type BridgeEvent } from "./common.ts";
 import { statusPath, type BridgeStatus, type Gap } from "./status.ts";
 
 /** Most publishes awaiting their acknowledgement at once. */
-export const MAX_IN_FLIGHT = 2048;
+export const MAX_IN_FLIGHT = 1024;
 /** How long a publish waits for its acknowledgement before it counts as failed (and a resync follows). */
 export const PUBLISH_TIMEOUT_MS = 5_000;
 /** The longest sleep between looks at the pool when no wake-up comes (correctness never depends on one). */
 const POLL_MS = 100;
 /** How long stop() waits for in-flight acknowledgements. */
 const DRAIN_TIMEOUT_MS = PUBLISH_TIMEOUT_MS + 1_000;
+const MSG_ID_HEADER = "Nats-Msg-Id";
+const replyDecoder = new TextDecoder();
 
 export interface BridgeOutOptions extends NatsOptions, BridgeCommonOptions {
   /** The pool to publish (a local PoolHandle). */
@@ -84,6 +86,11 @@ class OutBridge implements Bridge {
   private readonly slotState: Uint8Array;
   private readonly slotSeq: Float64Array;
   private readonly slotFloor: Float64Array;
+  private readonly slotSentAt: Float64Array;
+  /** Reply subjects of send(): REPLY_PREFIX + EPOCH + "." + SEQ; a resync starts a new epoch. */
+  private readonly replyPrefix = `${createInbox()}.`;
+  private epoch = 0;
+  private readonly headers = headers();
   private published = 0;
   private duplicates = 0;
   private readonly gaps: Gap[] = [];
@@ -100,6 +107,7 @@ class OutBridge implements Bridge {
     this.slotState = new Uint8Array(this.window);
     this.slotSeq = new Float64Array(this.window);
     this.slotFloor = new Float64Array(this.window);
+    this.slotSentAt = new Float64Array(this.window);
     this.poolId = poolIdOf(this.pool.pool.geometry.createdNs);
     this.host = options.host ?? defaultHost();
     this.origin = originPrefix(this.host, this.pool.name);
@@ -162,18 +170,25 @@ class OutBridge implements Bridge {
 
   private async run(): Promise<void> {
     this.statusWriter.start();
+    let poll: ReturnType<typeof setInterval> | undefined;
     try {
       this.nc = await connectWithRetry(this.options, (line) => this.emit({ kind: "bridge", message: line }), this.abort.signal);
       if (!this.nc) return;
       this.js = jetstream(this.nc, { timeout: PUBLISH_TIMEOUT_MS });
-      const jsm = await this.retrying(() => jetstreamManager(this.nc!, { timeout: PUBLISH_TIMEOUT_MS }), "JetStream");
+      const jsm = await this.retrying(() => jetStreamOf(this.nc!, PUBLISH_TIMEOUT_MS), "JetStream");
       if (!jsm) return;
       this.jsm = jsm;
       if (!(await this.retrying(() => this.ensureStream(), "stream"))) return;
       this.watch = this.pool.pool.watch(this.wakeup.wake);
+      this.nc.subscribe(`${this.replyPrefix}>`, { callback: (_err, msg) => this.onReply(msg.subject, msg.data, msg.headers?.code) });
       if (!(await this.retrying(() => this.resync(true), "resync"))) return;
       this.state = "running";
       this.statusWriter.write();
+      // one timer for the whole run: waits below need none of their own (acks wake the loop thousands of times a second)
+      poll = setInterval(() => {
+        this.failOverdue();
+        this.wakeup.wake();
+      }, POLL_MS);
       while (!this.stopping) {
         if (this.failed) {
           this.state = "resyncing";
@@ -183,7 +198,7 @@ class OutBridge implements Bridge {
           this.state = "running";
           continue;
         }
-        if (!this.pump()) await this.wakeup.wait(POLL_MS);
+        if (!this.pump()) await this.wakeup.next();
       }
       await this.settleAll(DRAIN_TIMEOUT_MS);
       this.state = "stopped";
@@ -194,6 +209,7 @@ class OutBridge implements Bridge {
       this.error = errorSummary(e);
       throw e;
     } finally {
+      clearInterval(poll);
       await this.watch?.stop();
       this.statusWriter.close();
       await this.nc?.close().catch(() => {});
@@ -213,7 +229,7 @@ class OutBridge implements Bridge {
       } catch (err) {
         if (err instanceof PlasmiteError && err.kind !== "Io") throw err;
         const e = natsError(err, what);
-        if (e.kind === "Permission") throw e;
+        if (e.kind !== "Io" && (err as Error).name !== "StreamNotFoundError") throw e;
         this.emit({ kind: "bridge", message: `${what}: ${e.message}; retrying in ${(delay / 1000).toFixed(2)} s` });
         await sleep(delay, this.abort.signal);
       }
@@ -258,6 +274,11 @@ class OutBridge implements Bridge {
     return sent;
   }
 
+  /**
+   * Publishes one message with a reply subject of this bridge's own (INBOX.EPOCH.SEQ): acknowledgements arrive
+   * through one subscription (onReply), and one timer fails what waited longer than PUBLISH_TIMEOUT_MS
+   * (failOverdue), instead of a request, a promise and a timer per message.
+   */
   private send(m: StoredMessage): void {
     const seq = m.seq;
     if (seq !== this.next) throw new PlasmiteError("Internal", `bridge out read seq ${seq}, expected ${this.next}`);
@@ -265,30 +286,64 @@ class OutBridge implements Bridge {
     this.slotState[slot] = PENDING;
     this.slotSeq[slot] = seq;
     this.slotFloor[slot] = this.maxStreamSeq;
+    this.slotSentAt[slot] = performance.now();
     this.next = seq + 1;
     const floor = this.slotFloor[(this.storedThrough + 1) % this.window];
     const body = outboundBody(m.payload, originJson(this.origin, seq, formatTimeParts(m.timeHi, m.timeLo)));
-    const h = headers();
+    // one headers object for every publish: publish() encodes it before returning
+    const h = this.headers;
+    h.set(MSG_ID_HEADER, messageId(this.poolId, seq));
     h.set(RESUME_HEADER, resumeHeader(this.storedThrough, floor));
     this.unsettled++;
-    this.js!.publish(this.subject, body, { msgID: messageId(this.poolId, seq), headers: h, timeout: PUBLISH_TIMEOUT_MS }).then(
-      (ack) => {
-        this.unsettled--;
-        if (ack.seq > this.maxStreamSeq) this.maxStreamSeq = ack.seq;
-        if (ack.duplicate) this.duplicates++;
-        else this.published++;
-        if (this.slotSeq[slot] === seq && this.slotState[slot] === PENDING) this.slotState[slot] = STORED;
-        this.advance();
-        this.wakeup.wake();
-      },
-      (err: unknown) => {
-        this.unsettled--;
-        if (!this.failed && !this.stopping) this.emit({ kind: "bridge", message: `publish of seq ${seq} failed: ${(err as Error).message}; resyncing with the stream` });
-        this.failed = true;
-        this.wakeup.wake();
-      },
-    );
+    try {
+      this.nc!.publish(this.subject, body, { reply: `${this.replyPrefix}${this.epoch}.${seq}`, headers: h });
+    } catch (err) {
+      this.settleFailed(slot, seq, (err as Error).message);
+    }
   }
+
+  /** An acknowledgement (or a refusal) for one of send()'s publishes. */
+  private onReply(subject: string, data: Uint8Array, status: number | undefined): void {
+    const dot = subject.lastIndexOf(".");
+    const epoch = Number(subject.slice(this.replyPrefix.length, dot));
+    const seq = Number(subject.slice(dot + 1));
+    const slot = seq % this.window;
+    if (epoch !== this.epoch || this.slotSeq[slot] !== seq || this.slotState[slot] !== PENDING) return; // late: already settled
+    if (data.length === 0) return this.settleFailed(slot, seq, status === 503 ? "no responders (no stream leader?)" : `status ${status ?? "unknown"}`);
+    let ack: { seq?: number; duplicate?: boolean; error?: { description?: string } };
+    try {
+      ack = JSON.parse(replyDecoder.decode(data));
+    } catch {
+      return this.settleFailed(slot, seq, "unreadable acknowledgement");
+    }
+    if (ack.error || typeof ack.seq !== "number") return this.settleFailed(slot, seq, ack.error?.description ?? "not an acknowledgement");
+    this.unsettled--;
+    this.slotState[slot] = STORED;
+    if (ack.seq > this.maxStreamSeq) this.maxStreamSeq = ack.seq;
+    if (ack.duplicate) this.duplicates++;
+    else this.published++;
+    this.advance();
+    this.wakeup.wake();
+  }
+
+  private settleFailed(slot: number, seq: number, why: string): void {
+    if (this.slotSeq[slot] !== seq || this.slotState[slot] !== PENDING) return;
+    this.slotState[slot] = EMPTY;
+    this.unsettled--;
+    if (!this.failed && !this.stopping) this.emit({ kind: "bridge", message: `publish of seq ${seq} failed: ${why}; resyncing with the stream` });
+    this.failed = true;
+    this.wakeup.wake();
+  }
+
+  /** Fails every publish that has waited longer than PUBLISH_TIMEOUT_MS (run by a timer). */
+  private failOverdue = (): void => {
+    if (this.unsettled === 0) return;
+    const now = performance.now();
+    for (let seq = this.storedThrough + 1; seq < this.next; seq++) {
+      const slot = seq % this.window;
+      if (this.slotSeq[slot] === seq && this.slotState[slot] === PENDING && now - this.slotSentAt[slot] > PUBLISH_TIMEOUT_MS) this.settleFailed(slot, seq, "timeout");
+    }
+  };
 
   /** Moves storedThrough over every stored seq (and every gap) that follows it. */
   private advance(): void {
@@ -356,6 +411,7 @@ class OutBridge implements Bridge {
    */
   private async resync(initial: boolean): Promise<true> {
     const jsm = this.jsm!;
+    this.epoch++; // replies to earlier publishes are ignored from now on
     const last = await jsm.streams.getMessage(this.stream, { last_by_subj: this.subject });
     let through: number;
     let floor: number;

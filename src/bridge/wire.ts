@@ -95,12 +95,13 @@ export function originPrefix(host: string, pool: string): string {
 export function outboundBody(payload: Uint8Array, origin: string): Uint8Array {
   const close = metaCloseIn(payload);
   if (close > 0 && payload[close - 1] === 0x5d /* ] : meta holds only tags */) {
-    const insert = encoder.encode(`,"origin":${origin}`);
-    const out = new Uint8Array(payload.length + insert.length);
+    const insert = `,"origin":${origin}`;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the body is cut to what encodeInto wrote
+    const out = new Uint8Array(payload.length + insert.length * 3);
     out.set(payload.subarray(0, close), 0);
-    out.set(insert, close);
-    out.set(payload.subarray(close), close + insert.length);
-    return out;
+    const written = encoder.encodeInto(insert, out.subarray(close)).written;
+    out.set(payload.subarray(close), close + written);
+    return out.subarray(0, payload.length + written);
   }
   const text = decoder.decode(payload);
   const meta = JSON.parse(text.slice(8, close + 1)) as Record<string, unknown>;

@@ -85,7 +85,7 @@ const out = defineCommand({
     ...natsFlags,
     subject: { type: "string", description: "Subject to publish on (default plasmite.POOL)" },
     "gap-policy": { type: "string", description: "On messages overwritten before they were published: continue (default, reported) or error (exit 9)" },
-    "max-in-flight": { type: "string", description: "Publishes awaiting acknowledgement at most (default 2048)" },
+    "max-in-flight": { type: "string", description: "Publishes awaiting acknowledgement at most (default 1024)" },
   },
   async run({ args }) {
     const stream = streamOf(args, "out");
