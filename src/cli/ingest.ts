@@ -1,7 +1,7 @@
 // Splits a byte stream into JSON records for `pls poke` stream ingest: JSON Lines (with recovery for
 // pretty-printed values), one JSON document, RFC 7464 JSON-seq, jq-style concatenated values, SSE `data:` lines.
 // Pure and incremental: push() returns every record completed by a chunk, so nothing waits for more input.
-import { dataTextOf } from "../format/payload.ts";
+import { dataTextOf } from "../api/message-text.ts";
 import { DEFAULT_MAX_RECORD_BYTES } from "./values.ts";
 
 export type InputMode = "auto" | "jsonl" | "json" | "seq" | "jq";

@@ -18,7 +18,7 @@ export function lockTimeoutFrom(flag: unknown): number | undefined {
   const name = flag === undefined ? "PLASMITE_LOCK_TIMEOUT_MS" : "--lock-timeout";
   // loaded only when a value is given (a plain poke has none)
   const { parseCount } = require("./values.ts") as typeof import("./values.ts");
-  const { checkLockTimeout } = require("../pool/write-lock.ts") as typeof import("../pool/write-lock.ts");
+  const { checkLockTimeout } = require("../api/checks.ts") as typeof import("../api/checks.ts");
   return checkLockTimeout(parseCount(String(flag ?? fromEnv), name), name);
 }
 

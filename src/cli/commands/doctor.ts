@@ -2,11 +2,10 @@
 
 import { defineCommand } from "../args.ts";
 import { PlasmiteError } from "../../errors.ts";
-import { doctorPool, type DoctorReport } from "../../pool/doctor.ts";
+import { doctorPool, staleCreateTemps, staleTempReport, type DoctorReport } from "../../api/checks.ts";
 import { client } from "../pools.ts";
 import { fs } from "../../platform/lazy-node.ts";
 import { ExitCode } from "../exit.ts";
-import { staleCreateTemps, staleTempReport } from "../../pool/create-temps.ts";
 import { colorOn, printJson, printLine, stdoutIsTTY } from "../output.ts";
 
 export default defineCommand({
