@@ -9,7 +9,8 @@ import { PlasmiteError } from "../errors.ts";
 import { withoutLoneSurrogateEscapes } from "../format/json-scan.ts";
 import { JQ_MEMORY_LIMIT_BYTES, tooDeepForJq } from "./jq-limits.ts";
 import { jqWorkerMain, type JqWorkerReply, type JqWorkerRequest, type JqWorkerStart } from "./jq-worker.ts";
-import { WHERE_EXAMPLE as EXAMPLE, nonBooleanError, type WhereFilter } from "./where.ts";
+import { WHERE_EXAMPLE as EXAMPLE, nonBooleanError } from "./where-errors.ts";
+import type { WhereFilter } from "./where.ts";
 
 export type { WhereFilter } from "./where.ts";
 

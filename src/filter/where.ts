@@ -1,7 +1,7 @@
 // --where: the jq expressions every message must match. Expressions in the shapes fast-where.ts answers run in
 // JavaScript with jq's results; any other expression loads jq itself (jq.ts) and runs there, a batch per call, in a
 // worker thread: the answers are promises so the caller's thread stays free (Ctrl-C, --timeout) while jq runs.
-import { PlasmiteError } from "../errors.ts";
+import { nonBooleanError } from "./where-errors.ts";
 import { evalFastWhere, parseFastWhere, type FastWhere, type WhereCode } from "./fast-where.ts";
 
 export interface WhereFilter {
@@ -9,15 +9,6 @@ export interface WhereFilter {
   matchBatch(envelopes: readonly string[]): Promise<boolean[]>;
   /** The same for `count` envelopes already joined by newlines (saves building one string per message). */
   matchJoined(text: string, count: number): Promise<boolean[]>;
-}
-
-export const WHERE_EXAMPLE = `--where '.data.status == "green"'`;
-
-/** The error for an expression whose output on a message is not a boolean. */
-export function nonBooleanError(expression: string): PlasmiteError {
-  return new PlasmiteError("Usage", `--where expression '${expression}' yielded a value that is not true or false`, {
-    hint: `each --where expression must yield a boolean (write select(COND) as COND), e.g. ${WHERE_EXAMPLE}`,
-  });
 }
 
 /** A filter for the expressions (all must match); jq is loaded only for an expression JavaScript cannot answer. */
