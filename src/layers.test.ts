@@ -202,6 +202,11 @@ describe("layers", () => {
     expect(KNOWN_CYCLES.filter((c) => !found.has(c))).toEqual([]);
   });
 
+  test("the table names files and folders that exist", () => {
+    for (const file of PLATFORM_PUBLIC) expect(graph.has(file)).toBe(true);
+    for (const layer of LAYERS) for (const p of layer.paths) expect([...graph.keys()].some((f) => (p.endsWith("/") ? f.startsWith(p) : f === p)) || p === "ui/").toBe(true);
+  });
+
   test("the checks catch what they are for", () => {
     const probe: ImportGraph = new Map([
       ["format/a.ts", ["platform/files.ts", "errors.ts", "package:node:fs"]], // format doing I/O
