@@ -2,7 +2,7 @@
 // CORS, the embedded web UI. Handlers only translate HTTP to the library API; storage rules live in src/pool.
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import { PlasmiteError } from "../errors.ts";
+import { PlasmiteError, asPlasmiteError } from "../errors.ts";
 import { memberSource } from "../format/json-scan.ts";
 import { checkMessage, dataTextOf, payloadPrefix } from "../format/payload.ts";
 import { envelopeOfPayload } from "../api/envelope.ts";
@@ -84,11 +84,20 @@ export function buildApp(o: ServeOptions) {
 
   // POOL-INFO with `path` as NAME.plasmite: the Rust clients require the member, but clients name pools and
   // never see the server's directory layout.
+  const wirePath = (name: string) => (name.endsWith(POOL_EXTENSION) ? name : `${name}${POOL_EXTENSION}`);
   const infoJson = (info: PoolInfo, name: string) => {
     const { path: _path, ...rest } = info;
-    return { ...rest, name, path: name.endsWith(POOL_EXTENSION) ? name : `${name}${POOL_EXTENSION}` };
+    return { ...rest, name, path: wirePath(name) };
   };
   const poolJson = (name: string) => infoJson(pools.get(name).info(), name);
+  // One unreadable pool (corrupt, truncated, not ours to read) is listed with its error; the others still are.
+  const listedPool = (name: string) => {
+    try {
+      return poolJson(name);
+    } catch (err) {
+      return { name, path: wirePath(name), error: asPlasmiteError(err).toJSON() };
+    }
+  };
 
   const tail = (format: TailFormat) =>
     route("read", ({ request, params, server }) => {
@@ -130,8 +139,8 @@ export function buildApp(o: ServeOptions) {
     .get("/healthz", route("none", () => json({ ok: true, active_tails: state.activeTails, watched_pools: watchers.count })))
     .get("/ui", route("none", uiPage))
     .get("/ui/pools/:pool", route("none", uiPage))
-    .get("/v0/pools", route("read", () => json({ pools: pools.list().map(poolJson) })))
-    .get("/v0/ui/pools", route("read", () => json({ pools: pools.list().map(poolJson) })))
+    .get("/v0/pools", route("read", () => json({ pools: pools.list().map(listedPool) })))
+    .get("/v0/ui/pools", route("read", () => json({ pools: pools.list().map(listedPool) })))
     .post(
       "/v0/pools",
       route("write", async ({ request }) => {

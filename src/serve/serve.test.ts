@@ -152,6 +152,7 @@ describe("routes and statuses", () => {
     expect(list.status).toBe(200);
     const byName = Object.fromEntries(list.json.pools.map((p: { name: string }) => [p.name, p]));
     expect(byName.good.metrics.message_count).toBe(1);
+    expect(byName.bad.path).toBe("bad.plasmite");
     expect(byName.bad.error.kind).toBe("Corrupt");
     expect(JSON.stringify(byName.bad)).not.toContain(dir);
     expect((await call("GET", "/v0/pools/good/messages/1")).json.message.data).toEqual({ ok: true });
