@@ -56,6 +56,18 @@ describe("wire", () => {
   });
 });
 
+test("the NATS client loads only with bridge out/in: not with the bridge command, status, or the library's main entry", () => {
+  // @nats-io's packages are CommonJS: once loaded they are in require.cache
+  const script = [
+    'await import("./src/cli/commands/bridge.ts"); await import("./src/api/index.ts"); await import("./src/bridge/status.ts");',
+    'const before = Object.keys(require.cache).some((k) => k.includes("@nats-io"));',
+    'await import("./src/bridge/index.ts");',
+    'console.log(JSON.stringify([before, Object.keys(require.cache).some((k) => k.includes("@nats-io"))]));',
+  ].join("\n");
+  const r = Bun.spawnSync([process.execPath, "-e", script], { cwd: join(import.meta.dir, "..", "..") });
+  expect(JSON.parse(r.stdout.toString())).toEqual([false, true]);
+});
+
 type Origin = { host: string; pool: string; seq: number; time: string };
 type Meta = { tags: string[]; origin?: Origin; stream?: { name: string; seq: number } };
 
@@ -273,11 +285,41 @@ describe.skipIf(!natsServerAvailable())("pls bridge with nats-server", () => {
     expect(pls(["--dir", dirA, "bridge", "out", "auth", "http://x", "--stream", "S"]).code).toBe(2);
     expect(pls(["--dir", dirA, "bridge", "out", "auth", "nats://127.0.0.1:1", "--stream", "a.b"]).code).toBe(2);
     expect(pls(["--dir", dirB, "bridge", "in", "nats://127.0.0.1:1", "--stream", "S"]).code).toBe(2); // no --into
+    expect(pls(["--dir", dirA, "bridge", "out", "auth", "nats://127.0.0.1:1", "--stream", "S", "--replicas", "9"]).code).toBe(2);
+    expect(pls(["--dir", dirA, "bridge", "out", "auth", "nats://127.0.0.1:1", "--stream", "S", "--gap-policy", "skip"]).code).toBe(2);
     // another pool's subject: refused, not mixed
-    new Client(dirA).createPool("other").close();
-    const clash = pls(["--dir", dirA, "bridge", "out", "other", nats.url, "--stream", "EV", "--subject", "plasmite.ev"]);
+    const first = new Client(dirA).createPool("clash1");
+    first.append({ n: 1 });
+    const { bridgeOut } = await import("./index.ts");
+    const bridge = bridgeOut({ pool: first, servers: nats.url, stream: "CLASH", subject: "plasmite.clash", statusFile: false });
+    await eventually(() => bridge.status().published_through === 1, 10_000, "clash1 published");
+    await bridge.stop();
+    new Client(dirA).createPool("clash2").close();
+    const clash = pls(["--dir", dirA, "bridge", "out", "clash2", nats.url, "--stream", "CLASH", "--subject", "plasmite.clash"]);
     expect(clash.code).toBe(2);
     expect(clash.err).toContain("another pool");
+    first.close();
+  }, 30_000);
+
+  test("library: bridgeOut and bridgeIn embedded in one Bun program (plasmite/bridge)", async () => {
+    const { bridgeOut, bridgeIn } = await import("plasmite/bridge");
+    const a = new Client(dirA).createPool("lib");
+    const b = new Client(dirB).createPool("lib");
+    for (let n = 1; n <= 500; n++) a.append({ n }, { tags: ["lib"] });
+    const events: string[] = [];
+    const out = bridgeOut({ pool: a, servers: nats.url, stream: "LIB", statusFile: false, onEvent: (e) => events.push(e.message) });
+    const into = bridgeIn({ pool: b, servers: nats.url, stream: "LIB", statusFile: false });
+    await eventually(() => b.pool.state().newestSeq >= 500, 20_000, "500 mirrored");
+    expect(out.status()).toMatchObject({ direction: "out", state: "running", published_through: 500, lag_messages: 0, published: 500 });
+    expect(into.status()).toMatchObject({ direction: "in", state: "running", stream_seq: 500, appended: 500, durable: "plasmite-lib" });
+    await Promise.all([out.stop(), into.stop()]);
+    await out.done;
+    await into.done;
+    expect(out.status().state).toBe("stopped");
+    expect(events.some((e) => e.startsWith("connected to"))).toBe(true);
+    expect(b.get(500)).toMatchObject({ meta: { tags: ["lib"], origin: { pool: "lib", seq: 500 }, stream: { name: "LIB", seq: 500 } }, data: { n: 500 } });
+    a.close();
+    b.close();
   }, 30_000);
 
   test("status files sit beside the pool, hidden from pool list", () => {

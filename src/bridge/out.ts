@@ -39,6 +39,8 @@ export interface BridgeOutOptions extends NatsOptions, BridgeCommonOptions {
   gapPolicy?: "continue" | "error";
   /** Publishes awaiting acknowledgement at most (default MAX_IN_FLIGHT). */
   maxInFlight?: number;
+  /** Replicas of the stream when out creates it (1..5, default 1; a cluster needs 3 to survive a node). */
+  replicas?: number;
 }
 
 const EMPTY = 0;
@@ -101,6 +103,9 @@ class OutBridge implements Bridge {
     this.subject = checkSubject(options.subject ?? `plasmite.${this.pool.name}`, false);
     if (options.gapPolicy !== undefined && options.gapPolicy !== "continue" && options.gapPolicy !== "error") {
       throw new PlasmiteError("Usage", `invalid gap policy '${options.gapPolicy}'`, { hint: "Use continue or error." });
+    }
+    if (options.replicas !== undefined && (!Number.isSafeInteger(options.replicas) || options.replicas < 1 || options.replicas > 5)) {
+      throw new PlasmiteError("Usage", `replicas must be 1..5, got ${options.replicas}`);
     }
     this.window = options.maxInFlight ?? MAX_IN_FLIGHT;
     if (!Number.isSafeInteger(this.window) || this.window < 1 || this.window > 65_536) throw new PlasmiteError("Usage", "maxInFlight must be 1..65536");
@@ -244,8 +249,8 @@ class OutBridge implements Bridge {
       subjects = (await jsm.streams.info(this.stream)).config.subjects ?? [];
     } catch (err) {
       if ((err as Error).name !== "StreamNotFoundError") throw err;
-      await jsm.streams.add({ name: this.stream, subjects: [this.subject] });
-      this.emit({ kind: "bridge", message: `created stream ${this.stream} for subject ${this.subject}` });
+      await jsm.streams.add({ name: this.stream, subjects: [this.subject], num_replicas: this.options.replicas ?? 1 });
+      this.emit({ kind: "bridge", message: `created stream ${this.stream} for subject ${this.subject}${this.options.replicas ? ` (${this.options.replicas} replicas)` : ""}` });
       return true;
     }
     if (!subjects.some((p) => subjectMatches(p, this.subject))) {

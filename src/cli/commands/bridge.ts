@@ -86,16 +86,19 @@ const out = defineCommand({
     subject: { type: "string", description: "Subject to publish on (default plasmite.POOL)" },
     "gap-policy": { type: "string", description: "On messages overwritten before they were published: continue (default, reported) or error (exit 9)" },
     "max-in-flight": { type: "string", description: "Publishes awaiting acknowledgement at most (default 1024)" },
+    replicas: { type: "string", description: "Replicas when the stream is created (1..5, default 1)" },
   },
   async run({ args }) {
     const stream = streamOf(args, "out");
     const gapPolicy = args["gap-policy"] === undefined ? "continue" : String(args["gap-policy"]);
     if (gapPolicy !== "continue" && gapPolicy !== "error") throw new PlasmiteError("Usage", `invalid value for --gap-policy: '${gapPolicy}'`, { hint: "Use continue or error." });
     const maxInFlight = args["max-in-flight"] === undefined ? undefined : parseCount(String(args["max-in-flight"]), "--max-in-flight");
+    const replicas = args.replicas === undefined ? undefined : parseCount(String(args.replicas), "--replicas");
     const nats = natsOptions(String(args.url), args);
     const pool = openPool(String(args.pool));
     const { bridgeOut } = await import("../../bridge/out.ts");
-    await runBridge(bridgeOut({ ...nats, pool, stream, subject: args.subject === undefined ? undefined : String(args.subject), gapPolicy, maxInFlight, onEvent: reporter("out", pool.name) }));
+    const subject = args.subject === undefined ? undefined : String(args.subject);
+    await runBridge(bridgeOut({ ...nats, pool, stream, subject, gapPolicy, maxInFlight, replicas, onEvent: reporter("out", pool.name) }));
   },
 });
 
