@@ -1,6 +1,11 @@
 // Message text for the interfaces: what a stored payload may be, how given JSON text is stored, how a member of
-// an envelope is found without parsing it, and the pool size limits a command or tool names. The byte layout
-// (src/format) owns these rules; the interfaces take them from here, never from src/format directly.
-export { checkMessage, dataTextOf, isJsonObject, payloadPrefix } from "../format/payload.ts";
+// an envelope is found without parsing it, the time text, and the size limits a command or tool names. The byte
+// layout (src/format) and the engine own these rules; the interfaces take them from here, never directly.
+export { checkMessage, dataTextOf, isJsonObject, payloadPrefix, payloadString } from "../format/payload.ts";
 export { compactJson, memberSource } from "../format/json-scan.ts";
 export { DEFAULT_POOL_SIZE_BYTES, MAX_POOL_SIZE_BYTES } from "../format/limits.ts";
+/** The largest payload a pool with this ring size takes, and a text's UTF-8 length (what that limit counts). */
+export { maxPayloadBytes } from "../format/frame.ts";
+export { utf8Length } from "../format/ring.ts";
+/** A message's RFC 3339 time text, from its nanoseconds or their high and low 32 bits. */
+export { formatTime, formatTimeParts } from "../pool/pool.ts";

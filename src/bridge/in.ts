@@ -8,9 +8,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle } from "../api/client.ts";
-import { payloadString } from "../format/payload.ts";
-import { maxPayloadBytes } from "../format/frame.ts";
-import { utf8Length } from "../format/ring.ts";
+import { maxPayloadBytes, payloadString, utf8Length } from "../api/message-text.ts";
 import type { Durability } from "../pool/pool.ts";
 import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, sleep, type NatsOptions } from "./nats.ts";
 import { inboundPayload, streamSeqOf } from "./wire.ts";
@@ -173,6 +171,7 @@ class InBridge implements Bridge {
       this.error = errorSummary(e);
       throw e;
     } finally {
+      if (this.state !== "failed") this.state = "stopped"; // also when stopped before it ever connected
       this.messages?.stop();
       this.statusWriter.close();
       await this.nc?.close().catch(() => {});
@@ -240,6 +239,10 @@ class InBridge implements Bridge {
       await jsm.consumers.delete(this.stream, this.durable);
       info = await jsm.consumers.add(this.stream, this.consumerConfig(info.config, start));
       this.emit({ kind: "bridge", message: `restarted consumer ${this.durable} from stream seq ${start} (the pool holds through ${this.heldThrough})` });
+    }
+    const filter = info.config.filter_subject ?? info.config.filter_subjects?.join(",");
+    if (initial && this.options.subject !== undefined && filter !== this.options.subject) {
+      this.emit({ kind: "bridge", message: `consumer ${this.durable} exists with filter ${filter ?? "(none)"}: --subject ${this.options.subject} is not applied (use another --durable for another filter)` });
     }
     this.ackAll = info.config.ack_policy === AckPolicy.All;
     this.ackNone = info.config.ack_policy === AckPolicy.None;

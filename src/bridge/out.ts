@@ -10,7 +10,8 @@ import { jetstream, type JetStreamClient, type JetStreamManager, type StoredMsg 
 import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle } from "../api/client.ts";
 import type { Cursor } from "../pool/cursor.ts";
-import { formatTime, formatTimeParts, type PoolWatch } from "../pool/pool.ts";
+import type { PoolWatch } from "../pool/pool.ts";
+import { formatTime, formatTimeParts } from "../api/message-text.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, sleep, type NatsOptions } from "./nats.ts";
 import { RESUME_HEADER, messageId, originJson, originPrefix, outboundBody, parseMessageId, parseResumeHeader, poolIdOf, resumeHeader } from "./wire.ts";
@@ -214,6 +215,7 @@ class OutBridge implements Bridge {
       this.error = errorSummary(e);
       throw e;
     } finally {
+      if (this.state !== "failed") this.state = "stopped"; // also when stopped before it ever connected
       clearInterval(poll);
       await this.watch?.stop();
       this.statusWriter.close();

@@ -3,8 +3,7 @@
 // payload appended from one (meta.stream added). Pure: no I/O, no NATS code.
 // Invariant: a payload built here has `tags` first in meta, no CR/LF, and meta objects without a "data" key,
 // so `},"data":` occurs first where meta closes (tagsOfText and envelopeDataText rely on that).
-import { isJsonObject } from "../format/payload.ts";
-import { compactJson } from "../format/json-scan.ts";
+import { compactJson, isJsonObject } from "../api/message-text.ts";
 
 /** Where a message was first appended: kept in meta.origin through any number of bridges. */
 export interface Origin {
