@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Client } from "../src/api/index.ts";
-import { eventually, startBridge, startNats, startNatsCluster } from "../src/bridge/test-harness.ts";
+import { eventually, killBridges, startBridge, startNats, startNatsCluster } from "../src/bridge/test-harness.ts";
 
 const quick = process.argv.includes("--quick");
 const KILLS = quick ? 12 : 60;
@@ -175,5 +175,6 @@ function writer(dir: string, name: string, total: number, perTick: number, tickM
   await cluster.stop();
 }
 
+await killBridges();
 console.log(failures === 0 ? "campaign: PASS" : `campaign: FAIL (${failures})`);
 process.exit(failures === 0 ? 0 : 1);

@@ -10,7 +10,7 @@ import { Client, type Message } from "../api/index.ts";
 import { tempRoot, pls } from "../cli/test-harness.ts";
 import { decodePayload, tagsOfText } from "../format/payload.ts";
 import { inboundPayload, messageId, originJson, originPrefix, outboundBody, parseMessageId, parseResumeHeader, resumeHeader, streamSeqOf } from "./wire.ts";
-import { eventually, natsServerAvailable, startBridge, startNats, type NatsServer } from "./test-harness.ts";
+import { eventually, killBridges, natsServerAvailable, startBridge, startNats, type NatsServer } from "./test-harness.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -122,6 +122,7 @@ describe.skipIf(!natsServerAvailable())("pls bridge with nats-server", () => {
   });
 
   afterAll(async () => {
+    await killBridges();
     await nats?.stop();
     rmSync(root, { recursive: true, force: true });
   });

@@ -110,9 +110,20 @@ export async function startNatsCluster(root: string): Promise<{ nodes: NatsServe
   };
 }
 
+const running = new Set<Subprocess>();
+
+/** SIGKILLs every bridge startBridge started that still runs (a failed test leaves none behind). */
+export async function killBridges(): Promise<void> {
+  for (const proc of running) proc.kill("SIGKILL");
+  await Promise.all([...running].map((p) => p.exited));
+  running.clear();
+}
+
 /** `pls --dir DIR bridge ARGS` in the background, stderr collected (JSON notices). */
 export function startBridge(dir: string, args: string[]): { proc: Subprocess<"ignore", "ignore", "pipe">; stderr(): Promise<string> } {
   const proc = Bun.spawn([process.execPath, MAIN, "--dir", dir, "bridge", ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  running.add(proc);
+  void proc.exited.then(() => running.delete(proc));
   let text: Promise<string> | null = null;
   return { proc, stderr: () => (text ??= new Response(proc.stderr).text()) };
 }
