@@ -137,9 +137,10 @@ function writer(dir: string, name: string, total: number, perTick: number, tickM
   console.log("2. 3-node JetStream cluster, stream with 3 replicas, the stream leader's node SIGKILLed mid-stream");
   const cluster = await startNatsCluster(join(root, "cluster"));
   const nc = await connect({ servers: cluster.url.split(",") });
-  const jsm = await jetstreamManager(nc);
+  let jsm: Awaited<ReturnType<typeof jetstreamManager>> | null = null;
   await eventually(async () => {
     try {
+      jsm ??= await jetstreamManager(nc);
       await jsm.streams.add({ name: "CL", subjects: ["plasmite.cl"], num_replicas: 3 });
       return true;
     } catch {
@@ -155,7 +156,7 @@ function writer(dir: string, name: string, total: number, perTick: number, tickM
   const out = startBridge(dirA, ["out", "cl", cluster.url, "--stream", "CL"]);
   const into = startBridge(dirB, ["in", cluster.url, "--stream", "CL", "--into", "cl"]);
   await eventually(() => newest(dirB, "cl") > total / 4, 120_000, "a quarter mirrored", 100);
-  const leader = (await jsm.streams.info("CL")).cluster?.leader;
+  const leader = (await jsm!.streams.info("CL")).cluster?.leader;
   const victim = cluster.nodes.find((_, i) => `n${i + 1}` === leader) ?? cluster.nodes[0];
   await nc.close();
   await victim.kill();
