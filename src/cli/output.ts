@@ -1,5 +1,6 @@
 // Everything the CLI writes: JSON on stdout (pretty and coloured on a terminal, compact when piped), notices
 // and progress on stderr. stdout never carries anything but JSON (or completion scripts).
+// State: one stderr writer, made on first use and kept for the process.
 import { isTerminal } from "../platform/files.ts";
 import { globals } from "./context.ts";
 
@@ -19,7 +20,8 @@ export function colorOn(stream: "stdout" | "stderr"): boolean {
 /** `--color always`: colour even output that is not for a terminal (compact JSON lines into a pipe). */
 export const colorForced = (): boolean => globals().color === "always";
 
-// process.stdout/stderr are avoided on purpose: building Node's stream objects costs ~7 ms of start-up in Bun.
+// process.stdout/stderr are avoided on purpose: Bun builds Node's stream objects for them on first use, a
+// large part of a one-shot command's start-up (docs/performance.md).
 export const stdoutIsTTY = (): boolean => isTerminal(1);
 export const stderrIsTTY = (): boolean => isTerminal(2);
 

@@ -15,15 +15,8 @@ export function parseSize(text: string, flag = "--size"): number {
   return bytes;
 }
 
-/** Only ASCII digits, at least one (a loop: the first regular expression a command runs costs ~0.05 ms). */
-function isDigits(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
+/** Only ASCII digits, at least one. */
+const isDigits = (text: string): boolean => /^[0-9]+$/.test(text);
 
 /** A message seq: a positive integer. */
 export function parseSeq(text: string): number {

@@ -1,4 +1,4 @@
-// "Did you mean …?" for a mistyped command or flag: the nearest known spelling by edit distance. Loaded only
+// "Did you mean …?" for a mistyped command or flag: the nearest known spelling by edit distance. Used only
 // when a command line is already wrong, never on the way to running a command.
 
 /** Most edits a suggestion may be away from what was typed (`peak` → `peek` is 1, `--tial` → `--tail` is 1). */

@@ -1,6 +1,8 @@
 // `pls completion bash|zsh|fish`: shell completion scripts, generated from the command definitions so they
 // never drift from the real flags.
 import { defineCommand } from "../args.ts";
+import { longFlags, loadCommand, type AnyCommand, type ArgDefs } from "../argv/define.ts";
+import { GLOBAL_FLAGS } from "../argv/globals.ts";
 import { PlasmiteError } from "../../errors.ts";
 
 interface Spec {
@@ -9,28 +11,21 @@ interface Spec {
   subcommands: string[];
 }
 
-type Loaded = { args?: Record<string, { type: string; alias?: string | string[] }>; subCommands?: Record<string, unknown> };
-
-async function collect(cmd: Loaded, path: string, out: Spec[]): Promise<void> {
-  const subs = cmd.subCommands ?? {};
-  const flags = Object.entries(cmd.args ?? {})
-    .filter(([, d]) => d.type !== "positional")
-    .map(([name]) => `--${name}`);
-  out.push({ path, flags: [...flags, "--help"], subcommands: Object.keys(subs) });
-  for (const [name, sub] of Object.entries(subs)) {
-    const loaded = (typeof sub === "function" ? await (sub as () => Promise<Loaded>)() : sub) as Loaded;
-    await collect(loaded, path ? `${path} ${name}` : name, out);
-  }
+/** Every command path under `cmd` with its flags (from the command's flag table) and subcommands. */
+async function collect(cmd: AnyCommand, path: string, out: Spec[]): Promise<void> {
+  const subs = (cmd.subCommands ?? {}) as Record<string, unknown>;
+  out.push({ path, flags: [...longFlags((cmd.args ?? {}) as ArgDefs), "--help"], subcommands: Object.keys(subs) });
+  for (const [name, sub] of Object.entries(subs)) await collect(await loadCommand(sub), path ? `${path} ${name}` : name, out);
 }
 
-export function completionCommand(root: Loaded, programName: string) {
+export function completionCommand(root: AnyCommand, programName: string) {
   return defineCommand({
     meta: { name: "completion", description: "Print a shell completion script.\n\nExamples:\n  pls completion bash > ~/.local/share/bash-completion/completions/pls\n  pls completion zsh > \"${fpath[1]}/_pls\"\n  pls completion fish > ~/.config/fish/completions/pls.fish" },
     args: { shell: { type: "positional", description: "bash, zsh or fish", required: true } },
     async run({ args }) {
       const specs: Spec[] = [];
       await collect(root, "", specs);
-      const globals = ["--dir", "--color"];
+      const globals = [...GLOBAL_FLAGS];
       const shell = String(args.shell);
       const names = programName === "plasmite" ? ["plasmite", "pls"] : ["pls", "plasmite"];
       if (shell === "bash") return void await Bun.write(Bun.stdout, bash(specs, globals, names));
