@@ -186,7 +186,13 @@ class OutBridge implements Bridge {
       this.jsm = jsm;
       if (!(await this.retrying(() => this.ensureStream(), "stream"))) return;
       this.watch = this.pool.pool.watch(this.wakeup.wake);
-      this.nc.subscribe(`${this.replyPrefix}>`, { callback: (_err, msg) => this.onReply(msg.subject, msg.data, msg.headers?.code) });
+      this.nc.subscribe(`${this.replyPrefix}>`, {
+        callback: (err, msg) => {
+          // a refused subscription (no permission for _INBOX.>) leaves every publish unacknowledged: say why
+          if (err) this.emit({ kind: "bridge", message: `acknowledgements cannot be received: ${err.message}` });
+          else this.onReply(msg.subject, msg.data, msg.headers?.code);
+        },
+      });
       if (!(await this.retrying(() => this.resync(true), "resync"))) return;
       this.state = "running";
       this.statusWriter.write();
@@ -224,9 +230,9 @@ class OutBridge implements Bridge {
   }
 
   /**
-   * Runs `step` until it succeeds (steps resolve to a value, never undefined), sleeping a growing backoff after each failure that retrying may fix
-   * (NATS unreachable, no JetStream leader yet); PlasmiteErrors other than Io end the bridge. Returns
-   * undefined when stopped meanwhile.
+   * Runs `step` until it succeeds (steps resolve to a value, never undefined), sleeping a growing backoff after
+   * each failure that retrying may fix (NATS unreachable, no JetStream leader yet); other failures end the
+   * bridge. Returns undefined when stopped meanwhile.
    */
   private async retrying<T>(step: () => Promise<T>, what: string): Promise<T | undefined> {
     for (let delay = RECONNECT_MIN_MS; ; delay = Math.min(RECONNECT_MAX_MS, delay * 2)) {
