@@ -57,20 +57,10 @@ export const PLATFORM_PUBLIC = [
  * interface needs (or move the rule into the layer that owns it) and delete the line.
  */
 export const KNOWN_VIOLATIONS = [
-  // pool list/clean: the same functions are in src/api/checks.ts
-  "cli/commands/pool.ts -> pool/create-temps.ts",
-  // message text: the `data` member, payload checks, size limits (all in src/api/message-text.ts now), the time
-  // text and the history reader
-  "cli/commands/duplex.ts -> format/json-scan.ts",
+  // peek (its read path is being rebuilt on the library's follow engine): the envelope member scan is in
+  // src/api/message-text.ts; the history reader should come through src/api too
   "cli/commands/peek.ts -> format/json-scan.ts",
   "cli/commands/peek.ts -> pool/history.ts",
-  "cli/commands/poke-stream.ts -> format/limits.ts",
-  "cli/commands/poke.ts -> format/payload.ts",
-  "cli/commands/poke.ts -> pool/pool.ts",
-  "mcp/tools.ts -> format/limits.ts",
-  "mcp/tools.ts -> format/payload.ts",
-  "serve/app.ts -> format/json-scan.ts",
-  "serve/app.ts -> format/payload.ts",
 ];
 
 /** Import cycles not broken yet, each as its files sorted and joined by " <-> ". None are left: keep it that way. */

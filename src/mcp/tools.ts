@@ -5,8 +5,7 @@
 // Invariant: a handler throws PlasmiteError (presented by server.ts as an isError result); it never returns one.
 import { PlasmiteError, ERROR_KINDS, type ErrorKind } from "../errors.ts";
 import { envelopeOfPayload } from "../api/envelope.ts";
-import { checkMessage, payloadPrefix } from "../format/payload.ts";
-import { DEFAULT_POOL_SIZE_BYTES } from "../format/limits.ts";
+import { DEFAULT_POOL_SIZE_BYTES, checkMessage, payloadPrefix } from "../api/message-text.ts";
 import type { Durability, PoolInfo } from "../pool/pool.ts";
 import type { PoolHandle } from "../api/client.ts";
 import { parseSince, parseSize } from "../cli/values.ts";

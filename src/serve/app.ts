@@ -3,8 +3,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { PlasmiteError, asPlasmiteError } from "../errors.ts";
-import { memberSource } from "../format/json-scan.ts";
-import { checkMessage, dataTextOf, payloadPrefix } from "../format/payload.ts";
+import { checkMessage, dataTextOf, memberSource, payloadPrefix } from "../api/message-text.ts";
 import { envelopeOfPayload } from "../api/envelope.ts";
 import { POOL_EXTENSION } from "../api/refs.ts";
 import type { Durability, PoolInfo } from "../pool/pool.ts";

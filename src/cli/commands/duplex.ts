@@ -8,7 +8,7 @@ import type { PoolHandle } from "../../api/client.ts";
 import type { RemotePoolHandle } from "../../remote/client.ts";
 import type { CursorStart } from "../../pool/cursor.ts";
 import { envelopeJson } from "../../api/envelope.ts";
-import { memberSource } from "../../format/json-scan.ts";
+import { memberSource } from "../../api/message-text.ts";
 import { isTerminal } from "../../platform/files.ts";
 import { defineCommand } from "../args.ts";
 import { openPool } from "../pools.ts";

@@ -8,7 +8,7 @@ import { ReceiptLines } from "../receipts.ts";
 import { colorOn, notice, printErrLine, stderrIsTTY, stdoutIsTTY, writeErr } from "../output.ts";
 import { isTerminal } from "../../platform/files.ts";
 import type { PoolInfo } from "../../pool/pool.ts";
-import { MAX_POOL_SIZE_BYTES } from "../../format/limits.ts";
+import { MAX_POOL_SIZE_BYTES } from "../../api/message-text.ts";
 
 export type Durability = "fast" | "flush";
 

@@ -1,8 +1,7 @@
 // `pls poke POOL [DATA]`: append one JSON object, or ingest a stream from stdin / --file with group commit.
 import { PlasmiteError } from "../../errors.ts";
 import { validateMessage, type Receipt } from "../../api/client.ts";
-import { dataTextOf } from "../../format/payload.ts";
-import { formatTimeParts } from "../../pool/pool.ts";
+import { dataTextOf, formatTimeParts } from "../../api/message-text.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
 import { lockTimeoutFrom, openPool } from "../pools.ts";
 import { isRemote, rejectRemoteFlags, remoteFlags, remotePool } from "../remote.ts";

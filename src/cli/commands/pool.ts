@@ -10,7 +10,7 @@ import { presentError } from "../present.ts";
 import { isRemote, rejectRemoteFlags, remoteClient, remoteFlags } from "../remote.ts";
 import { parseCount, parseSize } from "../values.ts";
 import { fs } from "../../platform/lazy-node.ts";
-import { removeStaleCreateTemps, staleTempReport } from "../../pool/create-temps.ts";
+import { removeStaleCreateTemps, staleTempReport } from "../../api/checks.ts";
 
 const jsonFlag = { json: { type: "boolean", description: "Print JSON even on a terminal" } } as const;
 const wantJson = (args: { json?: unknown }) => Boolean(args.json) || !stdoutIsTTY();
