@@ -571,8 +571,8 @@ describe("connections", () => {
     const sse = fetch(`${server.url}/v0/pools/p/events?from=live&timeout_ms=7000`).then((r) => r.text());
     await used.closed;
     expect(used.answered()).toContain('"ok":true');
-    // Bun checks idle sockets every 4 s: closed after the bound, not held open
-    expect(used.closedAtMs()).toBeGreaterThanOrEqual(900);
+    // Bun sweeps idle sockets on a 4 s tick, so a 1 s bound closes the socket at the next tick: anywhere from
+    // just after the answer (a tick that falls then: seen under load) to ~5 s; what matters is that it is closed
     expect(used.closedAtMs()).toBeLessThan(6_500);
     await Bun.sleep(Math.max(0, 6_000 - (performance.now() - t0)));
     const pool = client.openPool("p");
