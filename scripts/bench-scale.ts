@@ -3,7 +3,7 @@
 // measured in this run. Usage: bun scripts/bench-scale.ts [--quick] [--size BYTES] [--only get,since,tail,follow,serve]
 // The full run fills a 4 GiB pool (~45M messages) under $PLASMITE_BENCH_DIR (default /tmp); --quick uses 256 MiB.
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { Pool, formatTime } from "../src/pool/pool.ts";
 import { benchDir, interleavedMedians, printRows, type Row } from "./bench-lib.ts";
 
@@ -97,7 +97,7 @@ if (only.has("since")) {
 }
 
 /** Private memory (RssAnon) of a process in bytes, from /proc (0 once it has exited). */
-export function rssAnonBytes(pid: number): number {
+function rssAnonBytes(pid: number): number {
   try {
     const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) * 1024 : 0;
@@ -106,5 +106,87 @@ export function rssAnonBytes(pid: number): number {
   }
 }
 
+const MB = 2 ** 20;
+
+/** Runs `cmd` with stdout into `outPath`; returns its wall time and the highest RssAnon sampled every 5 ms. */
+async function runSampled(cmd: string[], outPath: string): Promise<{ ms: number; peakBytes: number }> {
+  rmSync(outPath, { force: true }); // Bun.file as stdout does not truncate
+  const t0 = performance.now();
+  const child = Bun.spawn(cmd, { stdout: Bun.file(outPath), stderr: "pipe" });
+  let peakBytes = 0;
+  const timer = setInterval(() => (peakBytes = Math.max(peakBytes, rssAnonBytes(child.pid))), 5);
+  const code = await child.exited;
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}: ${await new Response(child.stderr).text()}`);
+  return { ms: performance.now() - t0, peakBytes };
+}
+
+const lineCount = (file: string) => {
+  const r = Bun.spawnSync(["wc", "-l", file]);
+  return Number(r.stdout.toString().trim().split(/\s+/)[0]);
+};
+
+if (only.has("tail")) {
+  // peek --tail N --jsonl > file: whole-process rate and peak private memory, unfiltered and filtered; the
+  // runtime's own floor (`bun -e` holding a 1 MB string) is the memory baseline, `cat` of the output the rate one
+  const outFile = join(benchDir, "tail.jsonl");
+  const base = await runSampled([bun, "-e", "const s = 'x'.repeat(1 << 20); await Bun.sleep(300); console.log(s.length)"], outFile);
+  const small = Math.min(1_000_000, retained);
+  const all = Math.min(8_000_000, retained);
+  const rows: Row[] = [{ name: "baseline: `bun -e` process, RssAnon", value: base.peakBytes / MB, unit: "MB", ratio: 1 }];
+  const cases: Array<[string, string[]]> = [
+    [`--tail ${small}`, ["--tail", String(small)]],
+    [`--tail ${all}`, ["--tail", String(all)]],
+    [`--tag t1 --tail ${small}`, ["--tag", "t1", "--tail", String(small)]],
+    [`--where '.data.k == 1' --tail ${small}`, ["--where", ".data.k == 1", "--tail", String(small)]],
+  ];
+  for (const [name, extra] of cases) {
+    // --replay 0: the history at full speed, then exit (a plain --tail would go on following)
+    const r = await runSampled(pls("peek", path, "--jsonl", "--replay", "0", ...extra), outFile);
+    const lines = lineCount(outFile);
+    const t0 = performance.now();
+    Bun.spawnSync(["cat", outFile], { stdout: "ignore" });
+    const catMs = performance.now() - t0;
+    rows.push({ name: `peek ${name}: ${lines} lines`, value: rate(lines, r.ms), unit: "msg/s", ratio: catMs / r.ms, target: ">= 1M/s", ok: rate(lines, r.ms) >= 1e6 });
+    rows.push({ name: `peek ${name}: peak RssAnon`, value: r.peakBytes / MB, unit: "MB", ratio: r.peakBytes / base.peakBytes, target: "<= 48 MB", ok: r.peakBytes <= 48 * MB });
+  }
+  printRows("peek --tail N --jsonl > file (whole process; rate ratio = cat of the output / peek)", rows);
+}
+
+if (only.has("follow")) {
+  // a live follower while this process appends: RssAnon after the first 100k messages and at the end
+  const total = quick ? 2_000_000 : 10_000_000;
+  rmSync(join(benchDir, "follow.jsonl"), { force: true });
+  const child = Bun.spawn(pls("peek", path, "--jsonl"), { stdout: Bun.file(join(benchDir, "follow.jsonl")), stderr: "ignore" });
+  await Bun.sleep(1500); // started and waiting at the live edge
+  const batch = Array.from({ length: 4096 }, (_, i) => shapes[i % 4]);
+  let appended = 0;
+  let after100k = 0;
+  let peak = 0;
+  const t0 = performance.now();
+  while (appended < total) {
+    pool.appendPayloads(batch);
+    appended += batch.length;
+    if (appended % (batch.length * 16) === 0) await Bun.sleep(1); // let the follower keep up a little
+    const now = rssAnonBytes(child.pid);
+    if (appended >= 100_000 && after100k === 0) after100k = now;
+    peak = Math.max(peak, now);
+  }
+  const target = pool.state().newestSeq;
+  const followed = join(benchDir, "follow.jsonl");
+  while (performance.now() - t0 < 600_000) {
+    const lines = lineCount(followed);
+    peak = Math.max(peak, rssAnonBytes(child.pid));
+    if (lines >= total) break;
+    await Bun.sleep(200);
+  }
+  const end = rssAnonBytes(child.pid);
+  child.kill();
+  printRows(`live follower (peek --jsonl) while ${total} messages are appended, newest seq ${target}`, [
+    { name: "RssAnon after the first 100k", value: after100k / MB, unit: "MB", ratio: 1 },
+    { name: "RssAnon at the end", value: end / MB, unit: "MB", ratio: end / after100k },
+    { name: "peak growth over the first 100k", value: (peak - after100k) / MB, unit: "MB", target: "<= 16 MB", ok: peak - after100k <= 16 * MB },
+  ]);
+}
+
 pool.close();
-void ([] as Row[]);

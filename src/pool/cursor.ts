@@ -4,7 +4,8 @@ import { PlasmiteError } from "../errors.ts";
 import { PUBLISH_GEN_OFFSET, WAITERS_WORD, loadPublishGen, type PoolState } from "../format/header.ts";
 import { WAIT_SLICE_MAX_US, futexAvailable, futexWait } from "../platform/files.ts";
 import type { Pool } from "./pool.ts";
-import type { RingReader, StoredMessage } from "./reader.ts";
+import { noteRead } from "./gc-pacer.ts";
+import { PayloadArena, type RingReader, type StoredMessage } from "./reader.ts";
 
 /** Where a cursor starts. */
 export type CursorStart =
@@ -61,6 +62,24 @@ export class Cursor {
     if (this.nextSeq === s.oldestSeq && this.nextSeq <= s.newestSeq) this.nextOff = s.tailOff;
   }
 
+  /** Payloads are carved from shared blocks (see PayloadArena) once `sharePayloadBlocks` was called. */
+  private arena: PayloadArena | null = null;
+
+  /**
+   * Copies payloads into shared blocks instead of one buffer each: for readers that copy every message out
+   * batch by batch (peek, server streams), whose memory then stays flat over millions of messages.
+   */
+  sharePayloadBlocks(): this {
+    this.arena = new PayloadArena();
+    return this;
+  }
+
+  /** Moves the cursor to `seq` (located on the next read through the index: no scan at any pool size). */
+  seek(seq: number): void {
+    this.nextSeq = Math.max(1, Math.floor(seq));
+    this.nextOff = -1;
+  }
+
   /** The next message or drop, or null when nothing newer is published yet. Never blocks. */
   next(): CursorItem | null {
     return this.pool.withPath(() => {
@@ -70,6 +89,7 @@ export class Cursor {
       } else this.pool.checkSizeOncePerJob();
       const item = this.nextUnchecked();
       if (item === null) this.readsBeforeSizeCheck = 0;
+      else noteRead();
       return item;
     });
   }
@@ -86,7 +106,7 @@ export class Cursor {
       }
       if (this.nextSeq > s.newestSeq) return null;
       if (this.nextOff >= 0) {
-        const msg = r.readAt(this.nextOff, this.nextSeq, s, this.out);
+        const msg = r.readAt(this.nextOff, this.nextSeq, s, this.out, this.arena ?? undefined);
         if (msg) {
           this.nextSeq++;
           this.nextOff = this.out.nextOff;

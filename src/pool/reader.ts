@@ -35,6 +35,31 @@ class ReadMessage implements StoredMessage {
   }
 }
 
+/**
+ * Payload copies carved out of shared blocks: a reader of millions of messages allocates one block per
+ * ARENA_BLOCK_BYTES of payloads instead of one buffer per message (the runtime reclaims a few large buffers
+ * promptly; millions of small ones pile up faster than its collector frees them). Payloads stay valid as long as
+ * they are referenced (a block is never reused), but a kept payload keeps its whole block alive: for consumers
+ * that copy messages out batch by batch (peek, server streams), not for handing messages to users.
+ */
+export class PayloadArena {
+  private block = new Uint8Array(0);
+  private pos = 0;
+
+  copy(bytes: Uint8Array, start: number, length: number): Uint8Array {
+    if (this.pos + length > this.block.length) {
+      this.block = new Uint8Array(Math.max(ARENA_BLOCK_BYTES, length));
+      this.pos = 0;
+    }
+    const view = this.block.subarray(this.pos, this.pos + length);
+    view.set(bytes.subarray(start, start + length));
+    this.pos += (length + 7) & ~7;
+    return view;
+  }
+}
+
+const ARENA_BLOCK_BYTES = 1024 * 1024;
+
 /** A lock-free view of one pool's ring with a cached published state. */
 export class RingReader {
   readonly ring: RingView;
@@ -81,7 +106,7 @@ export class RingReader {
    * offset does not hold `seq` or the frame was dropped during the copy; `out.nextOff` receives the next offset.
    * Throws Corrupt when a retained frame's payload fails its checksum.
    */
-  readAt(off: number, seq: number, s: PoolState, out: { nextOff: number }): StoredMessage | null {
+  readAt(off: number, seq: number, s: PoolState, out: { nextOff: number }, arena?: PayloadArena): StoredMessage | null {
     const info = this.info;
     const ring = this.ring;
     let status = readFrameHeader(ring, off, info);
@@ -98,7 +123,7 @@ export class RingReader {
         hint: "Run `pls doctor POOL` for details.",
       });
     }
-    const payload = ring.bytes.slice(info.payloadAbs, info.payloadAbs + info.payloadLen);
+    const payload = arena ? arena.copy(ring.bytes, info.payloadAbs, info.payloadLen) : ring.bytes.slice(info.payloadAbs, info.payloadAbs + info.payloadLen);
     const { timeHi, timeLo } = info;
     const end = off + info.frameLen;
     if (!this.stillRetained(seq, s)) return null;

@@ -134,55 +134,76 @@ export default defineCommand({
       notice("polling", command, ref, `this user may not write the pool file: following by polling (new messages can take up to ${WAIT_SLICE_MAX_US / 1000} ms to show)`);
     };
 
-    const start: CursorStart =
-      sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined && tags.length === 0 && !where ? { last: tail } : tail !== undefined ? { oldest: true } : { newest: true };
-    const cursor = pool.cursor(start);
+    const start: CursorStart = sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined ? { last: tail } : { newest: true };
+    // every message is copied out (printed) before the next batch is read: payloads may share blocks
+    const cursor = pool.cursor(start).sharePayloadBlocks();
+    const one = Boolean(args.one);
+    // --one: the first match (at or after --since, or live); with --tail N, the newest match once N matches exist,
+    // history counting
+    const needed = tail !== undefined ? Math.max(tail, 1) : 1;
+    let seen = 0;
+    let newestMatch: Item | null = null;
 
-    // History: the last N matches (or every match since a time), read up to the live edge as it is now.
-    let history: Item[] = [];
+    // History: the last N matches (or every match since a time) up to the live edge as it is now, streamed a batch
+    // at a time from its start (found through the index): memory is bounded by the batch, not by N or the pool.
     if (tail !== undefined || sinceNs !== undefined) {
-      const edge = pool.pool.state().newestSeq;
-      for (;;) {
-        const batch = readAvailable(cursor, drops, edge);
-        if (batch.length === 0) break;
-        history.push(...(await matcher(batch)));
-        if (drops.gap) break;
-        if (tail !== undefined && history.length > tail * 2 + READ_BATCH) history = history.slice(-tail);
+      const { readHistory } = await import("../../pool/history.ts");
+      const jsonOf = new Map<StoredMessage, string | null>(); // envelopes a filter already built, this batch
+      const match =
+        tags.length === 0 && !where
+          ? undefined
+          : async (batch: StoredMessage[]) => {
+              const items = await matcher(batch);
+              jsonOf.clear();
+              for (const it of items) jsonOf.set(it.m, it.json);
+              return batch.map((m) => jsonOf.has(m));
+            };
+      const onDrop = (d: { fromSeq: number; toSeq: number; count: number }) => {
+        drops.add(d.fromSeq, d.toSeq, d.count);
+        return drops.gap !== null; // fail closed: nothing after the gap is read
+      };
+      let prev: bigint | null = null;
+      for await (const batch of readHistory(pool.pool, cursor, { last: tail, match, onDrop })) {
+        for (const m of batch) {
+          const it: Item = { m, json: jsonOf.get(m) ?? null };
+          if (one && (tail === undefined || replay !== undefined)) {
+            emit(it);
+            return stop(0);
+          }
+          if (one) {
+            seen++;
+            newestMatch = it;
+            continue;
+          }
+          if (replay !== undefined) {
+            const gapMs = prev === null || replay === 0 ? 0 : Number(m.timeNs - prev) / 1e6 / replay;
+            if (gapMs > 0) {
+              await out.flush();
+              await Bun.sleep(gapMs);
+            }
+            prev = m.timeNs;
+          }
+          emit(it);
+        }
+        jsonOf.clear();
+        await out.flush();
+        if (out.closed) return stop(0);
       }
-      if (tail !== undefined) history = tail === 0 ? [] : history.slice(-tail);
     }
 
-    // fail closed: a gap found while reading history ends peek after the messages before it (no --one/--replay pick)
-    if (drops.gap && (replay !== undefined || args.one)) drops.throwGap();
+    // fail closed: a gap found while reading history ends peek after the messages before it (no --one pick)
+    if (drops.gap && one) drops.throwGap();
     if (replay !== undefined) {
-      let prev: bigint | null = null;
-      for (const it of args.one ? history.slice(0, 1) : history) {
-        if (prev !== null && replay > 0) {
-          const gapMs = Number(it.m.timeNs - prev) / 1e6 / replay;
-          if (gapMs > 0) {
-            await out.flush();
-            await Bun.sleep(gapMs);
-          }
-        }
-        prev = it.m.timeNs;
-        emit(it);
-      }
+      await out.flush();
+      drops.throwGap();
       return stop(0);
     }
 
-    if (args.one) {
-      // Without --tail: the first match (at or after --since, or live). With --tail N: the newest match once N
-      // matches exist, history counting.
-      const needed = tail !== undefined ? Math.max(tail, 1) : 1;
-      if (tail === undefined && history.length > 0) {
-        emit(history[0]);
+    if (one) {
+      if (tail !== undefined && seen >= needed) {
+        emit(newestMatch!);
         return stop(0);
       }
-      if (tail !== undefined && history.length >= needed) {
-        emit(history[history.length - 1]);
-        return stop(0);
-      }
-      let seen = history.length;
       if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));
       await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, beforeWait, async (matches) => {
         if (seen + matches.length < needed) {
@@ -195,7 +216,6 @@ export default defineCommand({
       return stop(0);
     }
 
-    for (const it of history) emit(it);
     await out.flush();
     drops.throwGap();
     if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));

@@ -1,0 +1,19 @@
+// Paces garbage collection by messages read, process-wide. Every message read makes a few short-lived objects;
+// JavaScriptCore collects them late when a loop reads millions without an idle moment, so a reader's memory grew
+// with the message count (peek --tail 1000000: 150 MB). A young-generation collection every GC_EDEN_EVERY reads and a
+// full one every GC_FULL_EVERY keep it bounded by a batch (measured: 150 MB -> 18 MB, no slower).
+// State: one counter for the process (many cursors in one server share it). Never throws; a no-op off Bun.
+
+/** Reads between two young-generation collections. */
+export const GC_EDEN_EVERY = 4096;
+/** Reads between two full collections (a multiple of GC_EDEN_EVERY). */
+export const GC_FULL_EVERY = 131072;
+
+let reads = 0;
+
+/** Counts one message read; collects when a pacing interval is complete. */
+export function noteRead(): void {
+  if (++reads % GC_EDEN_EVERY !== 0) return;
+  if (typeof Bun === "undefined") return;
+  Bun.gc(reads % GC_FULL_EVERY === 0);
+}

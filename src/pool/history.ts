@@ -1,0 +1,135 @@
+// A pool's history for a start shape and a filter, read in batches up to a fixed edge: the one read path of every
+// consumer's history (peek's --tail/--since, tails). Invariant: memory is bounded by the batch and, for "the last N
+// matches", by one bit per scanned seq (at most ring_size / 512 bytes) — never by N messages or the history's size.
+// Finds its start through the index (Cursor seek / firstAtOrAfter), so starting costs the same at any pool size.
+import { Cursor, type Drop } from "./cursor.ts";
+import type { Pool } from "./pool.ts";
+import type { StoredMessage } from "./reader.ts";
+
+/** Most messages read (and filtered) per batch. */
+export const HISTORY_BATCH = 4096;
+
+/** Flags per message of a batch: true where it matches. May be asynchronous (jq runs in a worker). */
+export type BatchMatcher = (batch: StoredMessage[]) => boolean[] | Promise<boolean[]>;
+
+export interface HistoryOptions {
+  /** The last N matching messages; without it, every match from the cursor's position on. */
+  last?: number;
+  /** Omitted: every message matches. */
+  match?: BatchMatcher;
+  /** A drop met while reading: return true to stop there (fail closed on a gap). */
+  onDrop: (drop: Drop) => boolean;
+  /** Read up to this seq (default: the newest when reading starts). */
+  untilSeq?: number;
+}
+
+/**
+ * Yields the history as batches of matching messages, in seq order, leaving `cursor` after the edge (a follower
+ * goes on from there). With `last` and a matcher, scans backwards a batch at a time until N matches are found
+ * (remembering them as bits), then reads forwards from the first of them: each message is matched once.
+ */
+export async function* readHistory(pool: Pool, cursor: Cursor, o: HistoryOptions): AsyncGenerator<StoredMessage[]> {
+  const edge = o.untilSeq ?? pool.state().newestSeq;
+  let marks: SeqMarks | null = null;
+  if (o.last !== undefined) {
+    if (o.last === 0) {
+      cursor.seek(edge + 1);
+      return;
+    }
+    if (!o.match) cursor.seek(Math.max(pool.state().oldestSeq, edge - o.last + 1));
+    else {
+      marks = await markLastMatches(pool, edge, o.last, o.match);
+      if (marks.first < 0) {
+        cursor.seek(edge + 1);
+        return;
+      }
+      cursor.seek(marks.first);
+    }
+  }
+  const batch: StoredMessage[] = [];
+  for (;;) {
+    batch.length = 0;
+    let stopped = false;
+    let read = 0;
+    while (read < HISTORY_BATCH && cursor.nextSeq <= edge) {
+      const item = cursor.next();
+      if (!item) break;
+      read++;
+      if (item.drop) {
+        if (o.onDrop(item.drop)) {
+          stopped = true;
+          break;
+        }
+      } else if (!marks || marks.has(item.message.seq)) batch.push(item.message);
+    }
+    if (batch.length > 0) {
+      const out = marks || !o.match ? batch.slice() : await matching(batch, o.match);
+      if (out.length > 0) yield out;
+    }
+    if (stopped || cursor.nextSeq > edge || read === 0) return;
+  }
+}
+
+async function matching(batch: StoredMessage[], match: BatchMatcher): Promise<StoredMessage[]> {
+  const flags = await match(batch);
+  const out: StoredMessage[] = [];
+  for (let i = 0; i < batch.length; i++) if (flags[i]) out.push(batch[i]);
+  return out;
+}
+
+/** Which seqs matched, one bit each, in chunks of HISTORY_BATCH seqs; `first` is the first of the last N (-1: none). */
+class SeqMarks {
+  private readonly chunks = new Map<number, Uint32Array>();
+  first = -1;
+
+  set(seq: number): void {
+    const key = Math.floor(seq / HISTORY_BATCH);
+    let bits = this.chunks.get(key);
+    if (!bits) this.chunks.set(key, (bits = new Uint32Array(HISTORY_BATCH / 32)));
+    const i = seq % HISTORY_BATCH;
+    bits[i >>> 5] |= 1 << (i & 31);
+  }
+
+  has(seq: number): boolean {
+    const bits = this.chunks.get(Math.floor(seq / HISTORY_BATCH));
+    const i = seq % HISTORY_BATCH;
+    return bits !== undefined && (bits[i >>> 5] & (1 << (i & 31))) !== 0;
+  }
+}
+
+/**
+ * Scans backwards from `edge` in batches (each located through the index) until `n` matches are marked or the
+ * oldest retained message is reached. Messages dropped meanwhile end the scan: older ones are gone anyway.
+ */
+async function markLastMatches(pool: Pool, edge: number, n: number, match: BatchMatcher): Promise<SeqMarks> {
+  const marks = new SeqMarks();
+  const scan = new Cursor(pool, { seq: edge + 1 }).sharePayloadBlocks(); // nothing of a batch is kept
+  const batch: StoredMessage[] = [];
+  const found: number[] = []; // matched seqs of the current batch, newest last
+  let count = 0;
+  let hi = edge;
+  while (count < n && hi >= pool.state().oldestSeq) {
+    const lo = Math.max(pool.state().oldestSeq, hi - HISTORY_BATCH + 1);
+    scan.seek(lo);
+    batch.length = 0;
+    let dropped = false;
+    while (scan.nextSeq <= hi) {
+      const item = scan.next();
+      if (!item) break;
+      if (item.drop) dropped = true;
+      else batch.push(item.message);
+    }
+    const flags = await match(batch);
+    found.length = 0;
+    for (let i = 0; i < batch.length; i++) if (flags[i]) found.push(batch[i].seq);
+    // newest first within the batch: only as many as still needed count
+    for (let i = found.length - 1; i >= 0 && count < n; i--) {
+      marks.set(found[i]);
+      marks.first = found[i];
+      count++;
+    }
+    if (dropped) break;
+    hi = lo - 1;
+  }
+  return marks;
+}
