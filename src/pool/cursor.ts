@@ -74,6 +74,17 @@ export class Cursor {
     return this;
   }
 
+  private pacing = false;
+
+  /**
+   * Paces garbage collection by the messages this cursor reads (see gc-pacer.ts): for a process that streams
+   * millions of messages (peek, a server's tails), whose memory then stays bounded by a batch.
+   */
+  paceCollection(): this {
+    this.pacing = true;
+    return this;
+  }
+
   /** Moves the cursor to `seq` (located on the next read through the index: no scan at any pool size). */
   seek(seq: number): void {
     this.nextSeq = Math.max(1, Math.floor(seq));
@@ -89,7 +100,7 @@ export class Cursor {
       } else this.pool.checkSizeOncePerJob();
       const item = this.nextUnchecked();
       if (item === null) this.readsBeforeSizeCheck = 0;
-      else noteRead();
+      else if (this.pacing) noteRead();
       return item;
     });
   }

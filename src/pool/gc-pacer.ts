@@ -2,6 +2,9 @@
 // JavaScriptCore collects them late when a loop reads millions without an idle moment, so a reader's memory grew
 // with the message count (peek --tail 1000000: 150 MB). A young-generation collection every GC_EDEN_EVERY reads and a
 // full one every GC_FULL_EVERY keep it bounded by a batch (measured: 150 MB -> 18 MB, no slower).
+// Opt-in per cursor (Cursor.paceCollection), for processes that stream: a collection resets the collector's
+// heap-growth estimate, and allocation-heavy code running after it in the same process (a library user's own
+// loops, the engine benchmark's) then pays for more frequent collections (measured: 2-5x slower slice loops).
 // State: one counter for the process (many cursors in one server share it). Never throws; a no-op off Bun.
 
 /** Reads between two young-generation collections. */

@@ -103,7 +103,7 @@ class SeqMarks {
  */
 async function markLastMatches(pool: Pool, edge: number, n: number, match: BatchMatcher): Promise<SeqMarks> {
   const marks = new SeqMarks();
-  const scan = new Cursor(pool, { seq: edge + 1 }).sharePayloadBlocks(); // nothing of a batch is kept
+  const scan = new Cursor(pool, { seq: edge + 1 }).sharePayloadBlocks().paceCollection(); // nothing of a batch is kept
   const batch: StoredMessage[] = [];
   const found: number[] = []; // matched seqs of the current batch, newest last
   let count = 0;

@@ -168,11 +168,10 @@ export class RingReader {
     if (base < s.oldestSeq) {
       from = walkFrames(ring, s.tailOff, seq - s.oldestSeq); // fewer than `stride` hops: base < oldest <= seq
     } else {
+      // The slot's frame is not validated on its own: the frame the walk lands on is (a valid frame with the full
+      // seq is that message, seqs never repeat), and a walk from garbage fails or lands elsewhere.
       const hint = lookupIndexSlot(ring, this.indexCapacity, stride, base);
-      if (hint < 0 || readFrameHeader(ring, hint, this.info) !== FrameStatus.Ok || this.info.seq !== base) {
-        return this.stillRetained(seq, s) ? NOT_INDEXED : -1;
-      }
-      from = walkFrames(ring, hint, seq - base);
+      from = hint < 0 ? -1 : walkFrames(ring, hint, seq - base);
     }
     if (from < 0 || !this.headerAt(from, seq)) return this.stillRetained(seq, s) ? NOT_INDEXED : -1;
     if (!this.stillRetained(seq, s)) return -1;

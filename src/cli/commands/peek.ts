@@ -136,7 +136,7 @@ export default defineCommand({
 
     const start: CursorStart = sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined ? { last: tail } : { newest: true };
     // every message is copied out (printed) before the next batch is read: payloads may share blocks
-    const cursor = pool.cursor(start).sharePayloadBlocks();
+    const cursor = pool.cursor(start).sharePayloadBlocks().paceCollection();
     const one = Boolean(args.one);
     // --one: the first match (at or after --since, or live); with --tail N, the newest match once N matches exist,
     // history counting
