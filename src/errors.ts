@@ -85,3 +85,16 @@ export function withPath(err: unknown, path: string): unknown {
   }
   return err;
 }
+
+/**
+ * The one spelling of a retention gap (fail-closed readers: peek, library and remote tails, server tails, the
+ * bridge): messages fromSeq..toSeq were overwritten before the reader got them. `seq` is the first missing one.
+ */
+export function retentionGapError(fromSeq: number, toSeq: number, details: { path?: string; hint?: string } = {}): PlasmiteError {
+  const range = fromSeq === toSeq ? `message ${fromSeq} is` : `messages ${fromSeq}-${toSeq} are`;
+  return new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${toSeq + 1}`, {
+    seq: fromSeq,
+    path: details.path,
+    hint: details.hint ?? "The writer overwrote them before this reader got them: read faster, or use a larger pool.",
+  });
+}

@@ -1,7 +1,7 @@
 // The library users import: a Client for a pool directory and PoolHandles with append/get/tail/info.
 // Thin over src/pool: names become paths here, messages become payloads; no storage rules.
 import { fs, path } from "../platform/lazy-node.ts";
-import { PlasmiteError } from "../errors.ts";
+import { PlasmiteError, retentionGapError } from "../errors.ts";
 import { checkMessage, encodePayload, payloadPrefix } from "../format/payload.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolInfo, type TextPayloads } from "../pool/pool.ts";
@@ -268,12 +268,7 @@ function encodeAll(messages: ReadonlyArray<{ data: Record<string, unknown>; tags
 }
 
 function retentionGap(drop: Drop, path: string): PlasmiteError {
-  const range = drop.fromSeq === drop.toSeq ? `message ${drop.fromSeq} is` : `messages ${drop.fromSeq}-${drop.toSeq} are`;
-  return new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${drop.toSeq + 1}`, {
-    seq: drop.fromSeq,
-    path,
-    hint: "Read faster, use a larger pool, or resume from the oldest retained seq.",
-  });
+  return retentionGapError(drop.fromSeq, drop.toSeq, { path, hint: "Read faster, use a larger pool, or resume from the oldest retained seq." });
 }
 
 /** The Cursor class, loaded when first read with: one-shot writes and gets never load it. */

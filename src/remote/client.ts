@@ -1,7 +1,7 @@
 // The HTTP client for remote pools (`pls poke http://host:9700/chat …`, `Client.connect(url)`): the same pool
 // operations as a local PoolHandle, over protocol v0. Tails resume after a dropped connection from the last
 // seq without duplicates, and report gaps when the server's ring overwrote messages not yet delivered.
-import { PlasmiteError, type ErrorKind } from "../errors.ts";
+import { PlasmiteError, retentionGapError, type ErrorKind } from "../errors.ts";
 import { connectRetry, connectionError } from "./connect-errors.ts";
 import type { Message } from "../api/envelope.ts";
 import type { Drop } from "../pool/cursor.ts";
@@ -235,7 +235,7 @@ export class RemotePoolHandle {
             // messages next..seq-1 were overwritten on the server before this client got them
             const drop = { fromSeq: next, toSeq: seq - 1, count: seq - next };
             o.onDrop?.(drop);
-            if (o.gapPolicy === "error") throw new PlasmiteError("RetentionGap", `messages ${drop.fromSeq}-${drop.toSeq} are no longer retained; the next available message is ${seq}`, { seq: drop.fromSeq });
+            if (o.gapPolicy === "error") throw retentionGapError(drop.fromSeq, drop.toSeq);
           }
           if (next !== null && seq < next) continue; // already delivered before a reconnect
           next = seq + 1;

@@ -1,7 +1,7 @@
 // Tail streams of the remote protocol: JSON Lines (`/tail`) and Server-Sent Events (`/events`). Each stream
 // holds one concurrency permit and one lease on its pool's watcher, and gives both back exactly once: at the
 // end, on error, or as soon as the client disconnects (even on an idle pool).
-import { PlasmiteError, asPlasmiteError } from "../errors.ts";
+import { PlasmiteError, asPlasmiteError, retentionGapError } from "../errors.ts";
 import { ByteChunks } from "../api/byte-chunks.ts";
 import { envelopeHasTags, envelopeJson } from "../api/envelope.ts";
 import type { StoredMessage } from "../pool/reader.ts";
@@ -75,8 +75,7 @@ export function parseTailParams(url: URL, headers: Headers, maxTimeoutMs: number
 }
 
 function gapError(drop: Drop): PlasmiteError {
-  const range = drop.fromSeq === drop.toSeq ? `message ${drop.fromSeq} is` : `messages ${drop.fromSeq}-${drop.toSeq} are`;
-  return new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${drop.toSeq + 1}`, { seq: drop.fromSeq });
+  return retentionGapError(drop.fromSeq, drop.toSeq);
 }
 
 /**

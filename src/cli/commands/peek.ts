@@ -1,6 +1,6 @@
 // `pls peek POOL`: print messages and follow the pool live; history with --tail/--since, filters with
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
-import { PlasmiteError } from "../../errors.ts";
+import { PlasmiteError, retentionGapError } from "../../errors.ts";
 import { envelopeDataText, envelopeHasTags, envelopeJson } from "../../api/envelope.ts";
 import { ByteChunks } from "../../api/byte-chunks.ts";
 import type { Cursor, CursorStart } from "../../pool/cursor.ts";
@@ -376,12 +376,7 @@ class DropReporter {
 
   add(fromSeq: number, toSeq: number, count: number): void {
     if (this.failOnGap) {
-      const range = fromSeq === toSeq ? `message ${fromSeq} is` : `messages ${fromSeq}-${toSeq} are`;
-      this.gap ??= new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${toSeq + 1}`, {
-        seq: fromSeq,
-        path: this.path,
-        hint: "The writer overwrote them before this reader got them: read faster or use a larger pool.",
-      });
+      this.gap ??= retentionGapError(fromSeq, toSeq, { path: this.path });
       return;
     }
     if (this.pending === 0) this.lastSeen = fromSeq - 1;
