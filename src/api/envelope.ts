@@ -1,6 +1,6 @@
 // The message envelope users see: {"seq","time","meta":{"tags",…},"data"}. Pure.
 import { decodePayload, payloadString, tagsOfText } from "../format/payload.ts";
-import { formatTime, formatTimeParts } from "../pool/pool.ts";
+import { formatTime, formatTimeParts } from "../format/time-text.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 
 export interface Message {

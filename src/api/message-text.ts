@@ -8,4 +8,4 @@ export { DEFAULT_POOL_SIZE_BYTES, MAX_POOL_SIZE_BYTES } from "../format/limits.t
 export { maxPayloadBytes } from "../format/frame.ts";
 export { utf8Length } from "../format/ring.ts";
 /** A message's RFC 3339 time text, from its nanoseconds or their high and low 32 bits. */
-export { formatTime, formatTimeParts } from "../pool/pool.ts";
+export { formatTime, formatTimeParts } from "../format/time-text.ts";

@@ -17,6 +17,7 @@ import {
 } from "../format/header.ts";
 import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES } from "../format/limits.ts";
 import { makeRingView, type RingView } from "../format/ring.ts";
+import { formatTime } from "../format/time-text.ts";
 import { fsError } from "../platform/errno.ts";
 import { closeFd, createExclusive, unmapAndClose, mapFile, syncRange, type MappedFile } from "../platform/files.ts";
 import { Appender, type Durability, type TextPayloads } from "./append.ts";
@@ -344,36 +345,8 @@ export class Pool {
   }
 }
 
-/** RFC 3339 UTC with nanoseconds, trailing zeros trimmed: 2026-11-27T16:31:43.123456789Z. */
-export function formatTime(ns: bigint): string {
-  return formatTimeParts(Number(ns >> 32n), Number(ns & 0xffffffffn));
-}
-
-/**
- * formatTime for a timestamp given as its high and low 32 bits, in exact double arithmetic (no BigInt): peek and
- * tail streams format one per message. hi·2^32 + lo = hi·4·10^9 + h1·(19330·10^9 + 976710656) + h0·294967296 + lo
- * where hi = h1·2^16 + h0; every term stays below 2^53.
- */
-export function formatTimeParts(hi: number, lo: number): string {
-  const h1 = Math.floor(hi / 65536);
-  const h0 = hi % 65536;
-  const rest = h1 * 976710656 + h0 * 294967296 + lo;
-  const secs = hi * 4 + h1 * 19330 + Math.floor(rest / 1e9);
-  const nanos = rest % 1e9;
-  // Messages arrive in bursts within one second: cache that second's prefix (toISOString is the slow part).
-  if (secs !== cachedSecond) {
-    cachedSecond = secs;
-    cachedPrefix = new Date(secs * 1000).toISOString().slice(0, 19);
-  }
-  if (nanos === 0) return `${cachedPrefix}Z`;
-  const digits = String(nanos);
-  let frac = "000000000".slice(digits.length) + digits; // padStart is a JS builtin: ~10 µs on first use
-  while (frac.endsWith("0")) frac = frac.slice(0, -1);
-  return `${cachedPrefix}.${frac}Z`;
-}
-
-let cachedSecond = -1;
-let cachedPrefix = "";
+// The time text lives in src/format/time-text.ts; re-exported for the engine's callers.
+export { formatTime, formatTimeParts } from "../format/time-text.ts";
 
 function notRetained(seq: number, s: PoolState, path: string): PlasmiteError {
   const range = isEmpty(s) ? "the pool is empty" : `retained seqs are ${s.oldestSeq}..${s.newestSeq}`;
