@@ -98,6 +98,17 @@ export function isAuthFailure(err: unknown): boolean {
   return text.includes("authorization violation") || text.includes("authentication");
 }
 
+const CERTIFICATE_CODES = new Set(["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID", "ERR_TLS_CERT_ALTNAME_INVALID"]);
+
+/** True for a TLS certificate the client does not trust (unknown issuer, self-signed, expired, another name). */
+export function isCertificateFailure(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === "string" && CERTIFICATE_CODES.has(e.code)) return true;
+    if (typeof e.message === "string" && /unable to verify the first certificate|self[- ]signed certificate|certificate has expired|certificate is not yet valid|does not match certificate's altnames/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** A JetStream API answer that another try may change (no leader yet, a cluster busy electing one). */
 function isTransientApiError(err: Error & { status?: number }): boolean {
   return err.status === 503 || /temporarily unavailable|no suitable peers|leader|insufficient resources|timeout/i.test(err.message);
@@ -141,6 +152,13 @@ export async function connectWithRetry(opts: NatsOptions, log: (line: string) =>
     } catch (err) {
       if (isAuthFailure(err)) throw natsError(err, `NATS refused ${where}`);
       if (err instanceof PlasmiteError) throw err;
+      if (isCertificateFailure(err)) {
+        // retrying cannot make an untrusted or mismatched certificate trusted (as the remote HTTP client decides)
+        throw new PlasmiteError("Io", `cannot trust the TLS certificate of ${where}: ${(err as Error).message}`, {
+          hint: opts.tlsCa === undefined ? "Pass --tls-ca with the CA (or the self-signed certificate) the server's certificate comes from." : `The certificate does not match --tls-ca ${opts.tlsCa}, or does not name this host.`,
+          cause: err,
+        });
+      }
       log(`cannot reach ${where}: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(2)} s`);
       await sleep(delay, signal);
     }
