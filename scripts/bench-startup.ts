@@ -82,12 +82,15 @@ printRows(`start-up, median of ${ROUNDS} rounds x ${RUNS} interleaved runs (mill
   ...(other ? commandRows("(compare) ", (r) => r.otherMs) : []),
 ]);
 
+/** Start-up is good enough at this many times a compiled one-line program (clarity wins below it). */
+const STARTUP_BUDGET_RATIO = 2;
+
 /** One row per command: the median of the rounds' times and ratios, the verdict on the median ratio. */
 function commandRows(label: string, times: (r: Round) => number[]) {
   return names.map((name, i) => {
     const ratios = rounds.map((r) => times(r)[i] / r.baseline);
     const ratio = median(ratios);
-    return { name: label + name, value: median(rounds.map((r) => times(r)[i])), unit: "ms", ratio, target: `<= 1.5x; ${range(ratios)}`, ok: ratio <= 1.5 };
+    return { name: label + name, value: median(rounds.map((r) => times(r)[i])), unit: "ms", ratio, target: `<= ${STARTUP_BUDGET_RATIO}x; ${range(ratios)}`, ok: ratio <= STARTUP_BUDGET_RATIO };
   });
 }
 
