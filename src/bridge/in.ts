@@ -10,7 +10,7 @@ import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle } from "../api/client.ts";
 import { maxPayloadBytes, payloadString, utf8Length } from "../api/message-text.ts";
 import type { Durability } from "../pool/pool.ts";
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, sleep, type NatsOptions } from "./nats.ts";
+import { RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, retryWithBackoff, type NatsOptions } from "./nats.ts";
 import { inboundPayload, streamSeqOf } from "./wire.ts";
 import { StatusWriter, Wakeup, checkName, checkSubject, defaultHost, errorSummary, type Bridge, type BridgeCommonOptions, type BridgeEvent } from "./common.ts";
 import { statusPath, type BridgeStatus } from "./status.ts";
@@ -178,21 +178,13 @@ class InBridge implements Bridge {
     }
   }
 
-  private async retrying<T>(step: () => Promise<T>, what: string): Promise<T | undefined> {
-    for (let delay = RECONNECT_MIN_MS; ; delay = Math.min(RECONNECT_MAX_MS, delay * 2)) {
-      if (this.stopping) return undefined;
-      try {
-        return await step();
-      } catch (err) {
-        if (err instanceof PlasmiteError && err.kind !== "Io") throw err;
-        const e = natsError(err, what);
-        if (e.kind !== "Io" && (err as Error).name !== "StreamNotFoundError") throw e;
-        // the stream may not exist yet (its `bridge out` starts later, elsewhere): wait for it, saying so
-        const message = (err as Error).name === "StreamNotFoundError" ? `stream ${this.stream} does not exist (yet); waiting for it` : `${what}: ${e.message}`;
-        this.emit({ kind: "bridge", message: `${message}; retrying in ${(delay / 1000).toFixed(2)} s` });
-        await sleep(delay, this.abort.signal);
-      }
-    }
+  private retrying<T>(step: () => Promise<T>, what: string): Promise<T | undefined> {
+    return retryWithBackoff(step, what, {
+      signal: this.abort.signal,
+      log: (message) => this.emit({ kind: "bridge", message }),
+      // the stream may not exist yet (its `bridge out` starts later, elsewhere): wait for it, saying so
+      describe: (err, e) => ((err as Error).name === "StreamNotFoundError" ? `stream ${this.stream} does not exist (yet); waiting for it` : `${what}: ${e.message}`),
+    });
   }
 
   /** The newest stream seq from this stream the pool holds (newest message first; 0 when none). */

@@ -197,6 +197,30 @@ export async function jetStreamOf(nc: NatsConnection, timeoutMs: number): Promis
 }
 
 /** Sleeps `ms`, or less if `signal` aborts. */
+/**
+ * Runs `step` until it succeeds, sleeping the reconnect backoff after each failure that retrying may fix (NATS
+ * unreachable, no JetStream leader yet, a stream not created yet); other failures are thrown. `describe` words a
+ * retried failure for the log. Returns undefined once `signal` aborts.
+ */
+export async function retryWithBackoff<T>(
+  step: () => Promise<T>,
+  what: string,
+  o: { signal: AbortSignal; log: (line: string) => void; describe?: (err: unknown, e: PlasmiteError) => string },
+): Promise<T | undefined> {
+  for (let delay = RECONNECT_MIN_MS; ; delay = Math.min(RECONNECT_MAX_MS, delay * 2)) {
+    if (o.signal.aborted) return undefined;
+    try {
+      return await step();
+    } catch (err) {
+      if (err instanceof PlasmiteError && err.kind !== "Io") throw err;
+      const e = natsError(err, what);
+      if (e.kind !== "Io" && (err as Error).name !== "StreamNotFoundError") throw e;
+      o.log(`${o.describe?.(err, e) ?? `${what}: ${e.message}`}; retrying in ${(delay / 1000).toFixed(2)} s`);
+      await sleep(delay, o.signal);
+    }
+  }
+}
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();

@@ -13,7 +13,7 @@ import type { Cursor } from "../pool/cursor.ts";
 import type { PoolWatch } from "../pool/pool.ts";
 import { formatTime, formatTimeParts } from "../api/message-text.ts";
 import type { StoredMessage } from "../pool/reader.ts";
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, sleep, type NatsOptions } from "./nats.ts";
+import { connectWithRetry, jetStreamOf, natsError, retryWithBackoff, sleep, type NatsOptions } from "./nats.ts";
 import { RESUME_HEADER, messageId, originJson, originPrefix, outboundBody, parseMessageId, parseResumeHeader, poolIdOf, resumeHeader } from "./wire.ts";
 import { StatusWriter, Wakeup, checkName, checkSubject, defaultHost, errorSummary, subjectMatches, type Bridge, type BridgeCommonOptions, type BridgeEvent } from "./common.ts";
 import { statusPath, type BridgeStatus, type Gap } from "./status.ts";
@@ -234,19 +234,8 @@ class OutBridge implements Bridge {
    * each failure that retrying may fix (NATS unreachable, no JetStream leader yet); other failures end the
    * bridge. Returns undefined when stopped meanwhile.
    */
-  private async retrying<T>(step: () => Promise<T>, what: string): Promise<T | undefined> {
-    for (let delay = RECONNECT_MIN_MS; ; delay = Math.min(RECONNECT_MAX_MS, delay * 2)) {
-      if (this.stopping) return undefined;
-      try {
-        return await step();
-      } catch (err) {
-        if (err instanceof PlasmiteError && err.kind !== "Io") throw err;
-        const e = natsError(err, what);
-        if (e.kind !== "Io" && (err as Error).name !== "StreamNotFoundError") throw e;
-        this.emit({ kind: "bridge", message: `${what}: ${e.message}; retrying in ${(delay / 1000).toFixed(2)} s` });
-        await sleep(delay, this.abort.signal);
-      }
-    }
+  private retrying<T>(step: () => Promise<T>, what: string): Promise<T | undefined> {
+    return retryWithBackoff(step, what, { signal: this.abort.signal, log: (message) => this.emit({ kind: "bridge", message }) });
   }
 
   /** Creates the stream when missing; refuses one whose subjects do not take ours. */
