@@ -48,6 +48,13 @@ done <<<"$setup"
 passed=$(grep -E '^ *[0-9]+ pass$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 failed=$(grep -E '^ *[0-9]+ fail$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+# CI keeps only the end of the output: repeat what each failed test printed (bun prints it just above the test's
+# "(fail)" line, after the previous test's line, far up the log), so the reason is seen beside the totals.
+if [ "$failed" -gt 0 ]; then
+  echo "== what the failed tests printed"
+  awk '/^\(fail\)/ && !summary { for (i = (n > 40 ? n - 40 : 0); i < n; i++) print ring[i % 40]; print; print "--"; n = 0; next }
+       /^\(pass\)/ { n = 0; next } /tests failed:$/ { summary = 1 } { ring[n % 40] = $0; n++ }' "$log" | tail -200
+fi
 echo "== README set-up and tests: exit $status in $((SECONDS - start_s)) s"
 echo "${passed} passed, ${failed} failed"
 exit "$status"

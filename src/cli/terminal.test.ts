@@ -99,12 +99,29 @@ describe("help and errors", () => {
     const SGR = /\x1b\[[0-9;]*m/g;
     for (const args of [["get", "c", "1"], ["peek", "c", "--tail", "1", "--timeout", "10ms"], ["pool", "info", "c"], ["poke", "c", '{"b": 2}']]) {
       const forced = pls(["--dir", dir, "--color", "always", ...args], { env: { NO_COLOR: "1" } });
-      expect(forced.out).toContain("\x1b[36m\"");
-      expect(forced.out.trim().split("\n").length).toBe(1);
       const plain = pls(["--dir", dir, ...args]);
-      expect(plain.out).not.toContain("\x1b[");
-      // the same JSON under the colours (poke appends again: compare the shape)
-      expect(Object.keys(JSON.parse(forced.out.replace(SGR, "")))).toEqual(Object.keys(JSON.parse(plain.out)));
+      const keys = (text: string) => {
+        try {
+          return Object.keys(JSON.parse(text));
+        } catch {
+          return `not JSON: ${JSON.stringify(text)}`;
+        }
+      };
+      // one object per command, so a failure shows the command and everything it printed
+      const seen = {
+        args,
+        codes: [forced.code, plain.code],
+        stderr: forced.err + plain.err,
+        keyColoured: forced.out.includes('\x1b[36m"'),
+        forcedLines: forced.out.trim().split("\n").length,
+        plainColoured: plain.out.includes("\x1b["),
+        // the same JSON under the colours (poke appends again: compare the shape)
+        forcedKeys: keys(forced.out.replace(SGR, "")),
+        plainKeys: keys(plain.out),
+      };
+      const code = args[0] === "peek" ? 124 : 0;
+      expect(seen).toEqual({ ...seen, codes: [code, code], stderr: "", keyColoured: true, forcedLines: 1, plainColoured: false, forcedKeys: seen.plainKeys });
+      expect(Array.isArray(seen.plainKeys)).toBe(true);
     }
     expect(pls(["--color", "always", "--help"]).out).toContain("\x1b[");
   });
