@@ -4,7 +4,6 @@
 // Invariants: messages are appended in delivery order, never one after a delivery that went missing (a gap
 // in the consumer's delivery sequence resets the consumer to just after what the pool holds); at start a
 // consumer with unacknowledged deliveries is reset the same way, so a redelivery never arrives after newer ones.
-import type { NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle } from "../api/client.ts";
@@ -12,8 +11,8 @@ import { maxPayloadBytes, payloadString, utf8Length } from "../api/message-text.
 import type { Durability } from "../pool/pool.ts";
 import { RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, retryWithBackoff, type NatsOptions } from "./nats.ts";
 import { inboundPayload, streamSeqOf } from "./wire.ts";
-import { StatusWriter, Wakeup, checkName, checkSubject, defaultHost, errorSummary, type Bridge, type BridgeCommonOptions, type BridgeEvent } from "./common.ts";
-import { statusPath, type BridgeStatus } from "./status.ts";
+import { BridgeRun, checkName, checkSubject, type Bridge, type BridgeCommonOptions } from "./common.ts";
+import type { BridgeStatus } from "./status.ts";
 
 /** Messages the consumer may have delivered and not yet had acknowledged. */
 export const MAX_ACK_PENDING = 10_000;
@@ -44,24 +43,12 @@ export function defaultDurable(poolName: string): string {
   return `plasmite-${poolName.replace(/[.*>\s/\\]/g, "_")}`;
 }
 
-class InBridge implements Bridge {
-  readonly done: Promise<void>;
-  private readonly pool: PoolHandle;
-  private readonly stream: string;
+class InBridge extends BridgeRun {
   private readonly durable: string;
-  private readonly emit: (e: BridgeEvent) => void;
-  private readonly statusWriter: StatusWriter;
-  private readonly abort = new AbortController();
-  private readonly wakeup = new Wakeup();
-  private readonly started = new Date().toISOString();
-  private readonly host: string;
   private readonly maxPayload: number;
-  private nc: NatsConnection | null = null;
   private js: JetStreamClient | null = null;
   private jsm: JetStreamManager | null = null;
   private messages: ConsumerMessages | null = null;
-  private state: BridgeStatus["state"] = "connecting";
-  private error: BridgeStatus["error"] = null;
   private ackAll = false;
   private ackNone = false;
 
@@ -82,100 +69,59 @@ class InBridge implements Bridge {
   private fatal: unknown = null;
 
   constructor(private readonly options: BridgeInOptions) {
-    this.pool = options.pool;
-    this.stream = checkName(options.stream, "stream name");
+    super("in", options, natsError);
     this.durable = checkName(options.durable ?? defaultDurable(this.pool.name), "durable name");
     if (options.subject !== undefined) checkSubject(options.subject, true);
-    this.host = options.host ?? defaultHost();
-    this.emit = options.onEvent ?? (() => {});
     this.maxPayload = maxPayloadBytes(this.pool.pool.geometry.ringSize);
-    const file = options.statusFile === false ? null : options.statusFile ?? statusPath(this.pool.path, "in", this.stream);
-    this.statusWriter = new StatusWriter(file, () => this.status());
-    this.done = this.run();
-    this.done.catch(() => {});
+    this.start();
   }
 
-  status(): BridgeStatus {
+  override status(): BridgeStatus {
     const lag = this.pending + this.batch.length;
-    return {
-      direction: "in",
-      pool: this.pool.name,
-      pool_path: this.pool.path,
-      stream: this.stream,
-      subject: this.options.subject ?? null,
-      durable: this.durable,
-      servers: String(this.options.servers),
-      host: this.host,
-      pid: process.pid,
-      started: this.started,
-      updated: new Date().toISOString(),
-      state: this.state,
-      connected: this.nc !== null && !this.nc.isClosed() && this.state !== "connecting",
-      lag_messages: lag,
-      lag_ms: lag > 0 && this.lastStreamTimeMs > 0 ? Math.max(0, Date.now() - this.lastStreamTimeMs) : 0,
-      stream_seq: this.heldThrough,
-      appended: this.appended,
-      skipped: this.skipped,
-      refused: this.refused,
-      gaps: [],
-      error: this.error,
-    };
+    return this.statusWith(
+      { subject: this.options.subject ?? null, durable: this.durable },
+      {
+        lag_messages: lag,
+        lag_ms: lag > 0 && this.lastStreamTimeMs > 0 ? Math.max(0, Date.now() - this.lastStreamTimeMs) : 0,
+        stream_seq: this.heldThrough,
+        appended: this.appended,
+        skipped: this.skipped,
+        refused: this.refused,
+      },
+      [],
+    );
   }
 
-  async stop(): Promise<void> {
-    if (!this.abort.signal.aborted) {
-      if (this.state !== "failed" && this.state !== "stopped") this.state = "stopping";
-      this.abort.abort();
-      this.wakeup.wake();
-    }
-    await this.done.catch(() => {});
-  }
-
-  private get stopping(): boolean {
-    return this.abort.signal.aborted;
-  }
-
-  private async run(): Promise<void> {
-    this.statusWriter.start();
-    try {
-      this.heldThrough = this.scanPool();
-      this.nc = await connectWithRetry(this.options, (line) => this.emit({ kind: "bridge", message: line }), this.abort.signal);
-      if (!this.nc) return;
-      this.js = jetstream(this.nc);
-      const jsm = await this.retrying(() => jetStreamOf(this.nc!, 5_000), "JetStream");
-      if (!jsm) return;
-      this.jsm = jsm;
-      if (!(await this.retrying(() => this.startConsuming(true), "consumer"))) return;
-      this.state = "running";
-      this.statusWriter.write();
-      while (!this.stopping) {
-        if (this.fatal) throw this.fatal;
-        if (this.resetDue && !this.flushing) {
-          this.resetDue = false;
-          this.emit({ kind: "bridge", message: `a delivery went missing: restarting consumer ${this.durable} after stream seq ${this.heldThrough}` });
-          if (!(await this.retrying(() => this.startConsuming(false), "consumer"))) break;
-          continue;
-        }
-        await this.wakeup.wait(1_000);
-      }
-      this.state = "stopping";
-      this.messages?.stop();
-      while (this.flushing) await this.wakeup.wait(50);
-      this.flush(); // what arrived before the stop is appended and acknowledged
-      await this.nc.flush().catch(() => {});
+  protected override async work(): Promise<void> {
+    this.heldThrough = this.scanPool();
+    this.nc = await connectWithRetry(this.options, (line) => this.emit({ kind: "bridge", message: line }), this.abort.signal);
+    if (!this.nc) return;
+    this.js = jetstream(this.nc);
+    const jsm = await this.retrying(() => jetStreamOf(this.nc!, 5_000), "JetStream");
+    if (!jsm) return;
+    this.jsm = jsm;
+    if (!(await this.retrying(() => this.startConsuming(true), "consumer"))) return;
+    this.markRunning();
+    while (!this.stopping) {
       if (this.fatal) throw this.fatal;
-      this.state = "stopped";
-    } catch (err) {
-      const e = err instanceof PlasmiteError ? err : natsError(err, "bridge in");
-      this.state = "failed";
-      this.error = errorSummary(e);
-      throw e;
-    } finally {
-      if (this.state !== "failed") this.state = "stopped"; // also when stopped before it ever connected
-      this.messages?.stop();
-      this.statusWriter.close();
-      await this.nc?.close().catch(() => {});
+      if (this.resetDue && !this.flushing) {
+        this.resetDue = false;
+        this.emit({ kind: "bridge", message: `a delivery went missing: restarting consumer ${this.durable} after stream seq ${this.heldThrough}` });
+        if (!(await this.retrying(() => this.startConsuming(false), "consumer"))) break;
+        continue;
+      }
+      await this.wakeup.wait(1_000);
     }
+    this.state = "stopping";
+    this.messages?.stop();
+    while (this.flushing) await this.wakeup.wait(50);
+    this.flush(); // what arrived before the stop is appended and acknowledged
+    await this.nc.flush().catch(() => {});
+    if (this.fatal) throw this.fatal;
+  }
+
+  protected override async release(): Promise<void> {
+    this.messages?.stop();
   }
 
   private retrying<T>(step: () => Promise<T>, what: string): Promise<T | undefined> {

@@ -5,7 +5,7 @@
 // missing ones, continue after the highest stored. No local state file decides what was sent.
 // Invariants: at most MAX_IN_FLIGHT unacknowledged publishes (their seqs within one window); nothing new is
 // sent while a resync is due; a seq overwritten before it was stored is a gap, reported with its exact range.
-import { createInbox, headers, type NatsConnection } from "@nats-io/transport-node";
+import { createInbox, headers } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle } from "../api/client.ts";
@@ -15,8 +15,8 @@ import { formatTime, formatTimeParts } from "../api/message-text.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 import { connectWithRetry, jetStreamOf, natsError, retryWithBackoff, sleep, type NatsOptions } from "./nats.ts";
 import { RESUME_HEADER, messageId, originJson, originPrefix, outboundBody, parseMessageId, parseResumeHeader, poolIdOf, resumeHeader } from "./wire.ts";
-import { StatusWriter, Wakeup, checkName, checkSubject, defaultHost, errorSummary, subjectMatches, type Bridge, type BridgeCommonOptions, type BridgeEvent } from "./common.ts";
-import { statusPath, type BridgeStatus, type Gap } from "./status.ts";
+import { BridgeRun, checkSubject, subjectMatches, type Bridge, type BridgeCommonOptions } from "./common.ts";
+import type { BridgeStatus, Gap } from "./status.ts";
 
 /** Most publishes awaiting their acknowledgement at once. */
 export const MAX_IN_FLIGHT = 1024;
@@ -53,27 +53,17 @@ export function bridgeOut(options: BridgeOutOptions): Bridge {
   return new OutBridge(options);
 }
 
-class OutBridge implements Bridge {
-  readonly done: Promise<void>;
-  private readonly pool: PoolHandle;
-  private readonly stream: string;
+class OutBridge extends BridgeRun {
   private readonly subject: string;
   private readonly window: number;
   private readonly poolId: string;
   private readonly origin: string;
-  private readonly emit: (e: BridgeEvent) => void;
-  private readonly statusWriter: StatusWriter;
-  private readonly wakeup = new Wakeup();
-  private readonly abort = new AbortController();
-  private readonly started = new Date().toISOString();
-  private readonly host: string;
-  private nc: NatsConnection | null = null;
   private js: JetStreamClient | null = null;
   private jsm: JetStreamManager | null = null;
   private cursor: Cursor | null = null;
   private watch: PoolWatch | null = null;
-  private state: BridgeStatus["state"] = "connecting";
-  private error: BridgeStatus["error"] = null;
+  /** The run's one timer (see work). */
+  private poll: ReturnType<typeof setInterval> | undefined;
 
   /** Every seq <= storedThrough is in the stream or was a gap. */
   private storedThrough = 0;
@@ -99,8 +89,7 @@ class OutBridge implements Bridge {
   private readonly gaps: Gap[] = [];
 
   constructor(private readonly options: BridgeOutOptions) {
-    this.pool = options.pool;
-    this.stream = checkName(options.stream, "stream name");
+    super("out", options, natsError);
     this.subject = checkSubject(options.subject ?? `plasmite.${this.pool.name}`, false);
     if (options.gapPolicy !== undefined && options.gapPolicy !== "continue" && options.gapPolicy !== "error") {
       throw new PlasmiteError("Usage", `invalid gap policy '${options.gapPolicy}'`, { hint: "Use continue or error." });
@@ -115,16 +104,11 @@ class OutBridge implements Bridge {
     this.slotFloor = new Float64Array(this.window);
     this.slotSentAt = new Float64Array(this.window);
     this.poolId = poolIdOf(this.pool.pool.geometry.createdNs);
-    this.host = options.host ?? defaultHost();
     this.origin = originPrefix(this.host, this.pool.name);
-    this.emit = options.onEvent ?? (() => {});
-    const file = options.statusFile === false ? null : options.statusFile ?? statusPath(this.pool.path, "out", this.stream);
-    this.statusWriter = new StatusWriter(file, () => this.status());
-    this.done = this.run();
-    this.done.catch(() => {}); // the caller sees the failure through done; never an unhandled rejection
+    this.start();
   }
 
-  status(): BridgeStatus {
+  override status(): BridgeStatus {
     const s = this.pool.pool.state();
     const newest = s.newestSeq;
     const lag = Math.max(0, newest - this.storedThrough);
@@ -137,96 +121,64 @@ class OutBridge implements Bridge {
         lagMs = 0; // overwritten meanwhile: the next status has it
       }
     }
-    return {
-      direction: "out",
-      pool: this.pool.name,
-      pool_path: this.pool.path,
-      stream: this.stream,
-      subject: this.subject,
-      servers: String(this.options.servers),
-      host: this.host,
-      pid: process.pid,
-      started: this.started,
-      updated: new Date().toISOString(),
-      state: this.state,
-      connected: this.nc !== null && !this.nc.isClosed() && this.state !== "connecting",
-      lag_messages: lag,
-      lag_ms: lagMs,
-      published_through: this.storedThrough,
-      pool_newest: newest > 0 ? newest : null,
-      published: this.published,
-      duplicates: this.duplicates,
-      gaps: this.gaps,
-      error: this.error,
-    };
+    return this.statusWith(
+      { subject: this.subject },
+      {
+        lag_messages: lag,
+        lag_ms: lagMs,
+        published_through: this.storedThrough,
+        pool_newest: newest > 0 ? newest : null,
+        published: this.published,
+        duplicates: this.duplicates,
+      },
+      this.gaps,
+    );
   }
 
-  async stop(): Promise<void> {
-    if (!this.abort.signal.aborted) {
-      if (this.state !== "failed" && this.state !== "stopped") this.state = "stopping";
-      this.abort.abort();
+  protected override async work(): Promise<void> {
+    this.nc = await connectWithRetry(this.options, (line) => this.emit({ kind: "bridge", message: line }), this.abort.signal);
+    if (!this.nc) return;
+    this.js = jetstream(this.nc, { timeout: PUBLISH_TIMEOUT_MS });
+    const jsm = await this.retrying(() => jetStreamOf(this.nc!, PUBLISH_TIMEOUT_MS), "JetStream");
+    if (!jsm) return;
+    this.jsm = jsm;
+    if (!(await this.retrying(() => this.ensureStream(), "stream"))) return;
+    this.watch = this.pool.pool.watch(this.wakeup.wake);
+    this.nc.subscribe(`${this.replyPrefix}>`, {
+      callback: (err, msg) => {
+        // a refused subscription (no permission for _INBOX.>) leaves every publish unacknowledged: say why
+        if (err) this.emit({ kind: "bridge", message: `acknowledgements cannot be received: ${err.message}` });
+        else this.onReply(msg.subject, msg.data, msg.headers?.code);
+      },
+    });
+    if (!(await this.retrying(() => this.resync(true), "resync"))) return;
+    this.markRunning();
+    // one timer for the whole run: waits below need none of their own (acks wake the loop thousands of times a second)
+    this.poll = setInterval(() => {
+      this.failOverdue();
       this.wakeup.wake();
-    }
-    await this.done.catch(() => {});
-  }
-
-  private get stopping(): boolean {
-    return this.abort.signal.aborted;
-  }
-
-  private async run(): Promise<void> {
-    this.statusWriter.start();
-    let poll: ReturnType<typeof setInterval> | undefined;
-    try {
-      this.nc = await connectWithRetry(this.options, (line) => this.emit({ kind: "bridge", message: line }), this.abort.signal);
-      if (!this.nc) return;
-      this.js = jetstream(this.nc, { timeout: PUBLISH_TIMEOUT_MS });
-      const jsm = await this.retrying(() => jetStreamOf(this.nc!, PUBLISH_TIMEOUT_MS), "JetStream");
-      if (!jsm) return;
-      this.jsm = jsm;
-      if (!(await this.retrying(() => this.ensureStream(), "stream"))) return;
-      this.watch = this.pool.pool.watch(this.wakeup.wake);
-      this.nc.subscribe(`${this.replyPrefix}>`, {
-        callback: (err, msg) => {
-          // a refused subscription (no permission for _INBOX.>) leaves every publish unacknowledged: say why
-          if (err) this.emit({ kind: "bridge", message: `acknowledgements cannot be received: ${err.message}` });
-          else this.onReply(msg.subject, msg.data, msg.headers?.code);
-        },
-      });
-      if (!(await this.retrying(() => this.resync(true), "resync"))) return;
-      this.state = "running";
-      this.statusWriter.write();
-      // one timer for the whole run: waits below need none of their own (acks wake the loop thousands of times a second)
-      poll = setInterval(() => {
-        this.failOverdue();
-        this.wakeup.wake();
-      }, POLL_MS);
-      while (!this.stopping) {
-        if (this.failed) {
-          this.state = "resyncing";
-          await this.settleAll(Infinity);
-          if (this.stopping) break;
-          if (!(await this.retrying(() => this.resync(false), "resync"))) break;
-          this.state = "running";
-          continue;
-        }
-        if (!this.pump()) await this.wakeup.next();
+    }, POLL_MS);
+    while (!this.stopping) {
+      if (this.failed) {
+        this.state = "resyncing";
+        await this.settleAll(Infinity);
+        if (this.stopping) break;
+        if (!(await this.retrying(() => this.resync(false), "resync"))) break;
+        this.state = "running";
+        continue;
       }
-      await this.settleAll(DRAIN_TIMEOUT_MS);
-      this.state = "stopped";
-    } catch (err) {
-      await this.settleAll(DRAIN_TIMEOUT_MS).catch(() => {});
-      const e = err instanceof PlasmiteError ? err : natsError(err, "bridge out");
-      this.state = "failed";
-      this.error = errorSummary(e);
-      throw e;
-    } finally {
-      if (this.state !== "failed") this.state = "stopped"; // also when stopped before it ever connected
-      clearInterval(poll);
-      await this.watch?.stop();
-      this.statusWriter.close();
-      await this.nc?.close().catch(() => {});
+      if (!this.pump()) await this.wakeup.next();
     }
+    await this.settleAll(DRAIN_TIMEOUT_MS);
+  }
+
+  protected override async beforeFailing(): Promise<void> {
+    await this.settleAll(DRAIN_TIMEOUT_MS).catch(() => {});
+  }
+
+  protected override async release(): Promise<void> {
+    clearInterval(this.poll);
+    await this.watch?.stop();
   }
 
   /**
