@@ -1,35 +1,52 @@
 // The OS calls of src/platform/native.ts made directly on libc through Bun's FFI (ffi.ts: `| 0` on every
 // i32/u32 argument), for platforms without a prebuilt shim: no compiler, no embedded file, any Unix Bun runs on.
 // Same contract: >= 0 or -errno.
-import { ffi, T } from "./ffi.ts";
-import { asPtr, cString, libcName } from "./c-interop.ts";
+import { bind, ffi, native } from "./ffi.ts";
+import { T, asPtr, bufferProblem, cString, cStringProblem, libcName, sizeProblem } from "./c-interop.ts";
 import type { OsConstants, Sys } from "./native.ts";
+
+/** An address a page boundary (msync refuses any other): mmap's results and offsets rounded down to a page. */
+const pageAlignedProblem = (addr: unknown, page: number) => (typeof addr !== "number" || addr % page === 0 ? null : `the address must be page-aligned (${page} bytes), got ${addr}`);
+
+/** The libc functions both OSes have. */
+const COMMON = {
+  open: native([T.ptr, T.i32, T.u32], T.i32, (path) => cStringProblem(path, "path")),
+  close: native([T.i32], T.i32),
+  lseek: native([T.i32, T.i64, T.i32], T.i64_fast, (_fd, _offset, whence) => (whence >= 0 && whence <= 2 ? null : `whence must be 0, 1 or 2, got ${whence}`)),
+  ftruncate: native([T.i32, T.i64], T.i32, (_fd, size) => sizeProblem(size, 0, "size")),
+  mmap: native([T.ptr, T.u64, T.i32, T.i32, T.i32, T.i64], T.i64_fast, (_addr, size) => sizeProblem(size, 1, "size")),
+  munmap: native([T.ptr, T.u64], T.i32, (_addr, size) => sizeProblem(size, 1, "size")),
+  msync: native([T.ptr, T.u64, T.i32], T.i32, (addr) => pageAlignedProblem(addr, 4096)),
+  flock: native([T.i32, T.i32], T.i32),
+  isatty: native([T.i32], T.i32),
+  // struct pollfd is 8 bytes
+  poll: native([T.ptr, T.u64, T.i32], T.i32, (fds, nfds) => bufferProblem(fds, Number(nfds) * 8, "fds")),
+};
+
+/** Linux only: errno's address, fallocate, and futex through syscall. */
+const LINUX_ONLY = {
+  __errno_location: native([], T.ptr),
+  posix_fallocate: native([T.i32, T.i64, T.i64], T.i32, (_fd, offset, length) => sizeProblem(offset, 0, "offset") ?? sizeProblem(length, 1, "length")),
+  // syscall(SYS_futex, uaddr, op, val, timeout, uaddr2, val3): the only syscall made
+  syscall: native([T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], T.i64_fast, (_nr, uaddr, _op, _val, timeout) =>
+    typeof uaddr === "number" && uaddr % 4 !== 0
+      ? `the futex word's address must be a multiple of 4, got ${uaddr}`
+      : timeout === null || timeout instanceof BigInt64Array
+        ? timeout && bufferProblem(timeout, 16, "timeout")
+        : "timeout must be null or a BigInt64Array timespec (seconds, nanoseconds)",
+  ),
+};
+
+/** macOS only: errno's address. */
+const DARWIN_ONLY = { __error: native([], T.ptr) };
 
 /** Direct libc calls through the same interface: no compiler, no embedded file, any Unix Bun runs on. */
 export function loadLibc(c: OsConstants): Sys {
   const linux = process.platform === "linux";
-  const lib = ffi().dlopen(libcName(), {
-    open: { args: [T.ptr, T.i32, T.u32], returns: T.i32 },
-    close: { args: [T.i32], returns: T.i32 },
-    lseek: { args: [T.i32, T.i64, T.i32], returns: T.i64_fast },
-    ftruncate: { args: [T.i32, T.i64], returns: T.i32 },
-    mmap: { args: [T.ptr, T.u64, T.i32, T.i32, T.i32, T.i64], returns: T.i64_fast },
-    munmap: { args: [T.ptr, T.u64], returns: T.i32 },
-    msync: { args: [T.ptr, T.u64, T.i32], returns: T.i32 },
-    flock: { args: [T.i32, T.i32], returns: T.i32 },
-    isatty: { args: [T.i32], returns: T.i32 },
-    poll: { args: [T.ptr, T.u64, T.i32], returns: T.i32 },
-    ...(linux
-      ? {
-          __errno_location: { args: [], returns: T.ptr },
-          posix_fallocate: { args: [T.i32, T.i64, T.i64], returns: T.i32 },
-          syscall: { args: [T.i64, T.ptr, T.i32, T.u32, T.ptr, T.ptr, T.i32], returns: T.i64_fast },
-        }
-      : { __error: { args: [], returns: T.ptr } }),
-  } as const);
-  const s = lib.symbols as any;
-  const errnoAt: () => number = linux ? s.__errno_location : s.__error;
-  const errno = () => ffi().readI32(errnoAt(), 0);
+  const s = bind(libcName(), COMMON);
+  const l = linux ? bind(libcName(), LINUX_ONLY) : null;
+  const errnoAt = l ? l.__errno_location : bind(libcName(), DARWIN_ONLY).__error;
+  const errno = () => ffi().readI32(errnoAt() as number, 0);
   const ret = (r: number | bigint) => {
     const n = Number(r);
     return n < 0 ? -errno() : n;
@@ -53,7 +70,7 @@ export function loadLibc(c: OsConstants): Sys {
     fileSize: (fd) => ret(s.lseek(fd | 0, 0, 2 /* SEEK_END */)),
     allocate: (fd, size) => {
       if (linux) {
-        const r = s.posix_fallocate(fd | 0, 0, size); // returns the error number itself, not -1
+        const r = l!.posix_fallocate(fd | 0, 0, size); // returns the error number itself, not -1
         if (r === 0) return 0;
         if (r !== 95 /* EOPNOTSUPP */ && r !== c.ENOSYS) return -r;
       }
@@ -80,10 +97,10 @@ export function loadLibc(c: OsConstants): Sys {
       const us = Math.max(0, Math.floor(timeoutUs));
       timespec[0] = BigInt(Math.floor(us / 1e6));
       timespec[1] = BigInt((us % 1e6) * 1000);
-      const r = ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 0, expected | 0, timespec, null, 0));
+      const r = ret(l!.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 0, expected | 0, timespec, null, 0));
       return r === -c.EAGAIN ? 0 : Math.min(r, 0);
     },
-    futexWake: (addr, offset) => (linux ? ret(s.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 1, 0x7fffffff, null, null, 0)) : -c.ENOSYS),
+    futexWake: (addr, offset) => (l ? ret(l.syscall(FUTEX_SYSCALL, asPtr(addr + offset), 1, 0x7fffffff, null, null, 0)) : -c.ENOSYS),
     isatty: (fd) => (s.isatty(fd | 0) ? 1 : 0),
     outputClosed: (fd) => {
       // struct pollfd { int fd; short events; short revents; } on Linux and macOS; POLLERR 8, POLLHUP 16 on both

@@ -2,10 +2,10 @@
 // host, else libc directly behind the same interface (libc.ts). The only modules (with files.ts) that handle
 // raw addresses.
 // Every function returns >= 0 on success or -errno; it never throws for an OS failure.
-import { ffi, T } from "./ffi.ts";
+import { bind, native } from "./ffi.ts";
 import { PlasmiteError } from "../errors.ts";
 import { hostTarget } from "./target.ts";
-import { asPtr, cString, libcName } from "./c-interop.ts";
+import { T, asPtr, bufferProblem, cString, cStringProblem, libcName, sizeProblem } from "./c-interop.ts";
 // The prebuilt shim as a base64 string constant: part of the bundle (and the compiled binary),
 // loaded through memfd, so neither a noexec $TMPDIR nor node:fs (~1 ms to load) is involved.
 import shimBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.ts";
@@ -71,40 +71,40 @@ const DARWIN: OsConstants = {
   ENOSYS: 78, ETIMEDOUT: 60, EDQUOT: 69, ENOTDIR: 20, EISDIR: 21, EMFILE: 24, ENAMETOOLONG: 63, ELOOP: 62,
 };
 
+/** A futex word's offset: a whole number of 4-byte words. */
+const wordOffsetProblem = (offset: number | bigint) => (Number(offset) >= 0 && Number(offset) % 4 === 0 ? null : `the futex word's offset must be a non-negative multiple of 4, got ${offset}`);
+const flagProblem = (v: number, what: string) => (v === 0 || v === 1 ? null : `${what} must be 0 or 1, got ${v}`);
+
+/** The shim's functions (native/shim.c), as declared there. */
 const SHIM_SYMBOLS = {
-  pls_abi_version: { args: [], returns: T.i32 },
-  pls_open: { args: [T.ptr, T.i32, T.i32], returns: T.i32 },
-  pls_close: { args: [T.i32], returns: T.i32 },
-  pls_file_size: { args: [T.i32], returns: T.i64_fast },
-  pls_allocate: { args: [T.i32, T.i64], returns: T.i32 },
-  pls_mmap: { args: [T.i32, T.i64, T.i32], returns: T.i64_fast },
-  pls_munmap: { args: [T.ptr, T.i64], returns: T.i32 },
-  pls_msync: { args: [T.ptr, T.i64, T.i64], returns: T.i32 },
-  pls_flock: { args: [T.i32, T.i32, T.i32], returns: T.i32 },
-  pls_futex_wait: { args: [T.ptr, T.i64, T.u32, T.i64], returns: T.i32 },
-  pls_futex_wake: { args: [T.ptr, T.i64], returns: T.i32 },
-  pls_isatty: { args: [T.i32], returns: T.i32 },
-  pls_file_id: { args: [T.i32, T.ptr], returns: T.i32 },
-  pls_output_closed: { args: [T.i32], returns: T.i32 },
-} as const;
+  pls_abi_version: native([], T.i32),
+  pls_open: native([T.ptr, T.i32, T.i32], T.i32, (path) => cStringProblem(path, "path")),
+  pls_close: native([T.i32], T.i32),
+  pls_file_size: native([T.i32], T.i64_fast),
+  pls_allocate: native([T.i32, T.i64], T.i32, (_fd, size) => sizeProblem(size, 0, "size")),
+  pls_mmap: native([T.i32, T.i64, T.i32], T.i64_fast, (_fd, size, writable) => sizeProblem(size, 1, "size") ?? flagProblem(writable, "writable")),
+  pls_munmap: native([T.ptr, T.i64], T.i32, (_addr, size) => sizeProblem(size, 1, "size")),
+  pls_msync: native([T.ptr, T.i64, T.i64], T.i32, (_addr, offset, length) => sizeProblem(offset, 0, "offset") ?? sizeProblem(length, 0, "length")),
+  pls_flock: native([T.i32, T.i32, T.i32], T.i32, (_fd, op, nonblock) => (op >= 0 && op <= 2 ? flagProblem(nonblock, "nonblock") : `op must be 0 (shared), 1 (exclusive) or 2 (unlock), got ${op}`)),
+  pls_futex_wait: native([T.ptr, T.i64, T.u32, T.i64], T.i32, (_addr, offset, _expected, timeoutUs) => wordOffsetProblem(offset) ?? sizeProblem(timeoutUs, 0, "the timeout")),
+  pls_futex_wake: native([T.ptr, T.i64], T.i32, (_addr, offset) => wordOffsetProblem(offset)),
+  pls_isatty: native([T.i32], T.i32),
+  pls_file_id: native([T.i32, T.ptr], T.i32, (_fd, out) => (out instanceof BigUint64Array ? bufferProblem(out, 16, "out") : "out must be a BigUint64Array (device, inode)")),
+  pls_output_closed: native([T.i32], T.i32),
+};
 
 const SHIM_ABI_VERSION = 5;
 const SHIM_TARGETS = new Set(["linux-x64-gnu"]);
 
-let shimLibrary: unknown = null;
-
 /** The embedded shim, loaded from memory (memfd), so it needs no writable or executable directory. */
 function loadShim(c: OsConstants): Sys | null {
   if (!SHIM_TARGETS.has(hostTarget()) || process.env.PLASMITE_NATIVE === "libc") return null;
-  let lib;
+  let s;
   try {
-    lib = ffi().dlopen(memfdCopy(Uint8Array.fromBase64(shimBase64)), SHIM_SYMBOLS);
+    s = bind(memfdCopy(Uint8Array.fromBase64(shimBase64)), SHIM_SYMBOLS);
   } catch {
     return null;
   }
-  // held for the life of the process: nothing may ever unload the library its symbols call into
-  shimLibrary = lib;
-  const s = lib.symbols;
   if (s.pls_abi_version() !== SHIM_ABI_VERSION) return null;
   // `| 0` on every i32/u32 argument: native symbols read an int32 only from an int32-encoded value (ffi.ts)
   return {
@@ -129,10 +129,10 @@ function loadShim(c: OsConstants): Sys | null {
 
 /** Copies a library into an anonymous memory file and returns a path dlopen accepts. */
 function memfdCopy(bytes: Uint8Array): string {
-  const libc = ffi().dlopen(libcName(), {
-    memfd_create: { args: [T.ptr, T.u32], returns: T.i32 },
-    write: { args: [T.i32, T.ptr, T.u64], returns: T.i64_fast },
-  }).symbols;
+  const libc = bind(libcName(), {
+    memfd_create: native([T.ptr, T.u32], T.i32, (name) => cStringProblem(name, "name")),
+    write: native([T.i32, T.ptr, T.u64], T.i64_fast, (_fd, buf, count) => bufferProblem(buf, count, "the buffer")),
+  });
   const fd = libc.memfd_create(cString("plasmite-shim"), 1 /* MFD_CLOEXEC */);
   if (fd < 0) throw new Error("memfd_create failed");
   let written = 0;
