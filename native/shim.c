@@ -159,7 +159,7 @@ int32_t pls_flock(int32_t fd, int32_t op, int32_t nonblock) {
   return r < 0 ? -errno : 0;
 }
 
-/* 1 when fd is a terminal, else 0 (Node's process.stdout.isTTY costs milliseconds of start-up in Bun). */
+/* 1 when fd is a terminal, else 0 (so the CLI can ask about fd 0/1/2 without creating Node's stream objects). */
 int32_t pls_isatty(int32_t fd) { return isatty(fd) ? 1 : 0; }
 
 /* 1 when nobody can read what is written to fd any more (the read end of a pipe or socket is closed), else 0.

@@ -39,7 +39,7 @@ const exercise = (path: string) => `
   console.log(JSON.stringify({ layer: L.ffi().layer, backend: s.backend, locked, same, waited: waitedMs >= 15, differs, id, tty: s.isatty(99) }));`;
 
 describe("FFI layer", () => {
-  test("the start-up path binds through Bun's native FFI object, not the bun:ffi module (~0.3 ms a start)", () => {
+  test("the start-up path binds through Bun's native FFI object, not the bun:ffi module", () => {
     // If a Bun upgrade removes or reshapes Bun.FFI this fails: the fallback still works, but every command
     // then starts slower, which the start-up budget (scripts/bench-startup.ts) needs to know.
     expect(ffi().layer).toBe("native");

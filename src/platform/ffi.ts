@@ -1,8 +1,8 @@
 // Bun's FFI as the start-up path uses it: the runtime's native `Bun.FFI` object, not the `bun:ffi` module.
-// That module is a thin JS layer over the same object, but it is compiled from source on every start
-// (~0.35 ms, a quarter of what a one-shot `pls poke` spends beyond a bare Bun program) and its dlopen builds a
-// `new Function` argument converter per symbol (~0.1 ms for the shim's). Native symbols take their arguments
-// as the runtime encodes them, so callers follow two rules the module's converters would otherwise apply:
+// That module is a thin JS layer over the same object, but every process that loads it compiles it from source
+// and has its dlopen build a `new Function` argument converter per symbol, work a one-shot command would repeat
+// on every run. Native symbols take their arguments as the runtime encodes them, so callers follow two rules the
+// module's converters would otherwise apply:
 //   - an i32/u32 argument must be an int32 value: pass `x | 0`;
 //   - a pointer argument is a typed array or an address above 2^31 (addresses from mmap always are).
 // Where the native object is missing or changed shape (another Bun version), `bun:ffi` is loaded instead: its
@@ -12,6 +12,7 @@
 // arguments are checked against the two rules above, the declared kinds and `fits` (ffi-checks.ts); otherwise
 // the wrapper is the native function itself. The one binding outside bind(): the futex watcher's worker, a
 // self-contained source string that cannot import this module (futex-watcher.ts says why).
+// State: the FFI layer, chosen on first use, and every library bound (held open for the life of the process).
 import type { Pointer } from "bun:ffi"; // types only: erased from the bundle
 import { PlasmiteError } from "../errors.ts";
 import { T } from "./c-interop.ts";

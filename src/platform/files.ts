@@ -1,5 +1,7 @@
 // Files and shared mappings for pools: open, create, map, lock, sync, wait/wake, with OS failures turned into
 // PlasmiteErrors. Nothing above this module sees a file descriptor's errno or a raw address.
+// State: errno names by number (built at the first OS error), isatty answers per descriptor, and one scratch
+// array file identities are read into.
 import { PlasmiteError } from "../errors.ts";
 import { errnoError, errnoText } from "./errno.ts";
 import { ffi } from "./ffi.ts";
@@ -139,7 +141,7 @@ export function nativeBackend(): string {
 
 const ttyCache = new Map<number, boolean>();
 
-/** Whether fd 0/1/2 is a terminal (cached; cheaper than Node's process.stdout.isTTY, which builds a stream). */
+/** Whether fd 0/1/2 is a terminal (asked once per descriptor, without creating Node's stream objects). */
 export function isTerminal(fd: number): boolean {
   let v = ttyCache.get(fd);
   if (v === undefined) {

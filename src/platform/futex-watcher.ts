@@ -2,6 +2,7 @@
 // loop can wait for writers without blocking. Only the platform layer sees the mapping's address.
 // Never stores to a mapping opened read-only: there it is not counted in the waiters word and looks again every
 // WAIT_SLICE_MAX_US instead of waiting for a wake-up.
+// State: the worker source's Blob URL, made on first use and shared by every watch.
 import { WAIT_SLICE_MAX_US, futexWake, type MappedFile } from "./files.ts";
 import { libcName } from "./c-interop.ts";
 

@@ -1,6 +1,6 @@
-// node:fs and node:path, loaded on first use. Loading node:fs costs ~1 ms of start-up in Bun (more than the
-// rest of `pls poke`) and node:path ~0.15 ms; the hot paths (open a pool, append, read) go through the
-// native shim and plain strings instead. Creating, listing and deleting pools and reading token files load them.
+// node:fs and node:path, loaded on first use: the one-shot path (open a pool, append, read) goes through the
+// native binding and plain strings and never loads them; creating, listing and deleting pools and reading token
+// files do. A static node:fs import on that path fails the start-up budget (src/cli/startup-budget.test.ts).
 export function fs(): typeof import("node:fs") {
   return require("node:fs");
 }

@@ -2,12 +2,13 @@
 // host, else libc directly behind the same interface (libc.ts). The only modules (with files.ts) that handle
 // raw addresses.
 // Every function returns >= 0 on success or -errno; it never throws for an OS failure.
+// State: the process-wide binding (sys()), loaded on first use.
 import { bind, native } from "./ffi.ts";
 import { PlasmiteError } from "../errors.ts";
 import { hostTarget } from "./target.ts";
 import { T, asPtr, bufferProblem, cString, cStringProblem, libcName, sizeProblem } from "./c-interop.ts";
-// The prebuilt shim as a base64 string constant: part of the bundle (and the compiled binary),
-// loaded through memfd, so neither a noexec $TMPDIR nor node:fs (~1 ms to load) is involved.
+// The prebuilt shim as a base64 string constant: part of the bundle (and the compiled binary), loaded through
+// memfd, so no file is written: a noexec or read-only $TMPDIR is fine, and node:fs is not needed to load it.
 import shimBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.ts";
 
 export interface Sys {

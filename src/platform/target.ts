@@ -1,7 +1,7 @@
 // Names the host platform the way native/prebuilt/ folders are named. Pure; no I/O beyond reading process fields.
 
-// Set by scripts/build.ts for compiled binaries (each is built for exactly one target), which spares them
-// the process report below (~0.3 ms of every command's start-up).
+// Set by scripts/build.ts for compiled binaries (each is built for exactly one target): they know their target
+// and never build the process report below (a whole diagnostic snapshot, taken only to tell glibc from musl).
 declare const PLASMITE_BUILD_TARGET: string | undefined;
 
 /** e.g. "linux-x64-gnu", "linux-arm64-musl", "darwin-arm64". */

@@ -7,7 +7,8 @@
 // Internal: each placement aligned and inside the ring (so no frame is longer than the ring), seqs newest+1…,
 // frames written end to end from the published head exactly as planned, the state consistent (next gen, nobody
 // else published, offsets aligned and inside the ring) right before it is published.
-// State: per-Pool scratch arrays (reused so the critical section allocates nothing per message).
+// State: per-Pool scratch arrays (reused so the critical section allocates nothing per message); module-level,
+// one scratch word timestamps are split through and a TextEncoder made on first use.
 import { PlasmiteError, withPath } from "../errors.ts";
 import { beginFrame, commitFrame, payloadStart, writeFrameParts, writeWrapMarker, maxPayloadBytes } from "../format/frame.ts";
 import { PUBLISH_GEN_OFFSET, WAITERS_WORD, copyState, loadPublishGen, publishState, type Geometry, type PoolState } from "../format/header.ts";
@@ -79,8 +80,8 @@ export class Appender {
       });
     }
     const maxPayload = maxPayloadBytes(pool.geometry.ringSize);
-    // A few text payloads (a one-shot poke) are encoded instead: the first use of Buffer and of Bun's native
-    // crc32 costs more start-up than the text path saves on one message.
+    // A few text payloads (a one-shot poke) are encoded to bytes and take the byte path: both store the same
+    // bytes, and the text path's set-up pays for itself only over a batch.
     if (isTextPayloads(payloads) && payloads.bodies.length <= SMALL_TEXT_BATCH) payloads = encodeTexts(payloads);
     const text = isTextPayloads(payloads) ? payloads : null;
     const n = text ? text.bodies.length : (payloads as readonly Uint8Array[]).length;

@@ -30,8 +30,8 @@ function openPoolFile(path: string): { fd: number; writable: boolean } {
 /**
  * Maps the pool file at `path`, sharing one mapping per file (by device and inode) within the process. The
  * identity comes from the opened descriptor, so no rename between a stat and an open can pair them wrongly.
- * It is taken only when this process already maps a pool (which could be the same file): the first open of a
- * one-shot command skips the fstat (on the libc backend, loading node:fs for it costs 1.2 ms).
+ * It is taken only when this process already maps a pool (which could be the same file), so a process that maps
+ * one pool (a one-shot command) never asks for it (on the libc backend an identity needs node:fs).
  */
 export function acquireMapping(path: string): MappedFile {
   const opened = openPoolFile(path);
