@@ -1,12 +1,13 @@
 // The library users import: a Client for a pool directory and PoolHandles with append/get/tail/info.
 // Thin over src/pool: names become paths here, messages become payloads; no storage rules.
 import { fs, path } from "../platform/lazy-node.ts";
-import { PlasmiteError, retentionGapError } from "../errors.ts";
+import { PlasmiteError } from "../errors.ts";
 import { checkMessage, encodePayload, payloadPrefix } from "../format/payload.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolInfo, type TextPayloads } from "../pool/pool.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, checkLockTimeout } from "../pool/write-lock.ts";
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
+import { checkFollowOptions, followPool, type FollowEvent, type FollowOptions } from "./follow.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
 import type { RemoteClient, RemoteOptions } from "../remote/client.ts";
 
@@ -30,6 +31,8 @@ export interface TailOptions {
   /** Stop after this many messages. */
   max?: number;
   signal?: AbortSignal;
+  /** Only messages carrying every one of these tags. */
+  tags?: string[];
   /** Called when messages were overwritten before the tail read them. */
   onDrop?: (drop: Drop) => void;
   /**
@@ -195,21 +198,22 @@ export class PoolHandle {
     return new (cursorClass())(this.pool, start);
   }
 
+  /**
+   * The follow engine over this pool (see follow.ts): batches of stored messages from a start, filtered, until a
+   * stop condition. What every reader (peek, the server's tails, MCP waits, tail()) is built on.
+   */
+  follow(options: FollowOptions): AsyncGenerator<FollowEvent> {
+    return followPool(this.pool, (start) => this.cursor(start), options);
+  }
+
   /** Messages in seq order as an async iterator: from `since`/`last`/`sinceTime`, else only new ones. */
   tail(options: TailOptions = {}): AsyncGenerator<Message> {
-    if (options.gapPolicy !== undefined && options.gapPolicy !== "continue" && options.gapPolicy !== "error") {
-      throw new PlasmiteError("Usage", `invalid gap policy '${options.gapPolicy}'`, { hint: "Use continue or error." });
-    }
     for (const [name, v] of [["since", options.since], ["last", options.last], ["max", options.max]] as const) {
       if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new PlasmiteError("Usage", `tail ${name} must be a non-negative integer, got ${v}`);
     }
     if (options.sinceTime !== undefined && !Number.isFinite(Number(options.sinceTime))) {
       throw new PlasmiteError("Usage", "tail sinceTime is not a valid time");
     }
-    return this.follow(options);
-  }
-
-  private async *follow(options: TailOptions): AsyncGenerator<Message> {
     const start: CursorStart =
       options.since !== undefined
         ? { seq: options.since }
@@ -218,24 +222,9 @@ export class PoolHandle {
           : options.sinceTime !== undefined
             ? { timeNs: BigInt(Math.floor(Number(options.sinceTime))) * 1_000_000n }
             : { newest: true };
-    const cursor = new (cursorClass())(this.pool, start);
-    const timeout = options.timeout ?? Infinity;
-    let count = 0;
-    for (;;) {
-      if (options.signal?.aborted) return;
-      const item = cursor.next();
-      if (item?.message) {
-        yield toMessage(item.message);
-        if (options.max !== undefined && ++count >= options.max) return;
-        continue;
-      }
-      if (item?.drop) {
-        options.onDrop?.(item.drop);
-        if (options.gapPolicy === "error") throw retentionGap(item.drop, this.path);
-        continue;
-      }
-      if (!(await cursor.wait(timeout === Infinity ? 3_600_000 : timeout, options.signal)) && timeout !== Infinity) return;
-    }
+    const follow: FollowOptions = { start, max: options.max, idleTimeoutMs: options.timeout, signal: options.signal, onDrop: options.onDrop, gapPolicy: options.gapPolicy, tags: options.tags };
+    checkFollowOptions(follow);
+    return messagesOf(this.follow(follow));
   }
 
   close(): void {
@@ -267,8 +256,8 @@ function encodeAll(messages: ReadonlyArray<{ data: Record<string, unknown>; tags
   return out;
 }
 
-function retentionGap(drop: Drop, path: string): PlasmiteError {
-  return retentionGapError(drop.fromSeq, drop.toSeq, { path, hint: "Read faster, use a larger pool, or resume from the oldest retained seq." });
+async function* messagesOf(events: AsyncGenerator<FollowEvent>): AsyncGenerator<Message> {
+  for await (const e of events) if (e.kind === "batch") for (const m of e.messages) yield toMessage(m);
 }
 
 /** The Cursor class, loaded when first read with: one-shot writes and gets never load it. */

@@ -4,7 +4,6 @@
 // sleeping on the pool's futex word, see src/serve/watcher.ts), never in a polling loop of its own.
 // Invariant: next_after_seq only moves past messages this page looked at (returned, or filtered out), so paging
 // with after_seq = next_after_seq sees every retained message exactly once.
-import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle } from "../api/client.ts";
 import { envelopeHasTags, envelopeJson } from "../api/envelope.ts";
 import type { WhereFilter } from "../filter/where.ts";
@@ -151,30 +150,39 @@ export interface WaitOptions {
 
 /**
  * Returns as soon as at least one matching message is there (with any others already there, up to `count`), or
- * after `timeoutMs` with none (timed_out). Sleeps on `lease` (the pool's watcher) between looks.
+ * after `timeoutMs` with none (timed_out). Reads through the library's follow engine, sleeping on `lease` (the
+ * pool's watcher) between looks.
  */
 export async function waitPage(handle: PoolHandle, lease: WatchLease, o: WaitOptions): Promise<Page & { timed_out: boolean }> {
-  const deadline = performance.now() + o.timeoutMs;
-  let afterSeq = o.afterSeq ?? handle.cursor({ newest: true }).nextSeq - 1;
+  const afterSeq = o.afterSeq ?? handle.cursor({ newest: true }).nextSeq - 1;
   let fellBehind = false;
-  for (;;) {
-    // read before looking: a message published after the look moves the generation, and the sleep ends at once
-    const gen = lease.generation();
-    const s = await scan(handle, { seq: afterSeq + 1 }, o.count, o.filter, false, Infinity, MAX_SCAN_MESSAGES);
-    fellBehind ||= s.fellBehind;
-    afterSeq = Math.max(afterSeq, s.lastSeq);
-    const left = deadline - performance.now();
-    if (s.envelopes.length > 0 || left <= 0 || o.signal?.aborted) {
-      return { ...pageOf(handle, { ...s, lastSeq: afterSeq }, fellBehind), timed_out: s.envelopes.length === 0 };
+  const events = handle.follow({
+    start: { seq: afterSeq + 1 },
+    tags: o.filter.tags,
+    where: o.filter.where,
+    max: o.count,
+    deadline: performance.now() + o.timeoutMs,
+    signal: o.signal,
+    onDrop: () => (fellBehind = true),
+    waiter: { mark: () => lease.generation(), wait: (ms, signal, gen) => lease.wait(ms, signal, gen) },
+    unlinkedHint: "Create it again (plasmite_pool_create) or wait on another pool.",
+  });
+  let lastSeq = afterSeq;
+  try {
+    for await (const e of events) {
+      lastSeq = Math.max(lastSeq, e.scannedSeq);
+      if (e.kind === "end") break;
+      if (e.kind === "batch") {
+        if (e.messages.length > 0) {
+          const s: Scan = { envelopes: e.messages.map((m) => envelopeJson(m)), lastSeq, fellBehind, scanned: 0, exhausted: true };
+          return { ...pageOf(handle, s, fellBehind), timed_out: false };
+        }
+        // a batch the filter emptied: let other requests run before the next one
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
-    if (!s.exhausted) {
-      // the scan budget ran out on filtered messages: go on after letting other requests run
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      continue;
-    }
-    if (!handle.pool.stillLinked()) {
-      throw new PlasmiteError("NotFound", `pool ${handle.name} was deleted while waiting`, { hint: "Create it again (plasmite_pool_create) or wait on another pool." });
-    }
-    await lease.wait(left, o.signal, gen);
+  } finally {
+    await events.return(undefined);
   }
+  return { ...pageOf(handle, { envelopes: [], lastSeq, fellBehind, scanned: 0, exhausted: true }, fellBehind), timed_out: true };
 }

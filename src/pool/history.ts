@@ -24,7 +24,7 @@ export interface HistoryOptions {
 }
 
 /**
- * Yields the history as batches of matching messages, in seq order, leaving `cursor` after the edge (a follower
+ * Yields the history as batches of matching messages (one per batch read, maybe empty), in seq order, leaving `cursor` after the edge (a follower
  * goes on from there). With `last` and a matcher, scans backwards a batch at a time until N matches are found
  * (remembering them as bits), then reads forwards from the first of them: each message is matched once.
  */
@@ -51,8 +51,15 @@ export async function* readHistory(pool: Pool, cursor: Cursor, o: HistoryOptions
     batch.length = 0;
     let stopped = false;
     let read = 0;
+    let failure: unknown = null;
     while (read < HISTORY_BATCH && cursor.nextSeq <= edge) {
-      const item = cursor.next();
+      let item;
+      try {
+        item = cursor.next();
+      } catch (err) {
+        failure = err; // what was read before it (intact, checked) is still delivered first
+        break;
+      }
       if (!item) break;
       read++;
       if (item.drop) {
@@ -62,10 +69,9 @@ export async function* readHistory(pool: Pool, cursor: Cursor, o: HistoryOptions
         }
       } else if (!marks || marks.has(item.message.seq)) batch.push(item.message);
     }
-    if (batch.length > 0) {
-      const out = marks || !o.match ? batch.slice() : await matching(batch, o.match);
-      if (out.length > 0) yield out;
-    }
+    // a batch the filter emptied is yielded too: the reader learns how far the scan got, and may stop
+    if (read > 0) yield marks || !o.match ? batch.slice() : await matching(batch, o.match);
+    if (failure !== null) throw failure;
     if (stopped || cursor.nextSeq > edge || read === 0) return;
   }
 }

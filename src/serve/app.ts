@@ -106,7 +106,7 @@ export function buildApp(o: ServeOptions) {
         throw new PlasmiteError("Busy", "too many concurrent tail requests", { hint: `The server allows ${o.maxTailConcurrency} (--max-tail-concurrency); retry later.` });
       }
       // Everything that can fail comes before the slot and the lease are taken (a start by time reads frames).
-      const cursor = handle.cursor(p.start);
+      const fromSeq = handle.cursor(p.start).nextSeq; // `last=N`: the last N messages, which the tags then filter
       // The stream keeps the mapping alive itself: the pool may be deleted (and its handle closed) meanwhile.
       const releaseMapping = handle.pool.retain();
       state.activeTails++;
@@ -117,7 +117,7 @@ export function buildApp(o: ServeOptions) {
         state.activeTails--;
         releaseMapping();
       };
-      return tailResponse(format, cursor, p, lease, request.signal, done, corsHeaders(request));
+      return tailResponse(format, handle, fromSeq, p, lease, request.signal, done, corsHeaders(request));
     });
 
   const uiPage = () => new Response(uiHtml, { headers: { "content-type": "text/html; charset=utf-8", [PROTOCOL_HEADER]: PROTOCOL_VERSION, "cache-control": "no-cache" } });

@@ -1,16 +1,15 @@
 // Tail streams of the remote protocol: JSON Lines (`/tail`) and Server-Sent Events (`/events`). Each stream
 // holds one concurrency permit and one lease on its pool's watcher, and gives both back exactly once: at the
 // end, on error, or as soon as the client disconnects (even on an idle pool).
-import { PlasmiteError, asPlasmiteError, retentionGapError } from "../errors.ts";
+import { asPlasmiteError } from "../errors.ts";
 import { ByteChunks } from "../api/byte-chunks.ts";
-import { envelopeHasTags, envelopeJson } from "../api/envelope.ts";
+import type { PoolHandle } from "../api/client.ts";
+import { envelopeJson } from "../api/envelope.ts";
 import type { StoredMessage } from "../pool/reader.ts";
-import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
+import type { CursorStart } from "../pool/cursor.ts";
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorBody, usage } from "./http.ts";
 import type { WatchLease } from "./watcher.ts";
 
-/** Most messages read (and put in one response chunk) before the stream yields to the event loop. */
-const CHUNK_MESSAGES = 4096;
 /** SSE comment sent on idle streams so proxies and browsers keep the connection. */
 const SSE_KEEPALIVE_MS = 15_000;
 /** Least time between two progress records of a stream that is skipping messages (see tailResponse). */
@@ -74,56 +73,56 @@ export function parseTailParams(url: URL, headers: Headers, maxTimeoutMs: number
   return { start, max: intParam(url, "max", 1), timeoutMs, tags, gapPolicy: gap, progress: progress === "1" };
 }
 
-function gapError(drop: Drop): PlasmiteError {
-  return retentionGapError(drop.fromSeq, drop.toSeq);
-}
-
 /**
- * Builds the streaming response; `done` runs exactly once when the stream ends for any reason.
+ * Builds the streaming response from the library's follow engine; `done` runs exactly once when the stream ends
+ * for any reason.
  *
- * A backlog is read at full speed, CHUNK_MESSAGES at a time with a turn of the event loop in between; the
- * stream sleeps on the pool's watcher only once it has read everything. When a tag filter skips messages, the
- * client is told how far the scan got (at most every PROGRESS_INTERVAL_MS, and when the stream ends), so its
- * next connection resumes after them instead of scanning them again: an SSE block with only `id: N` (no
- * event is dispatched, the browser's Last-Event-ID becomes N) or, with progress=1, a JSON Lines record
- * `{"progress":{"scanned_seq":N}}`.
+ * A backlog is read at full speed, a batch at a time with a turn of the event loop in between; the engine sleeps
+ * on the pool's watcher only once it has read everything. When a tag filter skips messages, the client is told
+ * how far the scan got (at most every PROGRESS_INTERVAL_MS, and when the stream ends), so its next connection
+ * resumes after them instead of scanning them again: an SSE block with only `id: N` (no event is dispatched, the
+ * browser's Last-Event-ID becomes N) or, with progress=1, a JSON Lines record `{"progress":{"scanned_seq":N}}`.
  */
-export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, lease: WatchLease, signal: AbortSignal, done: () => void, extraHeaders: Record<string, string>): Response {
-  const deadline = performance.now() + p.timeoutMs;
+export function tailResponse(format: TailFormat, handle: PoolHandle, fromSeq: number, p: TailParams, lease: WatchLease, signal: AbortSignal, done: () => void, extraHeaders: Record<string, string>): Response {
   const chunks = new ByteChunks();
-  let sent = 0;
   let finished = false;
   // SSE starts with a comment so the response (and its headers) goes out at once, even on an idle pool.
   if (format === "sse") chunks.pushText(": ok\n\n");
   let lastActivity = performance.now();
   // Every seq up to reportedSeq was sent or skipped, and the client knows it (a message line or a progress record).
-  let reportedSeq = cursor.nextSeq - 1;
+  let reportedSeq = fromSeq - 1;
   let reportedAt = lastActivity;
+  let scannedSeq = reportedSeq;
   const progressOn = format === "sse" || p.progress;
+  const ac = new AbortController();
   const finish = () => {
     if (finished) return;
     finished = true;
     signal.removeEventListener("abort", onAbort);
+    ac.abort();
     lease.release();
     done();
   };
-  let wake: (() => void) | null = null;
-  const onAbort = () => {
-    wake?.();
-    finish();
-  };
+  const onAbort = () => finish();
   signal.addEventListener("abort", onAbort, { once: true });
+  const events = handle.follow({
+    start: { seq: fromSeq },
+    tags: p.tags,
+    max: p.max,
+    deadline: performance.now() + p.timeoutMs,
+    signal: ac.signal,
+    gapPolicy: p.gapPolicy, // the default policy continues from the oldest retained message
+    waiter: { mark: () => lease.generation(), wait: (ms, s, gen) => lease.wait(ms, s, gen) },
+    tickMs: format === "sse" ? SSE_KEEPALIVE_MS : PROGRESS_INTERVAL_MS,
+  });
 
-  const line = (m: StoredMessage, json: string | null) => {
+  const line = (m: StoredMessage) => {
     reportedSeq = m.seq;
-    if (format === "jsonl") {
-      if (json === null) chunks.pushEnvelope(m, "\n");
-      else chunks.pushText(json + "\n");
-    } else chunks.pushText(`id: ${m.seq}\nevent: message\ndata: ${json ?? envelopeJson(m)}\n\n`);
+    if (format === "jsonl") chunks.pushEnvelope(m, "\n");
+    else chunks.pushText(`id: ${m.seq}\nevent: message\ndata: ${envelopeJson(m)}\n\n`);
   };
   /** Reports the scan's position when messages were skipped since the last line (or `force`d, at the end). */
   const progressLine = (now: number, force: boolean) => {
-    const scannedSeq = cursor.nextSeq - 1;
     if (!progressOn || scannedSeq <= reportedSeq || (!force && now - reportedAt < PROGRESS_INTERVAL_MS)) return;
     reportedSeq = scannedSeq;
     reportedAt = now;
@@ -139,59 +138,31 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
       try {
         for (;;) {
           if (finished) return controller.close();
-          const gen = lease.generation();
-          let ended = false;
-          let backlog = true;
-          for (let i = 0; i < CHUNK_MESSAGES; i++) {
-            const item = cursor.next();
-            if (!item) {
-              backlog = false;
-              break;
-            }
-            if (item.drop) {
-              if (p.gapPolicy === "error") {
-                errorLine(gapError(item.drop));
-                ended = true;
-                break;
-              }
-              continue; // the default policy continues from the oldest retained message
-            }
-            const m = item.message;
-            let json: string | null = null;
-            if (p.tags.length > 0) {
-              json = envelopeJson(m);
-              if (!envelopeHasTags(json, p.tags)) continue;
-            }
-            line(m, json);
-            if (p.max !== undefined && ++sent >= p.max) {
-              ended = true;
-              break;
-            }
-          }
+          const r = await events.next();
           const now = performance.now();
-          // not after a final error line (it must stay last) nor after `max` messages (nothing was skipped since)
-          if (!ended) progressLine(now, now >= deadline);
-          if (chunks.length > 0) reportedAt = now;
-          if (format === "sse" && chunks.length === 0 && now - lastActivity >= SSE_KEEPALIVE_MS) chunks.pushText(": keepalive\n\n");
-          if (chunks.length > 0) {
-            controller.enqueue(chunks.take());
-            lastActivity = now;
-          }
-          if (ended || now >= deadline) {
+          const e = r.done ? null : r.value;
+          if (e === null || e.kind === "end") {
+            // after `max` messages nothing was skipped since; an aborted stream has no reader left
+            if (e?.reason === "timeout") {
+              scannedSeq = e.scannedSeq;
+              progressLine(now, true);
+            }
+            if (chunks.length > 0) controller.enqueue(chunks.take());
             finish();
             return controller.close();
           }
-          if (chunks.length === 0 && lastActivity === now) return; // delivered: wait for the consumer to pull again
-          if (backlog) {
-            // More to read now: let other requests run, then go on without sleeping.
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            continue;
+          scannedSeq = e.scannedSeq;
+          if (e.kind === "batch") for (const m of e.messages) line(m);
+          progressLine(now, false);
+          if (chunks.length > 0) reportedAt = now;
+          if (e.kind === "idle" && format === "sse" && chunks.length === 0 && now - lastActivity >= SSE_KEEPALIVE_MS) chunks.pushText(": keepalive\n\n");
+          if (chunks.length > 0) {
+            controller.enqueue(chunks.take());
+            lastActivity = now;
+            return; // delivered: wait for the consumer to pull again
           }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            void lease.wait(Math.min(deadline - now, SSE_KEEPALIVE_MS), signal, gen).then(resolve);
-          });
-          wake = null;
+          // more to read now: let other requests run, then go on
+          if (e.kind === "batch") await new Promise<void>((resolve) => setImmediate(resolve));
         }
       } catch (err) {
         // An error after the stream started ends it with one final error line, not a silent cut.
@@ -203,6 +174,7 @@ export function tailResponse(format: TailFormat, cursor: Cursor, p: TailParams, 
     },
     cancel() {
       finish();
+      void events.return(undefined);
     },
   });
   const contentType = format === "jsonl" ? "application/jsonl" : "text/event-stream";

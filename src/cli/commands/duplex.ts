@@ -22,8 +22,6 @@ import type { RecordOk } from "../ingest.ts";
 
 /** Most messages read and shown per step. */
 const READ_BATCH = 4096;
-/** Longest sleep of a quiet local follower between checks of its stop signal. */
-const WAIT_SLICE_MS = 250;
 /** At the end of input, how long duplex may take to show what the pool already held. */
 const CATCH_UP_LIMIT_MS = 2000;
 
@@ -155,19 +153,14 @@ function localSide(ref: string, args: Record<string, unknown>): DuplexPool {
     newest: () => Promise.resolve(handle.info().bounds.newest ?? 0),
     async *messages(start, signal) {
       const from: CursorStart = start.sinceMs !== undefined ? { timeNs: BigInt(start.sinceMs) * 1_000_000n } : start.tail !== undefined ? { last: start.tail } : { newest: true };
-      const cursor = handle.cursor(from);
-      while (!signal.aborted) {
-        const item = cursor.next();
-        if (item?.message) {
-          yield { seq: item.message.seq, json: envelopeJson(item.message) };
-          continue;
-        }
-        if (item?.drop) {
-          notice("drop", "duplex", ref, `dropped ${item.drop.count} messages`, { last_seen_seq: item.drop.fromSeq - 1, next_seen_seq: item.drop.toSeq + 1, dropped_count: item.drop.count, pool_path: handle.path });
-          continue;
-        }
-        if (!cursor.poolStillLinked()) throw new PlasmiteError("NotFound", "the pool file was deleted or replaced while duplex was following it", { hint: "Start duplex again to follow the new pool." });
-        await cursor.wait(WAIT_SLICE_MS, signal);
+      const events = handle.follow({
+        start: from,
+        signal,
+        onDrop: (d) => notice("drop", "duplex", ref, `dropped ${d.count} messages`, { last_seen_seq: d.fromSeq - 1, next_seen_seq: d.toSeq + 1, dropped_count: d.count, pool_path: handle.path }),
+        unlinkedHint: "Start duplex again to follow the new pool.",
+      });
+      for await (const e of events) {
+        if (e.kind === "batch") for (const m of e.messages) yield { seq: m.seq, json: envelopeJson(m) };
       }
     },
     close: () => handle.close(),

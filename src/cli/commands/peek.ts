@@ -1,9 +1,10 @@
 // `pls peek POOL`: print messages and follow the pool live; history with --tail/--since, filters with
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
 import { PlasmiteError, retentionGapError } from "../../errors.ts";
-import { envelopeDataText, envelopeHasTags, envelopeJson } from "../../api/envelope.ts";
-import { ByteChunks } from "../../api/byte-chunks.ts";
-import type { Cursor, CursorStart } from "../../pool/cursor.ts";
+import { envelopeDataText, envelopeJson } from "../../api/envelope.ts";
+import { PAST_DEADLINE, beforeDeadline } from "../../api/follow.ts";
+import { memberSource } from "../../api/message-text.ts";
+import type { CursorStart } from "../../pool/cursor.ts";
 import type { StoredMessage } from "../../pool/reader.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
 import { openPool } from "../pools.ts";
@@ -12,18 +13,14 @@ import type { RemotePoolHandle, RemoteLine } from "../../remote/client.ts";
 import type { WhereFilter } from "../../filter/where.ts";
 import { colorForced, colorOn, notice, printErrLine, stdoutIsTTY, stderrIsTTY } from "../output.ts";
 import { LineWriter } from "../line-writer.ts";
-import { memberSource } from "../../format/json-scan.ts";
 import { WAIT_SLICE_MAX_US, outputClosed } from "../../platform/files.ts";
 import { parseCount, parseDuration, parseSince, parseSpeed } from "../values.ts";
 import { ExitCode } from "../exit.ts";
 
-/** A message that passed the filters, with its envelope text when a filter already needed it. */
-type Item = { m: StoredMessage; json: string | null };
-
 /** The command as typed (peek or follow): hints and notices name it. Set once per run. */
 let command = "peek";
 
-/** Most messages read (and filtered) per step; bounds memory and keeps output flowing. */
+/** Most received lines filtered (by --where) at once, remotely; bounds memory and keeps output flowing. */
 const READ_BATCH = 4096;
 /** Drop notices are coalesced to at most one per this interval (the count held back is reported after it). */
 const DROP_NOTICE_INTERVAL_MS = 1000;
@@ -105,77 +102,33 @@ export default defineCommand({
     const render = renderer(pretty, Boolean(args["data-only"]));
     // Unfiltered JSON Lines: splice envelope bytes straight from the stored payload (no decode, no re-encode).
     const rawLines = !pretty && !args["data-only"] && !colorForced();
-    const emit = (it: Item) => {
-      if (rawLines && it.json === null) {
-        out.pushEnvelope(it.m);
-      } else out.push(render(it.json ?? envelopeJson(it.m)));
-    };
-    const batchText = new ByteChunks();
-    const utf8 = new TextDecoder();
-    const matcher = async (msgs: StoredMessage[]): Promise<Item[]> => {
-      if (tags.length === 0 && !where) return msgs.map((m) => ({ m, json: null }));
-      let items: Item[] = msgs.map((m) => ({ m, json: null }));
-      if (tags.length > 0) {
-        items = items.map((it) => ({ m: it.m, json: envelopeJson(it.m) })).filter((it) => envelopeHasTags(it.json!, tags));
-      }
-      if (!where || items.length === 0) return items;
-      // jq reads the whole batch as one text: splice the envelopes as bytes and decode once.
-      for (const it of items) batchText.pushEnvelope(it.m, "\n");
-      const flags = await where.matchJoined(utf8.decode(batchText.take()), items.length);
-      return items.filter((_, i) => flags[i]);
-    };
-    const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]), failOnGap);
+    const emit = (m: StoredMessage) => (rawLines ? out.pushEnvelope(m) : out.push(render(envelopeJson(m))));
+    const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]));
     // A reader that may not write the pool file is not counted among its waiters, so no writer wakes it: say so
     // once, before the first wait.
     let pollingSaid = Boolean(args["no-notify"]) || pool.pool.writable;
-    const beforeWait = () => {
-      if (pollingSaid) return;
-      pollingSaid = true;
-      notice("polling", command, ref, `this user may not write the pool file: following by polling (new messages can take up to ${WAIT_SLICE_MAX_US / 1000} ms to show)`);
-    };
-
+    let followingSaid = false;
     const start: CursorStart = sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined ? { last: tail } : { newest: true };
-    // every message is copied out (printed) before the next batch is read: payloads may share blocks
-    const cursor = pool.cursor(start).sharePayloadBlocks().paceCollection();
-    const one = Boolean(args.one);
-    // --one: the first match (at or after --since, or live); with --tail N, the newest match once N matches exist,
-    // history counting
-    const needed = tail !== undefined ? Math.max(tail, 1) : 1;
-    let seen = 0;
-    let newestMatch: Item | null = null;
-
-    // History: the last N matches (or every match since a time) up to the live edge as it is now, streamed a batch
-    // at a time from its start (found through the index): memory is bounded by the batch, not by N or the pool.
-    if (tail !== undefined || sinceNs !== undefined) {
-      const { readHistory } = await import("../../pool/history.ts");
-      const jsonOf = new Map<StoredMessage, string | null>(); // envelopes a filter already built, this batch
-      const match =
-        tags.length === 0 && !where
-          ? undefined
-          : async (batch: StoredMessage[]) => {
-              const items = await matcher(batch);
-              jsonOf.clear();
-              for (const it of items) jsonOf.set(it.m, it.json);
-              return batch.map((m) => jsonOf.has(m));
-            };
-      const onDrop = (d: { fromSeq: number; toSeq: number; count: number }) => {
-        drops.add(d.fromSeq, d.toSeq, d.count);
-        return drops.gap !== null; // fail closed: nothing after the gap is read
-      };
-      let prev: bigint | null = null;
-      for await (const batch of readHistory(pool.pool, cursor, { last: tail, match, onDrop })) {
-        for (const m of batch) {
-          const it: Item = { m, json: jsonOf.get(m) ?? null };
-          if (one && (tail === undefined || replay !== undefined)) {
-            emit(it);
-            return stop(0);
-          }
-          if (one) {
-            seen++;
-            newestMatch = it;
-            continue;
-          }
+    const events = pool.follow({
+      start,
+      tags,
+      where,
+      one: Boolean(args.one),
+      idleTimeoutMs: timeoutMs,
+      gapPolicy,
+      onDrop: (d) => drops.add(d.fromSeq, d.toSeq, d.count),
+      historyOnly: replay !== undefined,
+      notify: !args["no-notify"],
+      tickMs: READER_CHECK_MS,
+      unlinkedHint: `Start ${command} again to follow the new pool.`,
+    });
+    let prev: bigint | null = null; // --replay: the time of the message printed last
+    for await (const e of events) {
+      if (e.kind === "batch") {
+        if (!e.history && !followingSaid) sayFollowing();
+        for (const m of e.messages) {
           if (replay !== undefined) {
+            // the original gap between messages, divided by the speed (0: as fast as possible)
             const gapMs = prev === null || replay === 0 ? 0 : Number(m.timeNs - prev) / 1e6 / replay;
             if (gapMs > 0) {
               await out.flush();
@@ -183,47 +136,35 @@ export default defineCommand({
             }
             prev = m.timeNs;
           }
-          emit(it);
+          emit(m);
         }
-        jsonOf.clear();
         await out.flush();
         if (out.closed) return stop(0);
+        continue;
       }
-    }
-
-    // fail closed: a gap found while reading history ends peek after the messages before it (no --one pick)
-    if (drops.gap && one) drops.throwGap();
-    if (replay !== undefined) {
-      await out.flush();
-      drops.throwGap();
-      return stop(0);
-    }
-
-    if (one) {
-      if (tail !== undefined && seen >= needed) {
-        emit(newestMatch!);
-        return stop(0);
-      }
-      if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));
-      await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, beforeWait, async (matches) => {
-        if (seen + matches.length < needed) {
-          seen += matches.length;
-          return false;
+      if (e.kind === "idle") {
+        await out.flush();
+        drops.flush();
+        if (!followingSaid) sayFollowing();
+        if (readerGone(out)) return stop(0);
+        if (!pollingSaid) {
+          pollingSaid = true;
+          notice("polling", command, ref, `this user may not write the pool file: following by polling (new messages can take up to ${WAIT_SLICE_MAX_US / 1000} ms to show)`);
         }
-        emit(matches[needed - seen - 1]);
-        return true;
-      });
+        continue;
+      }
+      if (e.reason === "timeout") {
+        await out.flush();
+        exitTimedOut(out, timeoutMs);
+      }
       return stop(0);
     }
-
-    await out.flush();
-    drops.throwGap();
-    if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));
-    await follow(cursor, matcher, drops, !args["no-notify"], timeoutMs, out, beforeWait, async (matches) => {
-      for (const it of matches) emit(it);
-      return out.closed;
-    });
     return stop(0);
+
+    function sayFollowing() {
+      followingSaid = true;
+      if (stderrIsTTY()) printErrLine(followingText(ref, pool.info()));
+    }
   },
 });
 
@@ -245,25 +186,6 @@ function exitTimedOut(out: LineWriter, timeoutMs: number | undefined): never {
   throw new ExitCode(124);
 }
 
-const PAST_DEADLINE = Symbol("past the deadline");
-
-/**
- * `work`'s value, or PAST_DEADLINE once `deadline` (performance.now() ms) passes first. A --where expression runs
- * in jq's worker thread (src/filter/jq.ts), so this thread sees the deadline pass however long it runs.
- */
-async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T | typeof PAST_DEADLINE> {
-  if (deadline === Infinity) return work;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<typeof PAST_DEADLINE>((resolve) => {
-    timer = setTimeout(() => resolve(PAST_DEADLINE), Math.max(0, deadline - performance.now()));
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 // How often a quiet follower checks that someone still reads its output (`pls peek chat | head -1` ends within
 // this long of head exiting, without waiting for the next message, as tail -f does).
 const READER_CHECK_MS = 250;
@@ -271,65 +193,6 @@ const READER_CHECK_MS = 250;
 /** Whether stdout's reader went away: a failed write, or (when nothing is being written) the pipe says so. */
 function readerGone(out: LineWriter): boolean {
   return out.closed || outputClosed(1);
-}
-
-/**
- * Follows live: reads everything available, filters it as one batch, hands matches to `emit` (which returns
- * true to stop), then sleeps until a writer publishes. Throws ExitCode(124) when the timeout passes with
- * nothing emitted (the deadline restarts after each emitted message), also while a --where expression is still
- * running on a batch. Returns when stdout's reader is gone.
- */
-async function follow(
-  cursor: Cursor,
-  matcher: (msgs: StoredMessage[]) => Promise<Item[]>,
-  drops: DropReporter,
-  notify: boolean,
-  timeoutMs: number | undefined,
-  out: LineWriter,
-  beforeWait: () => void,
-  emit: (matches: Item[]) => Promise<boolean>,
-): Promise<void> {
-  let deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
-  for (;;) {
-    if (out.closed) return;
-    const batch = readAvailable(cursor, drops);
-    if (batch.length > 0) {
-      const matches = await beforeDeadline(matcher(batch), deadline);
-      if (matches === PAST_DEADLINE) exitTimedOut(out, timeoutMs);
-      if (matches.length > 0) {
-        if (await emit(matches)) return;
-        if (timeoutMs !== undefined) deadline = performance.now() + timeoutMs;
-      }
-      await out.flush();
-      if (out.closed) return;
-      drops.throwGap();
-      continue;
-    }
-    await out.flush();
-    drops.throwGap();
-    drops.flush();
-    if (!cursor.poolStillLinked()) {
-      throw new PlasmiteError("NotFound", "the pool file was deleted or replaced while peek was following it", { hint: "Start peek again to follow the new pool." });
-    }
-    if (readerGone(out)) return;
-    const left = deadline - performance.now();
-    if (left <= 0) exitTimedOut(out, timeoutMs);
-    beforeWait();
-    await cursor.wait(Math.min(left, READER_CHECK_MS), undefined, notify);
-  }
-}
-
-function readAvailable(cursor: Cursor, drops: DropReporter, untilSeq = Infinity): StoredMessage[] {
-  const batch: StoredMessage[] = [];
-  while (batch.length < READ_BATCH && cursor.nextSeq <= untilSeq) {
-    const item = cursor.next();
-    if (!item) break;
-    if (item.drop) {
-      drops.add(item.drop.fromSeq, item.drop.toSeq, item.drop.count);
-      if (drops.gap) break; // fail closed: nothing after the gap is read
-    } else batch.push(item.message);
-  }
-  return batch;
 }
 
 /**
