@@ -216,7 +216,6 @@ export class Pool {
     return this.withPath(() => {
       this.checkSizeOncePerJob();
       const r = this.reader;
-      const out = { nextOff: 0 };
       for (let attempt = 0; attempt < 1000; attempt++) {
         const s = r.state();
         if (!Number.isSafeInteger(seq) || seq < s.oldestSeq || seq > s.newestSeq) throw notRetained(seq, s, this.path);
@@ -226,7 +225,7 @@ export class Pool {
           r.refresh();
           continue;
         }
-        const msg = r.readAt(off, seq, s, out);
+        const msg = r.readLocated(seq, s); // locate() left the frame's checked header in the reader
         if (msg) return msg;
         r.refresh();
       }

@@ -3,6 +3,7 @@
 // Invariant: locating a retained seq costs one index slot and a walk of fewer than index_stride frames, whatever
 // the pool's size; the full scan from the tail is only the fallback for a stale or missing slot.
 import { PlasmiteError } from "../errors.ts";
+import { FRAME_HEADER_BYTES } from "../format/limits.ts";
 import { FrameStatus, newFrameInfo, payloadIntact, readFrameHeader, type FrameInfo } from "../format/frame.ts";
 import { loadPublishGen, readState, type PoolState } from "../format/header.ts";
 import type { RingView } from "../format/ring.ts";
@@ -129,6 +130,26 @@ export class RingReader {
     if (!this.stillRetained(seq, s)) return null;
     out.nextOff = end === ring.ringSize ? 0 : end;
     return new ReadMessage(seq, timeHi, timeLo, payload);
+  }
+
+  /**
+   * The message of the last successful locate(): its header is already read and checked (in `this.info`), so
+   * only the payload is checked and copied. Null when writers dropped it meanwhile (the caller retries).
+   */
+  readLocated(seq: number, s: PoolState): StoredMessage | null {
+    const info = this.info;
+    if (info.seq !== seq) return null;
+    if (!payloadIntact(this.ring, info)) {
+      if (!this.stillRetained(seq, s)) return null; // overwritten while we looked: a drop, not damage
+      throw new PlasmiteError("Corrupt", `payload of seq ${seq} fails its checksum`, {
+        seq,
+        offset: info.payloadAbs - FRAME_HEADER_BYTES - this.ring.ringOffset,
+        hint: "Run `pls doctor POOL` for details.",
+      });
+    }
+    const payload = this.ring.bytes.slice(info.payloadAbs, info.payloadAbs + info.payloadLen);
+    const { timeHi, timeLo } = info;
+    return this.stillRetained(seq, s) ? new ReadMessage(seq, timeHi, timeLo, payload) : null;
   }
 
   /** Frame header of `seq` at `off` (following a wrap), or null; fills `this.info`. */
