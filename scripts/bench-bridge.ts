@@ -41,12 +41,12 @@ async function until(check: () => boolean): Promise<void> {
 // --- 1. out vs the plain publish loop, interleaved rounds ------------------------------------------------
 const source = client.createPool("source", { sizeBytes: 64 << 20 });
 fill(source, N);
-const poolId = poolIdOf(source.pool.geometry.createdNs);
+const poolId = poolIdOf(source.createdNs);
 const bodies: Uint8Array[] = [];
 {
   const prefix = originPrefix("bench", "source");
   for (let seq = 1; seq <= N; seq++) {
-    const m = source.pool.get(seq);
+    const m = source.getStored(seq);
     bodies.push(outboundBody(m.payload, originJson(prefix, seq, formatTimeParts(m.timeHi, m.timeLo))));
   }
 }
@@ -113,7 +113,7 @@ for (let r = 1; r <= Math.min(3, ROUNDS); r++) {
   const target = client.createPool(`in${r}`, { sizeBytes: 64 << 20 });
   const t0 = performance.now();
   const bridge = bridgeIn({ pool: target, servers: nats.url, stream: "OUT1", durable: `bench${r}`, statusFile: false });
-  await until(() => target.pool.state().newestSeq >= N);
+  await until(() => target.seqBounds().newestSeq >= N);
   inRates.push((N / (performance.now() - t0)) * 1000);
   await bridge.stop();
 }
@@ -132,7 +132,7 @@ await catchOut.stop();
 const mirror = client.createPool("mirror", { sizeBytes: Math.ceil((BACKLOG * 256) / (1 << 20) + 16) << 20 });
 t0 = performance.now();
 const catchIn = bridgeIn({ pool: mirror, servers: nats.url, stream: "BACKLOG", statusFile: false });
-await until(() => mirror.pool.state().newestSeq >= BACKLOG);
+await until(() => mirror.seqBounds().newestSeq >= BACKLOG);
 const catchInRate = (BACKLOG / (performance.now() - t0)) * 1000;
 await catchIn.stop();
 printRows(`Catch-up: ${BACKLOG.toLocaleString("en-US")} messages of backlog (ratios vs the out throughput above)`, [

@@ -5,6 +5,7 @@ import { Client } from "../src/api/client.ts";
 import { toMessage } from "../src/api/envelope.ts";
 import { encodePayload } from "../src/format/payload.ts";
 import { Cursor } from "../src/pool/cursor.ts";
+import { Pool } from "../src/pool/pool.ts";
 import { benchDir, bestNsPerOp, buildBaseline, printRows, type Row } from "./bench-lib.ts";
 
 const quick = process.argv.includes("--quick");
@@ -20,12 +21,14 @@ const cPerMsg = Math.min(...Array.from({ length: ROUNDS }, () => baseline(N, pay
 const cBatch = Math.min(...Array.from({ length: ROUNDS }, () => baseline(N * 5, payload.length, 1000)));
 
 const pool = client.createPool("append", { sizeBytes: 16 * 1024 * 1024 });
+// the engine under the handle (one mapping per file per process): what the `pre` rows and the reads measure
+const engine = Pool.open(pool.path);
 // Warm up: one full lap so every page is faulted in (the C baseline pre-faults its mapping too).
-const lap = Math.ceil(pool.pool.geometry.ringSize / (payload.length + 32)) + 10;
-pool.pool.appendPayloads(Array.from({ length: lap }, () => payload));
+const lap = Math.ceil(engine.geometry.ringSize / (payload.length + 32)) + 10;
+engine.appendPayloads(Array.from({ length: lap }, () => payload));
 
 const appendPre = bestNsPerOp(N, ROUNDS, (n) => {
-  for (let i = 0; i < n; i++) pool.pool.appendPayload(payload);
+  for (let i = 0; i < n; i++) engine.appendPayload(payload);
 });
 const appendApi = bestNsPerOp(N, ROUNDS, (n) => {
   for (let i = 0; i < n; i++) pool.append(data, { tags: ["bench"] });
@@ -37,35 +40,35 @@ const appendBatch = bestNsPerOp(N * 5, ROUNDS, (n) => {
 
 const preBatch = Array.from({ length: 1000 }, () => payload);
 const appendBatchPre = bestNsPerOp(N * 5, ROUNDS, (n) => {
-  for (let i = 0; i < n; i += 1000) pool.pool.appendPayloads(preBatch);
+  for (let i = 0; i < n; i += 1000) engine.appendPayloads(preBatch);
 });
 
 // Reads: a 16 MiB pool full of these messages.
-const s = pool.pool.state();
+const s = engine.state();
 const retained = s.newestSeq - s.oldestSeq + 1;
 const readRaw = bestNsPerOp(retained, ROUNDS, () => {
-  const c = new Cursor(pool.pool, { oldest: true });
+  const c = new Cursor(engine, { oldest: true });
   while (c.next());
 });
 const readParsed = bestNsPerOp(retained, ROUNDS, () => {
-  const c = new Cursor(pool.pool, { oldest: true });
+  const c = new Cursor(engine, { oldest: true });
   for (let it = c.next(); it; it = c.next()) if (it.message) toMessage(it.message);
 });
 // Read baseline: copy the same bytes out of the mapping with no validation at all.
-const bytes = pool.pool.ring.bytes;
+const bytes = engine.ring.bytes;
 const frame = Math.ceil((payload.length + 32) / 8) * 8;
 const copyBaseline = bestNsPerOp(retained, ROUNDS, (n) => {
-  let off = pool.pool.geometry.ringOffset;
+  let off = engine.geometry.ringOffset;
   for (let i = 0; i < n; i++) {
     bytes.slice(off + 32, off + 32 + payload.length);
     off += frame;
-    if (off + frame > bytes.length) off = pool.pool.geometry.ringOffset;
+    if (off + frame > bytes.length) off = engine.geometry.ringOffset;
   }
 });
-const cap = pool.pool.geometry.indexCapacity;
+const cap = engine.geometry.indexCapacity;
 const seqs = Array.from({ length: 100_000 }, () => s.newestSeq - Math.floor(Math.random() * Math.min(cap, retained)));
 const getNs = bestNsPerOp(seqs.length, ROUNDS, () => {
-  for (const q of seqs) pool.pool.get(q);
+  for (const q of seqs) engine.get(q);
 });
 const perSec = (ns: number) => 1e9 / ns;
 
@@ -84,4 +87,5 @@ printRows(`read, ${retained} retained messages (16 MiB pool); baseline = unvalid
   { name: "cursor + parse to Message", value: perSec(readParsed), unit: "msg/s", ratio: copyBaseline / readParsed, target: ">= 700k/s", ok: perSec(readParsed) >= 7e5 },
   { name: "indexed get (random retained seq)", value: perSec(getNs), unit: "ops/s", ratio: copyBaseline / getNs, target: ">= 1.5M/s", ok: perSec(getNs) >= 1.5e6 },
 ]);
+engine.close();
 pool.close();

@@ -25,7 +25,7 @@ type Meta = { origin?: { seq: number }; stream?: { seq: number } };
 /** Checks that pool `name` in `dir` holds origin seqs 1..n exactly once; reports order changes. */
 function verify(label: string, dir: string, name: string, n: number): void {
   const pool = new Client(dir).openPool(name);
-  const s = pool.pool.state();
+  const s = pool.seqBounds();
   const seen = new Map<number, number>();
   let outOfOrder = 0;
   let previous = 0;
@@ -54,7 +54,7 @@ function verify(label: string, dir: string, name: string, n: number): void {
 function newest(dir: string, name: string): number {
   try {
     const pool = new Client(dir).openPool(name);
-    const n = pool.pool.state().newestSeq;
+    const n = pool.seqBounds().newestSeq;
     pool.close();
     return n;
   } catch {

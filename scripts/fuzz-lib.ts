@@ -951,9 +951,9 @@ function readChecks(run: CaseRun, pool: Pool, summary: ReadSummary): void {
   if (live.ok && live.value?.message) run.verify("waitSync", live.value.message, s);
   if (!live.ok && live.err?.kind === "Corrupt") run.readCorrupt = true;
 
-  const info = run.attempt("info", ["Corrupt"], () => pool.info());
-  if (!info.ok && info.err?.kind === "Corrupt") run.readCorrupt = true;
-  if (!damaged && !info.ok) run.fail("FALSE-CORRUPT", "info", `undamaged pool: ${info.err?.message}`);
+  const stats = run.attempt("stats", ["Corrupt"], () => pool.stats());
+  if (!stats.ok && stats.err?.kind === "Corrupt") run.readCorrupt = true;
+  if (!damaged && !stats.ok) run.fail("FALSE-CORRUPT", "stats", `undamaged pool: ${stats.err?.message}`);
 }
 
 /** Reads a cursor to its end; returns true when it ended without an error. Counts go to `counts`. */

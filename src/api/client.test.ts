@@ -46,6 +46,55 @@ describe("Client", () => {
   });
 });
 
+describe("what interfaces use instead of the engine", () => {
+  test("seqBounds, getStored, createdNs, maxPayloadBytes, generation", () => {
+    const p = fresh(65536);
+    expect(p.seqBounds().oldestSeq).toBeGreaterThan(p.seqBounds().newestSeq); // empty
+    const gen = p.generation();
+    p.append({ x: 1 }, { tags: ["t"] });
+    p.append({ x: 2 });
+    expect(p.generation()).not.toBe(gen);
+    const b = p.seqBounds();
+    expect([b.oldestSeq, b.newestSeq]).toEqual([1, 2]);
+    const stored = p.getStored(1);
+    expect(new TextDecoder().decode(stored.payload)).toBe('{"meta":{"tags":["t"]},"data":{"x":1}}');
+    expect(stored.seq).toBe(1);
+    expect(() => p.getStored(3)).toThrow("not found");
+    expect(p.createdNs).toBeGreaterThan(0n);
+    expect(client.openPool(p.name).createdNs).toBe(p.createdNs);
+    expect(p.maxPayloadBytes).toBeGreaterThan(1000);
+    expect(p.maxPayloadBytes).toBeLessThan(p.info().ring_size);
+    expect(p.writable).toBe(true);
+    p.close();
+  });
+
+  test("appendPayloadTexts stores whole payload texts as given, under one lock", () => {
+    const p = fresh(65536);
+    const first = p.appendPayloadTexts(['{"meta":{"tags":[]},"data":{"big":12345678901234567890}}', '{"meta":{"tags":["a"]},"data":{}}']);
+    expect(first).toBe(1);
+    expect(p.getJson(1)).toContain('"data":{"big":12345678901234567890}');
+    expect(p.get(2).meta.tags).toEqual(["a"]);
+    p.close();
+  });
+
+  test("mappingKey is shared by handles on one file; stillLinked ends with a delete; retain outlives close", () => {
+    const a = client.createPool("linked");
+    const b = client.openPool("linked");
+    expect(a.mappingKey).toBe(b.mappingKey);
+    const release = a.retain();
+    expect(a.stillLinked()).toBe(true);
+    client.deletePool("linked");
+    expect(a.stillLinked()).toBe(false);
+    a.close();
+    b.close();
+    release();
+    release(); // a second release is harmless
+    const c = client.createPool("linked");
+    expect(c.stillLinked()).toBe(true);
+    c.close();
+  });
+});
+
 describe("tail", () => {
   test("from a seq with max and timeout; last N; sinceTime", async () => {
     const p = fresh();
@@ -126,14 +175,15 @@ describe("regressions found in review", () => {
   test("stopping a watch leaves the pool's waiter count at zero", async () => {
     const p = fresh();
     for (let i = 0; i < 10; i++) {
-      const w = p.pool.watch(() => {});
+      const w = p.watch(() => {});
       await Bun.sleep(20);
       const t0 = performance.now();
       await w.stop();
       // the worker leaves by itself, promptly (a stuck one is terminated after 500 ms)
       expect(performance.now() - t0).toBeLessThan(400);
     }
-    expect(Atomics.load(p.pool.ring.words, 33)).toBe(0); // waiters word (byte 132)
+    // the engine, through the private field: the waiters word is a ring detail no interface may see
+    expect(Atomics.load(p["pool"].ring.words, 33)).toBe(0); // waiters word (byte 132)
     p.close();
   });
 });

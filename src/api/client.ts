@@ -1,18 +1,35 @@
 // The library users import: a Client for a pool directory and PoolHandles with append/get/tail/info.
 // Thin over src/pool: names become paths here, messages become payloads; no storage rules.
+// Invariant: a PoolHandle never hands out its Pool: the interfaces (CLI, server, MCP, bridge) reach the engine
+// only through the handle's methods; those on hot paths (seqBounds, getStored, generation, stillLinked) are one
+// engine call each and allocate nothing of their own.
 import { fs, path } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
 import { checkMessage, encodePayload, payloadPrefix } from "../format/payload.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
-import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolInfo, type TextPayloads } from "../pool/pool.ts";
+import { maxPayloadBytes } from "../format/frame.ts";
+import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolWatch, type TextPayloads } from "../pool/pool.ts";
+import type { StoredMessage } from "../pool/reader.ts";
+import { nowNs } from "../pool/clock.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, checkLockTimeout } from "../pool/write-lock.ts";
 import { envelopeJson, toMessage, type Message } from "./envelope.ts";
 import { checkFollowOptions, followPool, type FollowEvent, type FollowOptions } from "./follow.ts";
+import { shapeInfo, type PoolInfo } from "./info.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
 import type { RemoteClient, RemoteOptions } from "../remote/client.ts";
 
 /** Throws Usage unless `data` is a JSON object and `tags` are non-empty strings. */
 export const validateMessage: (data: unknown, tags: readonly unknown[]) => asserts data is Record<string, unknown> = checkMessage;
+
+export type { PoolInfo } from "./info.ts";
+export type { Durability, PoolWatch } from "../pool/pool.ts";
+export type { StoredMessage } from "../pool/reader.ts";
+
+/** The retained seqs: oldestSeq..newestSeq, or none when oldestSeq > newestSeq (an empty pool). */
+export interface SeqBounds {
+  readonly oldestSeq: number;
+  readonly newestSeq: number;
+}
 
 export interface AppendOptions {
   tags?: string[];
@@ -130,7 +147,9 @@ export class Client {
 /** An open pool. Handles share one mapping per pool file per process; close() releases this one's share. */
 export class PoolHandle {
   readonly name: string;
-  readonly pool: Pool;
+  // private: interfaces use the methods below, never the engine (docs/architecture.md). Tests that damage bytes
+  // or inspect the ring reach it with handle["pool"], saying why.
+  private readonly pool: Pool;
 
   constructor(ref: string, pool: Pool) {
     this.name = poolNameOf(ref);
@@ -174,6 +193,14 @@ export class PoolHandle {
     return this.pool.appendPayloads({ prefix: payloadPrefix(tags), bodies: dataTexts, suffix: "}", ascii }, durability, times);
   }
 
+  /**
+   * @internal The bridge's append: `payloadTexts` are whole payloads (envelope included) already checked, each
+   * within maxPayloadBytes, stored as given under one lock. Returns the first seq.
+   */
+  appendPayloadTexts(payloadTexts: readonly string[], durability: Durability = "fast"): number {
+    return this.pool.appendPayloads({ prefix: "", bodies: payloadTexts, suffix: "" }, durability);
+  }
+
   /** @internal appendDataTexts for the server: waits for the writer lock without blocking the event loop. */
   appendDataTextsAsync(dataTexts: readonly string[], tags: readonly string[], durability: Durability = "fast", times?: number[]): Promise<number> {
     checkMessage({}, tags);
@@ -189,8 +216,65 @@ export class PoolHandle {
     return envelopeJson(this.pool.get(seq));
   }
 
+  /** The stored message as written (payload bytes, time) for splicing without a parse; NotFound when not retained. */
+  getStored(seq: number): StoredMessage {
+    return this.pool.get(seq);
+  }
+
+  /** The retained seqs now (the engine's published state, not a copy: read it, do not keep it). */
+  seqBounds(): SeqBounds {
+    return this.pool.state();
+  }
+
+  /** `pool info`: name, path, geometry, bounds and metrics (see PoolInfo). */
   info(): PoolInfo & { name: string } {
-    return { name: this.name, ...this.pool.info() };
+    return { name: this.name, ...shapeInfo(this.pool.path, this.pool.geometry, this.pool.stats(), nowNs()) };
+  }
+
+  /** When the pool file was created (Unix ns): the bridge's id for this pool, the same in every process. */
+  get createdNs(): bigint {
+    return this.pool.geometry.createdNs;
+  }
+
+  /** The largest payload (envelope included, UTF-8 bytes) this pool takes: its ring size decides. */
+  get maxPayloadBytes(): number {
+    return maxPayloadBytes(this.pool.geometry.ringSize);
+  }
+
+  /** False when this process may only read the file: no writer counts its waits, so its followers poll. */
+  get writable(): boolean {
+    return this.pool.writable;
+  }
+
+  /** The publish generation: it changes whenever a writer publishes (read it before looking, wait on a change). */
+  generation(): number {
+    return this.pool.generation();
+  }
+
+  /**
+   * Calls `onPublish` whenever a writer publishes, from a worker (the event loop never blocks). The watch keeps
+   * the mapping alive until stopped. Correctness must not depend on it: readers re-check on a timer too.
+   */
+  watch(onPublish: () => void): PoolWatch {
+    return this.pool.watch(onPublish);
+  }
+
+  /**
+   * Keeps this pool's mapping alive until the returned release runs, even if every handle is closed meanwhile
+   * (a server stream or a wait reading after a delete must never read an unmapped file).
+   */
+  retain(): () => void {
+    return this.pool.retain();
+  }
+
+  /** The identity of the mapped file: handles on one file share it; a recreated pool of the same name does not. */
+  get mappingKey(): object {
+    return this.pool.mappingKey;
+  }
+
+  /** False once the pool file was deleted or replaced since this process opened it. */
+  stillLinked(): boolean {
+    return this.pool.stillLinked();
   }
 
   /** A cursor for custom reading loops (see Cursor). */

@@ -161,7 +161,7 @@ describe("gaps, damage, deletion", () => {
   test("a damaged frame: the messages before it, then Corrupt", async () => {
     const pool = client.createPool(`p${n++}`, { sizeBytes: 65536, indexCapacity: 0 });
     for (let i = 1; i <= 5; i++) pool.append({ i, pad: "y".repeat(40) });
-    const bytes = pool.pool.ring.bytes;
+    const bytes = pool["pool"].ring.bytes; // the engine, through the private field: this test damages bytes
     const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf('{"i":3,');
     bytes[at + 5] = "9".charCodeAt(0);
     const seqs: number[] = [];

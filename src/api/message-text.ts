@@ -4,8 +4,7 @@
 export { checkMessage, dataTextOf, isJsonObject, payloadPrefix, payloadString } from "../format/payload.ts";
 export { compactJson, memberSource } from "../format/json-scan.ts";
 export { DEFAULT_POOL_SIZE_BYTES, MAX_POOL_SIZE_BYTES } from "../format/limits.ts";
-/** The largest payload a pool with this ring size takes, and a text's UTF-8 length (what that limit counts). */
-export { maxPayloadBytes } from "../format/frame.ts";
+/** A text's UTF-8 length: what a pool's payload limit (PoolHandle.maxPayloadBytes) counts. */
 export { utf8Length } from "../format/ring.ts";
 /** A message's RFC 3339 time text, from its nanoseconds or their high and low 32 bits. */
 export { formatTime, formatTimeParts } from "../format/time-text.ts";

@@ -75,7 +75,7 @@ type Meta = { tags: string[]; origin?: Origin; stream?: { name: string; seq: num
 function readAll(dir: string, name: string): Message[] {
   const pool = new Client(dir).openPool(name);
   try {
-    const s = pool.pool.state();
+    const s = pool.seqBounds();
     const out: Message[] = [];
     for (let seq = s.oldestSeq; seq <= s.newestSeq; seq++) out.push(pool.get(seq));
     return out;
@@ -87,7 +87,7 @@ function readAll(dir: string, name: string): Message[] {
 function newest(dir: string, name: string): number {
   try {
     const pool = new Client(dir).openPool(name);
-    const n = pool.pool.state().newestSeq;
+    const n = pool.seqBounds().newestSeq;
     pool.close();
     return n;
   } catch {
@@ -251,7 +251,7 @@ describe.skipIf(!natsServerAvailable())("pls bridge with nats-server", () => {
     out.proc.kill("SIGKILL");
     await out.proc.exited;
     for (let n = 11; n <= 2000; n++) a.append(msg(n).data); // the ring (64 KiB) keeps only the last few hundred
-    const oldest = a.pool.state().oldestSeq;
+    const oldest = a.seqBounds().oldestSeq;
     expect(oldest).toBeGreaterThan(11);
     const failing = startBridge(dirA, ["out", "lap", nats.url, "--stream", "LAP", "--gap-policy", "error"]);
     expect(await failing.proc.exited).toBe(9);
@@ -310,7 +310,7 @@ describe.skipIf(!natsServerAvailable())("pls bridge with nats-server", () => {
     const events: string[] = [];
     const out = bridgeOut({ pool: a, servers: nats.url, stream: "LIB", statusFile: false, onEvent: (e) => events.push(e.message) });
     const into = bridgeIn({ pool: b, servers: nats.url, stream: "LIB", statusFile: false });
-    await eventually(() => b.pool.state().newestSeq >= 500, 20_000, "500 mirrored");
+    await eventually(() => b.seqBounds().newestSeq >= 500, 20_000, "500 mirrored");
     expect(out.status()).toMatchObject({ direction: "out", state: "running", published_through: 500, lag_messages: 0, published: 500 });
     expect(into.status()).toMatchObject({ direction: "in", state: "running", stream_seq: 500, appended: 500, durable: "plasmite-lib" });
     await Promise.all([out.stop(), into.stop()]);

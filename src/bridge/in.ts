@@ -6,9 +6,8 @@
 // consumer with unacknowledged deliveries is reset the same way, so a redelivery never arrives after newer ones.
 import { AckPolicy, DeliverPolicy, jetstream, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
-import type { PoolHandle } from "../api/client.ts";
-import { maxPayloadBytes, payloadString, utf8Length } from "../api/message-text.ts";
-import type { Durability } from "../pool/pool.ts";
+import type { Durability, PoolHandle } from "../api/client.ts";
+import { payloadString, utf8Length } from "../api/message-text.ts";
 import { RECONNECT_MIN_MS, connectWithRetry, jetStreamOf, natsError, retryWithBackoff, type NatsOptions } from "./nats.ts";
 import { inboundPayload, streamSeqOf } from "./wire.ts";
 import { BridgeRun, checkName, checkSubject, type Bridge, type BridgeCommonOptions } from "./common.ts";
@@ -72,7 +71,7 @@ class InBridge extends BridgeRun {
     super("in", options, natsError);
     this.durable = checkName(options.durable ?? defaultDurable(this.pool.name), "durable name");
     if (options.subject !== undefined) checkSubject(options.subject, true);
-    this.maxPayload = maxPayloadBytes(this.pool.pool.geometry.ringSize);
+    this.maxPayload = this.pool.maxPayloadBytes;
     this.start();
   }
 
@@ -135,11 +134,11 @@ class InBridge extends BridgeRun {
 
   /** The newest stream seq from this stream the pool holds (newest message first; 0 when none). */
   private scanPool(): number {
-    const s = this.pool.pool.state();
+    const s = this.pool.seqBounds();
     for (let seq = s.newestSeq; seq >= s.oldestSeq; seq--) {
       let text: string;
       try {
-        text = payloadString(this.pool.pool.get(seq).payload);
+        text = payloadString(this.pool.getStored(seq).payload);
       } catch (err) {
         if (err instanceof PlasmiteError && err.kind === "NotFound") break; // overwritten while scanning
         throw err;
@@ -266,7 +265,7 @@ class InBridge extends BridgeRun {
       }
       if (payloads.length > 0) {
         try {
-          this.pool.pool.appendPayloads({ prefix: "", bodies: payloads, suffix: "" }, this.options.durability ?? "fast");
+          this.pool.appendPayloadTexts(payloads, this.options.durability ?? "fast");
         } catch (err) {
           if (!(err instanceof PlasmiteError) || err.kind !== "Busy") throw err;
           // another writer held the pool's lock too long: nothing was appended; take the batch again shortly

@@ -8,11 +8,9 @@
 import { createInbox, headers } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
-import type { PoolHandle } from "../api/client.ts";
+import type { PoolHandle, PoolWatch, StoredMessage } from "../api/client.ts";
 import type { Cursor } from "../pool/cursor.ts";
-import type { PoolWatch } from "../pool/pool.ts";
 import { formatTime, formatTimeParts } from "../api/message-text.ts";
-import type { StoredMessage } from "../pool/reader.ts";
 import { connectWithRetry, jetStreamOf, natsError, retryWithBackoff, sleep, type NatsOptions } from "./nats.ts";
 import { RESUME_HEADER, messageId, originJson, originPrefix, outboundBody, parseMessageId, parseResumeHeader, poolIdOf, resumeHeader } from "./wire.ts";
 import { BridgeRun, checkSubject, subjectMatches, type Bridge, type BridgeCommonOptions } from "./common.ts";
@@ -103,20 +101,20 @@ class OutBridge extends BridgeRun {
     this.slotSeq = new Float64Array(this.window);
     this.slotFloor = new Float64Array(this.window);
     this.slotSentAt = new Float64Array(this.window);
-    this.poolId = poolIdOf(this.pool.pool.geometry.createdNs);
+    this.poolId = poolIdOf(this.pool.createdNs);
     this.origin = originPrefix(this.host, this.pool.name);
     this.start();
   }
 
   override status(): BridgeStatus {
-    const s = this.pool.pool.state();
+    const s = this.pool.seqBounds();
     const newest = s.newestSeq;
     const lag = Math.max(0, newest - this.storedThrough);
     let lagMs = 0;
     if (lag > 0) {
       const seq = Math.max(this.storedThrough + 1, s.oldestSeq);
       try {
-        lagMs = Math.max(0, Date.now() - Number(this.pool.pool.get(seq).timeNs / 1_000_000n));
+        lagMs = Math.max(0, Date.now() - Number(this.pool.getStored(seq).timeNs / 1_000_000n));
       } catch {
         lagMs = 0; // overwritten meanwhile: the next status has it
       }
@@ -143,7 +141,7 @@ class OutBridge extends BridgeRun {
     if (!jsm) return;
     this.jsm = jsm;
     if (!(await this.retrying(() => this.ensureStream(), "stream"))) return;
-    this.watch = this.pool.pool.watch(this.wakeup.wake);
+    this.watch = this.pool.watch(this.wakeup.wake);
     this.nc.subscribe(`${this.replyPrefix}>`, {
       callback: (err, msg) => {
         // a refused subscription (no permission for _INBOX.>) leaves every publish unacknowledged: say why
@@ -371,7 +369,7 @@ class OutBridge extends BridgeRun {
     let floor: number;
     if (initial) {
       if (!last) {
-        const s = this.pool.pool.state();
+        const s = this.pool.seqBounds();
         this.storedThrough = s.oldestSeq - 1;
         this.next = s.oldestSeq;
         this.startCursor();
@@ -415,7 +413,7 @@ class OutBridge extends BridgeRun {
     const missing: number[] = [];
     for (let seq = through + 1; seq <= highest; seq++) if (!present.has(seq) && !this.inGapPending(seq)) missing.push(seq);
     if (missing.length > 0) this.emit({ kind: "bridge", message: `re-sending ${missing.length} message(s) the stream lacks (first ${missing[0]})` });
-    const oldest = () => this.pool.pool.state().oldestSeq;
+    const oldest = () => this.pool.seqBounds().oldestSeq;
     for (let i = 0; i < missing.length; i++) {
       const seq = missing[i];
       if (seq < oldest()) {
@@ -442,7 +440,7 @@ class OutBridge extends BridgeRun {
   private async sendAndWait(seq: number, through: number, floor: number): Promise<void> {
     let m: StoredMessage;
     try {
-      m = this.pool.pool.get(seq);
+      m = this.pool.getStored(seq);
     } catch (err) {
       if (err instanceof PlasmiteError && err.kind === "NotFound") return this.reportGap(seq, seq);
       throw err;

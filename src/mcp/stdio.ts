@@ -72,7 +72,7 @@ export async function runMcpStdio(o: StdioOptions): Promise<void> {
       if (subscribed.has(uri)) return;
       const handle = pools.get(name);
       const lease = watchers.acquire(handle);
-      const release = handle.pool.retain();
+      const release = handle.retain();
       const stop = new AbortController();
       subscribed.set(uri, () => {
         stop.abort();

@@ -6,8 +6,7 @@
 import { PlasmiteError, ERROR_KINDS, type ErrorKind } from "../errors.ts";
 import { envelopeOfPayload } from "../api/envelope.ts";
 import { DEFAULT_POOL_SIZE_BYTES, checkMessage, payloadPrefix } from "../api/message-text.ts";
-import type { Durability, PoolInfo } from "../pool/pool.ts";
-import type { PoolHandle } from "../api/client.ts";
+import type { Durability, PoolHandle, PoolInfo } from "../api/client.ts";
 import { parseSince, parseSize } from "../cli/values.ts";
 import type { ServedPools } from "../serve/pools.ts";
 import type { AccessMode } from "../serve/options.ts";
@@ -323,7 +322,7 @@ export function toolsFor(host: McpHost): ToolDef[] {
         const timeoutMs = (args.timeout_ms as number | undefined) ?? defaultWait;
         const releaseSlot = h.acquireWaitSlot();
         // the wait reads the mapping itself: the pool may be deleted (and its handle closed) meanwhile
-        const releaseMapping = handle.pool.retain();
+        const releaseMapping = handle.retain();
         const lease = h.watchers.acquire(handle);
         try {
           h.holdOpen?.(timeoutMs);

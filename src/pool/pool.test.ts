@@ -287,24 +287,19 @@ describe("pool lifecycle and errors", () => {
     pool.close();
   });
 
-  test("info reports geometry, bounds and usage", () => {
+  test("stats report the state, bytes in use and the oldest time (the library shapes pool info from them)", () => {
     const path = freshPath();
     const pool = Pool.create(path, { sizeBytes: 65536 });
-    let info = pool.info();
-    expect(info.bounds).toEqual({ oldest: null, newest: null });
-    expect(info.metrics.message_count).toBe(0);
-    expect(info.metrics.utilization.used_bytes).toBe(0);
+    let stats = pool.stats();
+    expect(stats.state.oldestSeq).toBeGreaterThan(stats.state.newestSeq); // empty
+    expect(stats.usedBytes).toBe(0);
+    expect(stats.oldestTimeNs).toBeNull();
     for (let i = 1; i <= 3; i++) pool.appendPayload(payloadFor(i, 8));
-    info = pool.info();
-    expect(info.file_size).toBe(65536);
-    expect(info.ring_offset + info.ring_size).toBe(65536);
-    expect(info.bounds).toEqual({ oldest: 1, newest: 3 });
-    expect(info.metrics.message_count).toBe(3);
-    expect(info.metrics.seq_span).toBe(3);
-    expect(info.metrics.utilization.used_bytes).toBe(3 * 40);
-    expect(info.metrics.utilization.free_bytes).toBe(info.ring_size - 120);
-    expect(info.metrics.age.newest_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-    expect(info.metrics.age.newest_age_ms).toBeGreaterThanOrEqual(0);
+    stats = pool.stats();
+    expect([stats.state.oldestSeq, stats.state.newestSeq]).toEqual([1, 3]);
+    expect(stats.usedBytes).toBe(3 * 40);
+    expect(stats.oldestTimeNs).toBe(pool.get(1).timeNs);
+    expect(stats.state.newestTimeNs).toBe(pool.get(3).timeNs);
     pool.close();
   });
 

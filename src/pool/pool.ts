@@ -1,5 +1,6 @@
-// A pool: create/open/delete a pool file, append (the steps live in append.ts), get by seq, report info.
-// The only code that writes pool files (through src/format); the CLI, library and server all call this.
+// A pool: create/open/delete a pool file, append (the steps live in append.ts), get by seq, report its stats.
+// The only code that writes pool files (through src/format). The library (src/api) calls it; the interfaces reach
+// it only through the library.
 // Invariant: an append waits for the writer lock at most lockTimeoutMs, never in a blocking flock (write-lock.ts).
 import { fs, path as nodePath } from "../platform/lazy-node.ts";
 import { PlasmiteError, withPath } from "../errors.ts";
@@ -17,7 +18,6 @@ import {
 } from "../format/header.ts";
 import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES } from "../format/limits.ts";
 import { makeRingView, type RingView } from "../format/ring.ts";
-import { formatTime } from "../format/time-text.ts";
 import { fsError } from "../platform/errno.ts";
 import { closeFd, createExclusive, unmapAndClose, mapFile, syncRange, type MappedFile } from "../platform/files.ts";
 import { Appender, type Durability, type TextPayloads } from "./append.ts";
@@ -40,24 +40,17 @@ export interface CreateOptions {
   indexCapacity?: number;
 }
 
-/** `pool info` JSON: the shape the Rust plasmite's `pool info --json` prints. */
-export interface PoolInfo {
-  path: string;
-  file_size: number;
-  index_offset: number;
-  index_capacity: number;
-  /** Seqs per index slot: a lookup reads one slot and walks fewer than this many frames (spec/format/v2.md §3). */
-  index_stride: number;
-  index_size_bytes: number;
-  ring_offset: number;
-  ring_size: number;
-  bounds: { oldest: number | null; newest: number | null };
-  metrics: {
-    message_count: number;
-    seq_span: number;
-    utilization: { used_bytes: number; free_bytes: number; used_percent: number };
-    age: { oldest_time: string | null; newest_time: string | null; oldest_age_ms: number | null; newest_age_ms: number | null };
-  };
+/**
+ * What `pool info` is made of, read at one moment: the engine's raw figures, which the library shapes into the
+ * JSON users see (src/api/info.ts).
+ */
+export interface PoolStats {
+  /** The published state (bounds, ring offsets, the newest message's time). */
+  readonly state: PoolState;
+  /** Bytes of the ring holding retained frames (a wrap gap included). */
+  readonly usedBytes: number;
+  /** The oldest retained message's time; null when the pool is empty or that message was overwritten meanwhile. */
+  readonly oldestTimeNs: bigint | null;
 }
 
 export class Pool {
@@ -233,36 +226,13 @@ export class Pool {
     });
   }
 
-  info(): PoolInfo {
-    const s = this.state();
-    const g = this.geometry;
-    const empty = isEmpty(s);
-    const used = usedBytes(s, g.ringSize);
-    const now = nowNs();
-    const oldestTime = empty ? null : this.timeOf(s.oldestSeq);
-    const newestTime = empty ? null : s.newestTimeNs;
-    const count = empty ? 0 : s.newestSeq - s.oldestSeq + 1;
+  /** The state, bytes in use and the oldest message's time, read together (see PoolStats). */
+  stats(): PoolStats {
+    const state = this.state();
     return {
-      path: this.path,
-      file_size: g.fileSize,
-      index_offset: g.indexOffset,
-      index_capacity: g.indexCapacity,
-      index_stride: g.indexStride,
-      index_size_bytes: g.indexCapacity * 8,
-      ring_offset: g.ringOffset,
-      ring_size: g.ringSize,
-      bounds: { oldest: empty ? null : s.oldestSeq, newest: empty ? null : s.newestSeq },
-      metrics: {
-        message_count: count,
-        seq_span: count,
-        utilization: { used_bytes: used, free_bytes: g.ringSize - used, used_percent: Math.floor((used * 10000) / g.ringSize) / 100 },
-        age: {
-          oldest_time: oldestTime === null ? null : formatTime(oldestTime),
-          newest_time: newestTime === null ? null : formatTime(newestTime),
-          oldest_age_ms: oldestTime === null ? null : Math.max(0, Number((now - oldestTime) / 1_000_000n)),
-          newest_age_ms: newestTime === null ? null : Math.max(0, Number((now - newestTime) / 1_000_000n)),
-        },
-      },
+      state,
+      usedBytes: usedBytes(state, this.geometry.ringSize),
+      oldestTimeNs: isEmpty(state) ? null : this.timeOf(state.oldestSeq),
     };
   }
 

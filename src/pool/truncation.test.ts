@@ -34,7 +34,7 @@ describe("a pool truncated while in use", () => {
         next: "Corrupt",
         waitSync: "Corrupt",
         state: "Corrupt",
-        info: "Corrupt",
+        stats: "Corrupt",
         get: "Corrupt",
         generation: "Corrupt",
         append: "Corrupt",

@@ -5,7 +5,7 @@ import { PlasmiteError, retentionGapError, type ErrorKind } from "../errors.ts";
 import { connectRetry, connectionError } from "./connect-errors.ts";
 import type { Message } from "../api/envelope.ts";
 import type { Drop } from "../pool/cursor.ts";
-import type { PoolInfo } from "../pool/pool.ts";
+import type { PoolInfo } from "../api/info.ts";
 
 export interface RemoteOptions {
   token?: string;

@@ -6,7 +6,7 @@ import { PlasmiteError, asPlasmiteError } from "../errors.ts";
 import { checkMessage, dataTextOf, memberSource, payloadPrefix } from "../api/message-text.ts";
 import { envelopeOfPayload } from "../api/envelope.ts";
 import { POOL_EXTENSION } from "../api/refs.ts";
-import type { Durability, PoolInfo } from "../pool/pool.ts";
+import type { Durability, PoolInfo } from "../api/client.ts";
 import uiHtmlText from "../ui/index.html" with { type: "text" };
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorResponseWithStatus, json, readJsonBody, readJsonBodyText, usage } from "./http.ts";
 import { DEFAULT_CREATE_SIZE_BYTES, DEFAULT_IDLE_TIMEOUT_S, checkAllowHost, parseBind, type ServeOptions } from "./options.ts";
@@ -108,7 +108,7 @@ export function buildApp(o: ServeOptions) {
       // Everything that can fail comes before the slot and the lease are taken (a start by time reads frames).
       const fromSeq = handle.cursor(p.start).nextSeq; // `last=N`: the last N messages, which the tags then filter
       // The stream keeps the mapping alive itself: the pool may be deleted (and its handle closed) meanwhile.
-      const releaseMapping = handle.pool.retain();
+      const releaseMapping = handle.retain();
       state.activeTails++;
       // A stream is quiet while its pool is (up to timeout_ms): it is not an idle connection.
       server?.timeout(request, 0);

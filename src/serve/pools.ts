@@ -3,7 +3,7 @@
 // a locked pool is waited for on timers, at most the lock timeout, then 423 (see src/pool/write-lock.ts).
 import { PlasmiteError } from "../errors.ts";
 import { Client, type PoolHandle } from "../api/client.ts";
-import type { Durability } from "../pool/pool.ts";
+import type { Durability } from "../api/client.ts";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -29,7 +29,7 @@ export class ServedPools {
     checkPoolName(name);
     let handle = this.open.get(name);
     // A pool deleted or recreated behind the server's back must not keep receiving writes into the old file.
-    if (handle && handle.pool.stillLinked()) return handle;
+    if (handle && handle.stillLinked()) return handle;
     if (handle) {
       handle.close();
       this.open.delete(name);
@@ -50,13 +50,13 @@ export class ServedPools {
   async append(name: string, dataTexts: readonly string[], tags: readonly string[], durability: Durability, times: number[]): Promise<number> {
     const handle = this.get(name);
     // the wait for the lock may outlast the handle (a delete, a replacement): the mapping must outlast the wait
-    const release = handle.pool.retain();
+    const release = handle.retain();
     try {
       const seq = await handle.appendDataTextsAsync(dataTexts, tags, durability, times);
-      if (!handle.pool.stillLinked()) throw replaced(name);
+      if (!handle.stillLinked()) throw replaced(name);
       return seq;
     } catch (err) {
-      if (err instanceof PlasmiteError && err.kind !== "NotFound" && !handle.pool.stillLinked()) throw replaced(name);
+      if (err instanceof PlasmiteError && err.kind !== "NotFound" && !handle.stillLinked()) throw replaced(name);
       throw withoutPath(err, name);
     } finally {
       release();

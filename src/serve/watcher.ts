@@ -1,8 +1,7 @@
 // Wake-ups for tail streams: one watcher per pool per server process, shared by every stream on that pool.
 // The pool's watch (a worker sleeping on its publish word) keeps the event loop free; streams also re-check
 // on a timer, so a missed wake-up only delays, never loses, a message.
-import type { PoolHandle } from "../api/client.ts";
-import type { PoolWatch } from "../pool/pool.ts";
+import type { PoolHandle, PoolWatch } from "../api/client.ts";
 import { WAIT_SLICE_MAX_US } from "../platform/files.ts";
 
 /** Longest a stream waits without re-checking the pool itself (correctness never depends on a wake-up). */
@@ -26,8 +25,8 @@ class PoolWatcher {
 
   constructor(handle: PoolHandle) {
     this.handle = handle;
-    this.watch = handle.pool.watch(() => this.wakeAll());
-    if (!handle.pool.writable) notePolling(handle.name);
+    this.watch = handle.watch(() => this.wakeAll());
+    if (!handle.writable) notePolling(handle.name);
   }
   private wakeAll(): void {
     const ws = this.waiters;
@@ -37,7 +36,7 @@ class PoolWatcher {
 
   /** The pool's publish generation now: read it before looking for messages, pass it to wait(). */
   generation(): number {
-    return this.handle.pool.generation();
+    return this.handle.generation();
   }
 
   /**
@@ -77,7 +76,7 @@ export class Watchers {
 
   acquire(handle: PoolHandle): WatchLease {
     // Keyed by the mapped file, not the path: a pool deleted and recreated under the same name is another file.
-    const key = handle.pool.mappingKey;
+    const key = handle.mappingKey;
     let w = this.byFile.get(key);
     if (!w) {
       w = new PoolWatcher(handle);

@@ -194,10 +194,10 @@ function freshOutLag<T extends { direction: string; pool_path: string; published
   try {
     const pool = client().openPool(b.pool_path);
     try {
-      const s = pool.pool.state();
+      const s = pool.seqBounds();
       const lag = Math.max(0, s.newestSeq - b.published_through);
       let lagMs = 0;
-      if (lag > 0) lagMs = Math.max(0, Date.now() - Number(pool.pool.get(Math.max(b.published_through + 1, s.oldestSeq)).timeNs / 1_000_000n));
+      if (lag > 0) lagMs = Math.max(0, Date.now() - Number(pool.getStored(Math.max(b.published_through + 1, s.oldestSeq)).timeNs / 1_000_000n));
       return { ...b, lag_messages: lag, lag_ms: lagMs, pool_newest: s.newestSeq > 0 ? s.newestSeq : null };
     } finally {
       pool.close();

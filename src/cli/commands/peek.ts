@@ -106,7 +106,7 @@ export default defineCommand({
     const drops = new DropReporter(ref, pool.path, Boolean(args["quiet-drops"]));
     // A reader that may not write the pool file is not counted among its waiters, so no writer wakes it: say so
     // once, before the first wait.
-    let pollingSaid = Boolean(args["no-notify"]) || pool.pool.writable;
+    let pollingSaid = Boolean(args["no-notify"]) || pool.writable;
     let followingSaid = false;
     const start: CursorStart = sinceNs !== undefined ? { timeNs: sinceNs } : tail !== undefined ? { last: tail } : { newest: true };
     const events = pool.follow({

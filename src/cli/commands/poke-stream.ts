@@ -1,13 +1,12 @@
 // `pls poke` without DATA: records from piped stdin or --file, appended with group commit. Loaded only for a
 // stream, so a one-shot poke does not pay for the splitter, receipts and progress code.
 import { PlasmiteError } from "../../errors.ts";
-import type { PoolHandle } from "../../api/client.ts";
+import type { PoolHandle, PoolInfo } from "../../api/client.ts";
 import { ExitCode } from "../exit.ts";
 import { RecordSplitter, type InputMode, type ParsedRecord, type RecordError, type RecordOk } from "../ingest.ts";
 import { ReceiptLines } from "../receipts.ts";
 import { colorOn, notice, printErrLine, stderrIsTTY, stdoutIsTTY, writeErr } from "../output.ts";
 import { isTerminal } from "../../platform/files.ts";
-import type { PoolInfo } from "../../pool/pool.ts";
 import { MAX_POOL_SIZE_BYTES } from "../../api/message-text.ts";
 
 export type Durability = "fast" | "flush";
@@ -47,7 +46,7 @@ export async function pokeStream(remote: Sink | null, local: PoolHandle | null, 
         times.length = 0;
         const first = local!.appendDataTexts(texts, o.tags, d, times, ascii);
         // a receipt says the pool holds the record: not so if the file written is no longer the pool's
-        if (!local!.pool.stillLinked()) throw poolUnlinked(local!, o.ref, records.length);
+        if (!local!.stillLinked()) throw poolUnlinked(local!, o.ref, records.length);
         log.run(first, times);
       };
       return o.retries === 0 ? once() : o.retry(once);
@@ -72,7 +71,7 @@ function endWhenUnlinked(source: ReadableStream<Uint8Array>, local: PoolHandle, 
     {
       start(controller) {
         timer = setInterval(() => {
-          if (local.pool.stillLinked()) return;
+          if (local.stillLinked()) return;
           clearInterval(timer);
           controller.error(poolUnlinked(local, ref, 0));
           reader.cancel().catch(() => {});

@@ -2,7 +2,7 @@
 // short human text on a terminal.
 import { defineCommand } from "../args.ts";
 import { PlasmiteError, asPlasmiteError } from "../../errors.ts";
-import type { PoolInfo } from "../../pool/pool.ts";
+import type { PoolInfo } from "../../api/client.ts";
 import { client, openPool } from "../pools.ts";
 import { ExitCode } from "../exit.ts";
 import { printJson, printLine, stdoutIsTTY } from "../output.ts";
