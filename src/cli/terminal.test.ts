@@ -123,7 +123,11 @@ describe("help and errors", () => {
       expect(seen).toEqual({ ...seen, codes: [code, code], stderr: "", keyColoured: true, forcedLines: 1, plainColoured: false, forcedKeys: seen.plainKeys });
       expect(Array.isArray(seen.plainKeys)).toBe(true);
     }
-    expect(pls(["--color", "always", "--help"]).out).toContain("\x1b[");
+    // help too, also where citty alone would not colour (CI, TEST, TERM=dumb: the CI machine sets them)
+    const ciEnv = { CI: "1", TEST: "1", TERM: "dumb" };
+    expect(pls(["--color", "always", "--help"], { env: ciEnv }).out).toContain("\x1b[1;4mUSAGE");
+    expect(pls(["--color", "always", "poke", "--help"], { env: ciEnv }).out).toContain("\x1b[36mPOOL\x1b[39m");
+    expect(pls(["--help"]).out).not.toContain("\x1b[");
   });
 });
 
