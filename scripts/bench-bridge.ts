@@ -12,7 +12,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Client, type PoolHandle } from "../src/api/index.ts";
 import { bridgeIn, bridgeOut, MAX_IN_FLIGHT } from "../src/bridge/index.ts";
 import { messageId, originJson, originPrefix, outboundBody, poolIdOf } from "../src/bridge/wire.ts";
-import { formatTimeParts } from "../src/pool/pool.ts";
+import { formatTimeParts } from "../src/wire/index.ts";
 import { startBridge, startNats } from "../src/bridge/test-harness.ts";
 import { benchDir, printRows, type Row } from "./bench-lib.ts";
 

@@ -2,7 +2,7 @@
 // against a baseline measured in this same run. Usage: bun scripts/bench-engine.ts [--quick]
 import { join } from "node:path";
 import { Client } from "../src/api/client.ts";
-import { toMessage } from "../src/api/envelope.ts";
+import { toMessage } from "../src/wire/index.ts";
 import { encodePayload } from "../src/format/payload.ts";
 import { Cursor } from "../src/pool/cursor.ts";
 import { Pool } from "../src/pool/pool.ts";

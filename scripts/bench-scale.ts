@@ -4,7 +4,8 @@
 // The full run fills a 4 GiB pool (~45M messages) under $PLASMITE_BENCH_DIR (default /tmp); --quick uses 256 MiB.
 import { join } from "node:path";
 import { readFileSync, rmSync } from "node:fs";
-import { Pool, formatTime } from "../src/pool/pool.ts";
+import { Pool } from "../src/pool/pool.ts";
+import { formatTime } from "../src/wire/index.ts";
 import { benchDir, interleavedMedians, printRows, type Row } from "./bench-lib.ts";
 
 const quick = process.argv.includes("--quick");

@@ -371,7 +371,7 @@ class LibraryTarget implements Target {
   }
   append(pool: string, data: unknown, tags: string[]) {
     // Non-objects go through on purpose: the library must refuse them itself.
-    return this.withPool(pool, (h) => h.append(data as Record<string, unknown>, { tags }));
+    return this.withPool(pool, (h) => h.append(data as Record<string, unknown>, { tags }).seq);
   }
   get(pool: string, seq: number) {
     return this.withPool(pool, (h) => {
@@ -474,7 +474,7 @@ async function expectGap(part: string, tail: AsyncGenerator<Message>, firstMissi
 
 /** (a)-(d): a tail from a seq that was already evicted when it started. */
 async function staleCursorChecks(h: PoolHandle, sizeBytes: number): Promise<void> {
-  const seed = h.append({ phase: "seed" }, { tags: ["seed"] });
+  const seed = h.append({ phase: "seed" }, { tags: ["seed"] }).seq;
   const bounds = fillUntilEvicted(h, seed, sizeBytes);
   const a = await drain(h.tail({ since: seed, timeout: TAIL_TIMEOUT_MS }));
   if (a.error) throw new StepFailure(`(a) the default policy failed: ${a.error.kind} (${a.error.message})`);
@@ -486,8 +486,8 @@ async function staleCursorChecks(h: PoolHandle, sizeBytes: number): Promise<void
 
 /** (e): a fail-closed tail that already read seed and second, paused while the next messages are overwritten. */
 async function laterOverwriteCheck(h: PoolHandle, sizeBytes: number): Promise<void> {
-  const seed = h.append({ phase: "seed" }, { tags: ["seed"] });
-  const second = h.append({ phase: "second" }, { tags: ["second"] });
+  const seed = h.append({ phase: "seed" }, { tags: ["seed"] }).seq;
+  const second = h.append({ phase: "second" }, { tags: ["second"] }).seq;
   const tail = h.tail({ since: seed, gapPolicy: "error", timeout: TAIL_TIMEOUT_MS });
   for (const [seq, phase] of [[seed, "seed"], [second, "second"]] as const) {
     const r = await tail.next();

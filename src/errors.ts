@@ -26,6 +26,11 @@ export const ERROR_KINDS: Record<ErrorKind, { exitCode: number; httpStatus: numb
   RetentionGap: { exitCode: 9, httpStatus: 410 },
 };
 
+/** True for a kind this table knows (an error read from a server or a file is checked against it). */
+export function isErrorKind(kind: unknown): kind is ErrorKind {
+  return typeof kind === "string" && Object.hasOwn(ERROR_KINDS, kind);
+}
+
 export interface ErrorDetails {
   hint?: string;
   path?: string;
@@ -86,15 +91,3 @@ export function withPath(err: unknown, path: string): unknown {
   return err;
 }
 
-/**
- * The one spelling of a retention gap (fail-closed readers: peek, library and remote tails, server tails, the
- * bridge): messages fromSeq..toSeq were overwritten before the reader got them. `seq` is the first missing one.
- */
-export function retentionGapError(fromSeq: number, toSeq: number, details: { path?: string; hint?: string } = {}): PlasmiteError {
-  const range = fromSeq === toSeq ? `message ${fromSeq} is` : `messages ${fromSeq}-${toSeq} are`;
-  return new PlasmiteError("RetentionGap", `${range} no longer retained; the next available message is ${toSeq + 1}`, {
-    seq: fromSeq,
-    path: details.path,
-    hint: details.hint ?? "The writer overwrote them before this reader got them: read faster, or use a larger pool.",
-  });
-}

@@ -34,12 +34,14 @@ export const LAYERS: Layer[] = [
   { name: "pool", paths: ["pool/"], mayImport: ["format", "platform", "errors"] },
   // --where: a JavaScript fast path and jq; scans message text (format/json-scan.ts), never a pool
   { name: "filter", paths: ["filter/"], mayImport: ["format", "errors"] },
+  // what a client sees: envelopes, time text, receipts, the retention-gap error; pure, as format
+  { name: "wire", paths: ["wire/"], mayImport: ["format", "errors"] },
   // the HTTP client for remote pools: the same operations, no file access
-  { name: "remote", paths: ["remote/"], mayImport: ["format", "platform", "errors"] },
+  { name: "remote", paths: ["remote/"], mayImport: ["wire", "format", "platform", "errors"] },
   // the library users import; what the interfaces use instead of the engine
-  { name: "api", paths: ["api/"], mayImport: ["remote", "filter", "pool", "format", "platform", "errors"] },
+  { name: "api", paths: ["api/"], mayImport: ["remote", "filter", "pool", "wire", "format", "platform", "errors"] },
   // the interfaces: no storage rules, so neither format nor pool (only `import type` from them)
-  { name: "interfaces", paths: ["cli/", "serve/", "mcp/", "bridge/", "ui/"], mayImport: ["api", "remote", "filter", "platform", "errors"] },
+  { name: "interfaces", paths: ["cli/", "serve/", "mcp/", "bridge/", "ui/"], mayImport: ["api", "remote", "filter", "wire", "platform", "errors"] },
 ];
 
 /** What layers other than platform may import from it: the OS services, never the bindings (native, ffi, libc). */

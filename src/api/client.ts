@@ -8,11 +8,11 @@ import { PlasmiteError } from "../errors.ts";
 import { checkMessage, encodePayload, payloadPrefix } from "../format/payload.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { maxPayloadBytes } from "../format/frame.ts";
-import { Pool, formatTimeParts, type CreateOptions, type Durability, type PoolWatch, type TextPayloads } from "../pool/pool.ts";
+import { Pool, type CreateOptions, type Durability, type PoolWatch, type TextPayloads } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 import { nowNs } from "../pool/clock.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, checkLockTimeout } from "../pool/write-lock.ts";
-import { envelopeJson, toMessage, type Message } from "./envelope.ts";
+import { envelopeJson, receiptOf, toMessage, type Message, type Receipt } from "../wire/index.ts";
 import { checkFollowOptions, followPool, type FollowEvent, type FollowOptions } from "./follow.ts";
 import { shapeInfo, type PoolInfo } from "./info.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
@@ -57,12 +57,6 @@ export interface TailOptions {
    * the tail throws RetentionGap (seq = first missing) before yielding anything after the gap.
    */
   gapPolicy?: "continue" | "error";
-}
-
-export interface Receipt {
-  seq: number;
-  time: string;
-  tags: string[];
 }
 
 export interface PoolEntry {
@@ -160,11 +154,13 @@ export class PoolHandle {
     return this.pool.path;
   }
 
-  /** Appends one message; returns its seq. `data` must be a JSON object. */
-  append(data: Record<string, unknown>, options: AppendOptions = {}): number {
+  /** Appends one message; returns its receipt (seq, time, tags), as `pls poke` prints it. `data` must be a JSON object. */
+  append(data: Record<string, unknown>, options: AppendOptions = {}): Receipt {
     const tags = options.tags ?? [];
     checkMessage(data, tags);
-    return this.pool.appendPayload(encodePayload(data, tags), options.durability);
+    const times: number[] = [];
+    const seq = this.pool.appendPayloads([encodePayload(data, tags)], options.durability, times);
+    return receiptOf(seq, times[0], times[1], tags);
   }
 
   /** Appends many messages under one lock; returns the first seq (the rest follow in order). */
@@ -178,7 +174,7 @@ export class PoolHandle {
     const first = this.pool.appendPayloads(encodeAll(messages), options.durability, times);
     const receipts = new Array<Receipt>(messages.length);
     for (let i = 0; i < messages.length; i++) {
-      receipts[i] = { seq: first + i, time: formatTimeParts(times[2 * i], times[2 * i + 1]), tags: messages[i].tags ?? [] };
+      receipts[i] = receiptOf(first + i, times[2 * i], times[2 * i + 1], messages[i].tags ?? []);
     }
     return receipts;
   }

@@ -4,14 +4,13 @@
 // (the newest match once N matches exist, history counting), the idle timeout, the retention-gap report.
 // Invariant: memory is bounded by one batch (HISTORY_BATCH messages); "the last N matches" is remembered as
 // positions (src/pool/history.ts), never as N messages, and payloads are carved from shared blocks.
-import { PlasmiteError, retentionGapError } from "../errors.ts";
+import { PlasmiteError } from "../errors.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { HISTORY_BATCH, readHistory } from "../pool/history.ts";
 import type { Pool } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 import type { WhereFilter } from "../filter/where.ts";
-import { ByteChunks } from "./byte-chunks.ts";
-import { envelopeHasTags, envelopeJson } from "./envelope.ts";
+import { EnvelopeLines, envelopeHasTags, envelopeJson, retentionGapError } from "../wire/index.ts";
 
 /** How a follower sleeps when it has read everything: the cursor's own futex wait, or a shared watcher's. */
 export interface Waiter {
@@ -107,7 +106,7 @@ export function checkFollowOptions(o: FollowOptions): void {
 /** The filter as one batch call: true per message that matches. */
 function batchMatcher(tags: readonly string[], where: WhereFilter | null): ((batch: StoredMessage[]) => Promise<boolean[]>) | null {
   if (tags.length === 0 && !where) return null;
-  const joined = new ByteChunks();
+  const joined = new EnvelopeLines();
   const utf8 = new TextDecoder();
   return async (batch) => {
     const flags = new Array<boolean>(batch.length).fill(true);

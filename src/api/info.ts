@@ -1,7 +1,7 @@
 // `pool info`: the JSON object users see (CLI `pool info`, the server's POOL-INFO, MCP), shaped from the engine's
 // raw figures (Pool.geometry, Pool.stats). Shaping only: it reads nothing itself.
 import { isEmpty, type Geometry } from "../format/header.ts";
-import { formatTime } from "../format/time-text.ts";
+import { formatTime } from "../wire/index.ts";
 import type { PoolStats } from "../pool/pool.ts";
 
 /** `pool info` JSON: the shape the Rust plasmite's `pool info --json` prints. */

@@ -72,7 +72,7 @@ test("under Node.js: Client.connect works against pls serve, a local pool says i
 
 test("under Bun the same import resolves to the TypeScript and opens local pools", () => {
   const project = join(work, "project");
-  writeFileSync(join(project, "bun-app.js"), `import { Client } from "plasmite";\nconst c = new Client(process.argv[2]);\nconst p = c.createPool("local");\nconsole.log(p.append({ ok: true }));\n`);
+  writeFileSync(join(project, "bun-app.js"), `import { Client } from "plasmite";\nconst c = new Client(process.argv[2]);\nconst p = c.createPool("local");\nconsole.log(p.append({ ok: true }).seq);\n`);
   const run = Bun.spawnSync([process.execPath, join(project, "bun-app.js"), join(work, "bun-local")], { cwd: project });
   expect(run.stderr.toString()).toBe("");
   expect(run.stdout.toString().trim()).toBe("1");

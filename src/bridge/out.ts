@@ -10,7 +10,7 @@ import { jetstream, type JetStreamClient, type JetStreamManager, type StoredMsg 
 import { PlasmiteError } from "../errors.ts";
 import type { PoolHandle, PoolWatch, StoredMessage } from "../api/client.ts";
 import type { Cursor } from "../pool/cursor.ts";
-import { formatTime, formatTimeParts } from "../api/message-text.ts";
+import { formatTime, formatTimeParts, retentionGapError } from "../wire/index.ts";
 import { connectWithRetry, jetStreamOf, natsError, retryWithBackoff, sleep, type NatsOptions } from "./nats.ts";
 import { RESUME_HEADER, messageId, originJson, originPrefix, outboundBody, parseMessageId, parseResumeHeader, poolIdOf, resumeHeader } from "./wire.ts";
 import { BridgeRun, checkSubject, subjectMatches, type Bridge, type BridgeCommonOptions } from "./common.ts";
@@ -332,10 +332,9 @@ class OutBridge extends BridgeRun {
     const range = from === to ? `message ${from}` : `messages ${from}-${to}`;
     this.emit({ kind: "drop", message: `retention gap: ${range} of pool ${this.pool.name} overwritten before being published`, details: { ...gap, pool_path: this.pool.path } });
     if (this.options.gapPolicy === "error") {
-      throw new PlasmiteError("RetentionGap", `${range} of pool ${this.pool.name} ${from === to ? "was" : "were"} overwritten before bridge out published ${from === to ? "it" : "them"}; the next available message is ${to + 1}`, {
-        seq: from,
+      throw retentionGapError(from, to, {
         path: this.pool.path,
-        hint: "Use a larger pool or keep the bridge running; without --gap-policy error the bridge reports the gap and goes on.",
+        hint: `The pool ${this.pool.name} overwrote them before bridge out published them: use a larger pool or keep the bridge running; without --gap-policy error the bridge reports the gap and goes on.`,
       });
     }
     this.addGap(gap);

@@ -1,12 +1,12 @@
 // Buffered stdout for streams of JSON lines (peek, stream receipts). A module of its own: one-shot commands
 // print a single line and never load it (or the byte buffer and digit writers behind it).
-import { ByteChunks } from "../api/byte-chunks.ts";
+import { EnvelopeLines } from "../wire/index.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 
 /** Buffered stdout for streams of lines, written once per ~256 KiB and before waiting; a reader that went away
  * (`| head -1`) sets `closed` instead of throwing. */
 export class LineWriter {
-  private readonly chunks = new ByteChunks(512 * 1024);
+  private readonly chunks = new EnvelopeLines(512 * 1024);
   // Text lines are concatenated (a rope: measured 94 ns per receipt line against 144 for an array and join)
   // and encoded together, once per flush.
   private text = "";
@@ -21,7 +21,7 @@ export class LineWriter {
     if (this.text.length + this.chunks.length >= FLUSH_BYTES) void this.flush();
   }
 
-  /** One JSON Lines envelope spliced from the stored payload (see ByteChunks.pushEnvelope). */
+  /** One JSON Lines envelope spliced from the stored payload (see EnvelopeLines.pushEnvelope). */
   pushEnvelope(m: StoredMessage): void {
     this.moveTexts();
     this.lines++;

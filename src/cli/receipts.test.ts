@@ -1,6 +1,6 @@
 // Receipt lines written digit by digit must be exactly the lines formatTime gives, whatever the runs look like.
 import { describe, expect, test } from "bun:test";
-import { formatTimeParts } from "../pool/pool.ts";
+import { formatTimeParts } from "../wire/index.ts";
 import { ReceiptLines } from "./receipts.ts";
 
 function collect(tags: string[]) {

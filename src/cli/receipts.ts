@@ -1,8 +1,7 @@
-// The receipt lines a stream ingest prints when stdout is piped: `{"seq":N,"time":"…","meta":{"tags":[…]}}`,
-// one per appended record. They are written as bytes, digit by digit (as peek writes envelopes): building each
-// line as a string (number and time formatting, concatenation, then encoding) cost ~0.14 µs a record, as much
-// as parsing the record.
-import { HEAD_BYTES, writeHead } from "../api/time-bytes.ts";
+// The receipt lines a stream ingest prints when stdout is piped (src/wire/receipt.ts: one per appended record),
+// buffered for stdout. They are written as bytes, digit by digit (as peek writes envelopes): building each line
+// as a string (number and time formatting, concatenation, then encoding) cost as much as parsing the record.
+import { HEAD_BYTES, receiptTail, receiptText, writeReceipt } from "../wire/index.ts";
 import { LineWriter } from "./line-writer.ts";
 
 const FLUSH_BYTES = 256 * 1024;
@@ -18,12 +17,14 @@ export class ReceiptLines {
   private pos = 0;
   /** `,"meta":{"tags":…}}` and a newline, for these tags. */
   private readonly tail: Uint8Array;
+  private readonly tags: readonly string[];
 
   constructor(
     tags: readonly string[],
     private readonly out: ChunkSink = new LineWriter(),
   ) {
-    this.tail = new TextEncoder().encode(`,"meta":{"tags":${JSON.stringify(tags)}}}\n`);
+    this.tags = tags;
+    this.tail = new TextEncoder().encode(receiptTail(tags) + "\n");
   }
 
   /** Receipts for firstSeq, firstSeq + 1, … with times as high/low 32-bit pairs (see formatTimeParts). */
@@ -32,18 +33,17 @@ export class ReceiptLines {
     const maxLine = HEAD_BYTES + this.tail.length;
     for (let i = 0; i < count; i++) {
       if (this.pos + maxLine > this.buf.length) this.spill();
-      this.pos = writeLine(this.buf, this.pos, firstSeq + i, times[2 * i], times[2 * i + 1], this.tail);
+      this.pos = writeReceipt(this.buf, this.pos, firstSeq + i, times[2 * i], times[2 * i + 1], this.tail);
     }
     if (this.pos >= FLUSH_BYTES) this.spill();
   }
 
   /** One receipt with its time already formatted (a remote pool's answer). */
   push(seq: number, time: string): void {
-    const text = new TextEncoder().encode(`{"seq":${seq},"time":"${time}"`);
-    if (this.pos + text.length + this.tail.length > this.buf.length) this.spill();
-    this.buf.set(text, this.pos);
-    this.buf.set(this.tail, this.pos + text.length);
-    this.pos += text.length + this.tail.length;
+    const line = new TextEncoder().encode(receiptText(seq, time, this.tags) + "\n");
+    if (this.pos + line.length > this.buf.length) this.spill();
+    this.buf.set(line, this.pos);
+    this.pos += line.length;
   }
 
   /** Writes what is buffered; resolves once written (or once the reader went away). */
@@ -57,11 +57,4 @@ export class ReceiptLines {
     void this.out.writeChunk(this.buf.slice(0, this.pos));
     this.pos = 0;
   }
-}
-
-/** One receipt line; returns the position after it. */
-function writeLine(buf: Uint8Array, pos: number, seq: number, timeHi: number, timeLo: number, tail: Uint8Array): number {
-  pos = writeHead(buf, pos, seq, timeHi, timeLo);
-  for (let k = 0; k < tail.length; k++) buf[pos++] = tail[k];
-  return pos;
 }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "../api/client.ts";
-import { envelopeDataText, envelopeJson } from "../api/envelope.ts";
+import { envelopeDataText, envelopeJson } from "../wire/index.ts";
 import { LineSplitter, MAX_LINE_CHARS } from "./commands/tap.ts";
 import { BUN, MAIN, errorOf, holdFlock, pls, start, startServe, tempRoot } from "./test-harness.ts";
 

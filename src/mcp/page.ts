@@ -5,7 +5,7 @@
 // Invariant: next_after_seq only moves past messages this page looked at (returned, or filtered out), so paging
 // with after_seq = next_after_seq sees every retained message exactly once.
 import type { PoolHandle } from "../api/client.ts";
-import { envelopeHasTags, envelopeJson } from "../api/envelope.ts";
+import { envelopeHasTags, envelopeJson } from "../wire/index.ts";
 import type { WhereFilter } from "../filter/where.ts";
 import type { CursorStart } from "../pool/cursor.ts";
 import type { WatchLease } from "../serve/watcher.ts";

@@ -4,8 +4,8 @@
 // translate arguments to the library; storage rules stay in src/pool, paging in page.ts.
 // Invariant: a handler throws PlasmiteError (presented by server.ts as an isError result); it never returns one.
 import { PlasmiteError, ERROR_KINDS, type ErrorKind } from "../errors.ts";
-import { envelopeOfPayload } from "../api/envelope.ts";
-import { DEFAULT_POOL_SIZE_BYTES, checkMessage, payloadPrefix } from "../api/message-text.ts";
+import { envelopeOfData } from "../wire/index.ts";
+import { DEFAULT_POOL_SIZE_BYTES, checkMessage } from "../api/message-text.ts";
 import type { Durability, PoolHandle, PoolInfo } from "../api/client.ts";
 import { parseSince, parseSize } from "../cli/values.ts";
 import type { ServedPools } from "../serve/pools.ts";
@@ -234,7 +234,7 @@ export function toolsFor(host: McpHost): ToolDef[] {
         } catch (err) {
           throw withPoolHint(err, h);
         }
-        const message = envelopeOfPayload({ seq, timeHi: times[0], timeLo: times[1] }, payloadPrefix(tags) + dataText + "}");
+        const message = envelopeOfData(seq, times[0], times[1], tags, dataText);
         return { message: JSON.parse(message) };
       },
     },

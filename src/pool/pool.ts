@@ -314,8 +314,6 @@ export class Pool {
   }
 }
 
-// The time text lives in src/format/time-text.ts; re-exported for the engine's callers.
-export { formatTime, formatTimeParts } from "../format/time-text.ts";
 
 function notRetained(seq: number, s: PoolState, path: string): PlasmiteError {
   const range = isEmpty(s) ? "the pool is empty" : `retained seqs are ${s.oldestSeq}..${s.newestSeq}`;

@@ -1,9 +1,10 @@
 // The HTTP client for remote pools (`pls poke http://host:9700/chat …`, `Client.connect(url)`): the same pool
 // operations as a local PoolHandle, over protocol v0. Tails resume after a dropped connection from the last
 // seq without duplicates, and report gaps when the server's ring overwrote messages not yet delivered.
-import { PlasmiteError, retentionGapError, type ErrorKind } from "../errors.ts";
+import { PlasmiteError, isErrorKind, type ErrorKind } from "../errors.ts";
+import { retentionGapError } from "../wire/gap.ts";
 import { connectRetry, connectionError } from "./connect-errors.ts";
-import type { Message } from "../api/envelope.ts";
+import type { Message } from "../wire/envelope.ts";
 import type { Drop } from "../pool/cursor.ts";
 import type { PoolInfo } from "../api/info.ts";
 
@@ -39,7 +40,6 @@ export interface RemoteLine {
   json: string;
 }
 
-const KINDS = new Set<ErrorKind>(["Usage", "NotFound", "AlreadyExists", "Busy", "Permission", "Corrupt", "Io", "Internal", "RetentionGap"]);
 /** Server-side limit we ask for per tail connection; the stream is simply reopened after it. */
 const TAIL_CONNECTION_MS = 25_000;
 /** A follower whose server stopped answering (refused, reset, unknown host) gives up after this long. */
@@ -307,7 +307,7 @@ async function remoteError(res: Response): Promise<PlasmiteError> {
 function remoteErrorFromBody(body: { error?: { kind?: string; message?: string; hint?: string; seq?: number; offset?: number } }, status?: number): PlasmiteError {
   const e = body.error;
   if (!e || typeof e.message !== "string") throw new Error("not an error envelope");
-  const kind = (KINDS.has(e.kind as ErrorKind) ? e.kind : "Internal") as ErrorKind;
+  const kind = isErrorKind(e.kind) ? e.kind : "Internal";
   let hint = e.hint;
   if (status === 401) hint ??= "Pass --token-file (or --token) with the server's token.";
   return new PlasmiteError(kind, e.message, { hint, seq: e.seq, offset: e.offset });

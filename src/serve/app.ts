@@ -3,8 +3,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { PlasmiteError, asPlasmiteError } from "../errors.ts";
-import { checkMessage, dataTextOf, memberSource, payloadPrefix } from "../api/message-text.ts";
-import { envelopeOfPayload } from "../api/envelope.ts";
+import { checkMessage, dataTextOf, memberSource } from "../api/message-text.ts";
+import { envelopeOfData } from "../wire/index.ts";
 import { POOL_EXTENSION } from "../api/refs.ts";
 import type { Durability, PoolInfo } from "../api/client.ts";
 import uiHtmlText from "../ui/index.html" with { type: "text" };
@@ -186,7 +186,7 @@ export function buildApp(o: ServeOptions) {
         const dataText = source === null ? JSON.stringify(body.data) : dataTextOf(source);
         const times: number[] = [];
         const seq = await pools.append(params.pool, [dataText], tags as string[], durability as Durability, times);
-        const message = envelopeOfPayload({ seq, timeHi: times[0], timeLo: times[1] }, payloadPrefix(tags as string[]) + dataText + "}");
+        const message = envelopeOfData(seq, times[0], times[1], tags as string[], dataText);
         return new Response(`{"message":${message}}`, { headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION } });
       }),
       { parse: "none" },

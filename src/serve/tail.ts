@@ -2,9 +2,8 @@
 // holds one concurrency permit and one lease on its pool's watcher, and gives both back exactly once: at the
 // end, on error, or as soon as the client disconnects (even on an idle pool).
 import { asPlasmiteError } from "../errors.ts";
-import { ByteChunks } from "../api/byte-chunks.ts";
 import type { PoolHandle } from "../api/client.ts";
-import { envelopeJson } from "../api/envelope.ts";
+import { EnvelopeLines, envelopeJson } from "../wire/index.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 import type { CursorStart } from "../pool/cursor.ts";
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorBody, usage } from "./http.ts";
@@ -84,7 +83,7 @@ export function parseTailParams(url: URL, headers: Headers, maxTimeoutMs: number
  * browser's Last-Event-ID becomes N) or, with progress=1, a JSON Lines record `{"progress":{"scanned_seq":N}}`.
  */
 export function tailResponse(format: TailFormat, handle: PoolHandle, fromSeq: number, p: TailParams, lease: WatchLease, signal: AbortSignal, done: () => void, extraHeaders: Record<string, string>): Response {
-  const chunks = new ByteChunks();
+  const chunks = new EnvelopeLines();
   let finished = false;
   // SSE starts with a comment so the response (and its headers) goes out at once, even on an idle pool.
   if (format === "sse") chunks.pushText(": ok\n\n");

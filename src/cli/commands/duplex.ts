@@ -7,7 +7,7 @@ import { PlasmiteError } from "../../errors.ts";
 import type { PoolHandle } from "../../api/client.ts";
 import type { RemotePoolHandle } from "../../remote/client.ts";
 import type { CursorStart } from "../../pool/cursor.ts";
-import { envelopeJson } from "../../api/envelope.ts";
+import { envelopeJson } from "../../wire/index.ts";
 import { memberSource } from "../../api/message-text.ts";
 import { isTerminal } from "../../platform/files.ts";
 import { defineCommand } from "../args.ts";

@@ -1,7 +1,7 @@
 // `pls peek POOL`: print messages and follow the pool live; history with --tail/--since, filters with
 // --tag/--where (jq, evaluated a batch at a time), --one, --timeout (exit 124), --replay.
-import { PlasmiteError, retentionGapError } from "../../errors.ts";
-import { envelopeDataText, envelopeJson } from "../../api/envelope.ts";
+import { PlasmiteError } from "../../errors.ts";
+import { envelopeDataText, envelopeJson, retentionGapError } from "../../wire/index.ts";
 import { PAST_DEADLINE, beforeDeadline } from "../../api/follow.ts";
 import { memberSource } from "../../api/message-text.ts";
 import type { CursorStart } from "../../pool/cursor.ts";

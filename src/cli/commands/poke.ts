@@ -1,7 +1,8 @@
 // `pls poke POOL [DATA]`: append one JSON object, or ingest a stream from stdin / --file with group commit.
 import { PlasmiteError } from "../../errors.ts";
-import { validateMessage, type Receipt } from "../../api/client.ts";
-import { dataTextOf, formatTimeParts } from "../../api/message-text.ts";
+import { validateMessage } from "../../api/client.ts";
+import { dataTextOf } from "../../api/message-text.ts";
+import { receiptOf, type Receipt } from "../../wire/index.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
 import { lockTimeoutFrom, openPool } from "../pools.ts";
 import { isRemote, rejectRemoteFlags, remoteFlags, remotePool } from "../remote.ts";
@@ -107,7 +108,7 @@ function pokeOneLocal(ref: string, text: string, o: PokeOptions, create: { sizeB
   try {
     const times: number[] = [];
     const seq = pool.appendDataTexts([text], o.tags, o.durability, times);
-    printJson({ seq, time: formatTimeParts(times[0], times[1]), meta: { tags: o.tags } });
+    printJson(receiptOf(seq, times[0], times[1], o.tags));
   } finally {
     pool.close();
   }
@@ -131,7 +132,7 @@ async function pokeAsync(ref: string, args: PokeArgs, o: PokeOptions): Promise<v
     const text = parseSingle(String(args.data), tags);
     if (target) {
       const m = await retry(() => target.appendOne(text, tags, durability));
-      return printJson({ seq: m.seq, time: m.time, meta: { tags: m.tags } });
+      return printJson(m);
     }
     // --retry: each attempt opens (and creates) afresh, as a separate poke would
     return retry(() => pokeOneLocal(ref, text, o, args.create ? { sizeBytes: o.createSize } : undefined));
@@ -186,7 +187,7 @@ async function remoteTarget(ref: string, args: Record<string, unknown>, tags: st
   const appendOne = async (dataText: string, tags: string[], d: Durability): Promise<Receipt> => {
     try {
       const m = await pool.appendDataText(dataText, { tags, durability: d });
-      return { seq: m.seq, time: m.time, tags: m.meta.tags };
+      return { seq: m.seq, time: m.time, meta: { tags: m.meta.tags } };
     } catch (err) {
       if (!create || !(err instanceof PlasmiteError) || err.kind !== "NotFound") throw err;
       await pool.client.createPool(pool.name, { sizeBytes: createSize }).catch((e: unknown) => {

@@ -1,8 +1,8 @@
-// A growable byte buffer for streams of JSON lines: message envelopes are spliced from the stored payload
-// bytes without decoding them (used by `pls peek` and the server's tail streams).
+// A growable byte buffer of JSON lines: message envelopes spliced from the stored payload bytes without decoding
+// them (`pls peek`, the server's tail streams, the follow engine's jq input).
 import { HEAD_BYTES, writeHead } from "./time-bytes.ts";
 
-export class ByteChunks {
+export class EnvelopeLines {
   private buf: Uint8Array;
   private pos = 0;
   private readonly encoder = new TextEncoder();

@@ -1,6 +1,6 @@
 // Digits written as bytes must be exactly the strings formatTimeParts and String give.
 import { describe, expect, test } from "bun:test";
-import { formatTimeParts } from "../pool/pool.ts";
+import { formatTimeParts } from "./time-text.ts";
 import { writeDecimal, writeTime } from "./time-bytes.ts";
 
 const text = (buf: Uint8Array, end: number) => new TextDecoder().decode(buf.subarray(0, end));

@@ -6,7 +6,7 @@
 // counted up like an odometer, and computed afresh only when a value is not the last one plus one (0.045 µs
 // a receipt line against 0.13 µs computing every digit).
 
-import { secondText, splitTime, type TimeSplit } from "../format/time-text.ts";
+import { secondText, splitTime, type TimeSplit } from "./time-text.ts";
 
 /** ASCII text as bytes (a loop: Uint8Array.from is a JS builtin that costs start-up on first use). */
 export function asciiBytes(text: string): Uint8Array {

@@ -1,6 +1,6 @@
 // The message envelope users see: {"seq","time","meta":{"tags",…},"data"}. Pure.
-import { decodePayload, payloadString, tagsOfText } from "../format/payload.ts";
-import { formatTime, formatTimeParts } from "../format/time-text.ts";
+import { decodePayload, payloadPrefix, payloadString, tagsOfText } from "../format/payload.ts";
+import { formatTime, formatTimeParts } from "./time-text.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 
 export interface Message {
@@ -34,6 +34,11 @@ export function envelopeJson(m: StoredMessage): string {
 /** The envelope of a message whose payload text is `payload` (`{"meta":...,"data":...}`): its "{" dropped, seq and time in front. */
 export function envelopeOfPayload(m: Pick<StoredMessage, "seq" | "timeHi" | "timeLo">, payload: string): string {
   return envelopePrefix(m) + "," + payload.slice(1);
+}
+
+/** The envelope of a message just appended from its data text and tags (the server's and MCP's append answer). */
+export function envelopeOfData(seq: number, timeHi: number, timeLo: number, tags: readonly string[], dataText: string): string {
+  return envelopeOfPayload({ seq, timeHi, timeLo }, payloadPrefix(tags) + dataText + "}");
 }
 
 /** The envelope's text before the payload's fields: `{"seq":N,"time":"..."` (ASCII only). */
