@@ -127,9 +127,9 @@ export default defineCommand({
       if (e.kind === "batch") {
         if (!e.history && !followingSaid) sayFollowing();
         for (const m of e.messages) {
-          if (replay !== undefined) {
+          if (replay !== undefined && replay > 0) {
             // the original gap between messages, divided by the speed (0: as fast as possible)
-            const gapMs = prev === null || replay === 0 ? 0 : Number(m.timeNs - prev) / 1e6 / replay;
+            const gapMs = prev === null ? 0 : Number(m.timeNs - prev) / 1e6 / replay;
             if (gapMs > 0) {
               await out.flush();
               await Bun.sleep(gapMs);
