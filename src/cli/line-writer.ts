@@ -42,20 +42,28 @@ export class LineWriter {
   flush(): Promise<void> {
     this.moveTexts();
     if (this.chunks.length === 0 || this.closed) return this.pending;
-    return this.writeChunk(this.chunks.take());
+    const chunk = this.chunks.takeBuffer();
+    return this.write(chunk, () => this.chunks.recycle(chunk));
   }
 
   /** Queues bytes built elsewhere (the caller gives them up), after everything pushed before. */
   writeChunk(chunk: Uint8Array): Promise<void> {
     this.moveTexts();
     if (this.chunks.length > 0) void this.flush();
+    return this.write(chunk);
+  }
+
+  /** Queues one write after the others; `written` runs once the bytes are out (or the reader went away). */
+  private write(chunk: Uint8Array, written?: () => void): Promise<void> {
     this.pending = this.pending.then(async () => {
-      if (this.closed) return;
-      try {
-        await Bun.write(Bun.stdout, chunk);
-      } catch {
-        this.closed = true;
+      if (!this.closed) {
+        try {
+          await Bun.write(Bun.stdout, chunk);
+        } catch {
+          this.closed = true;
+        }
       }
+      written?.();
     });
     return this.pending;
   }

@@ -2,6 +2,9 @@
 // them (`pls peek`, the server's tail streams, the follow engine's jq input).
 import { HEAD_BYTES, writeHead } from "./time-bytes.ts";
 
+/** Spare buffers kept for takeBuffer: a writer has at most a couple of chunks in flight. */
+const MAX_SPARES = 4;
+
 export class EnvelopeLines {
   private buf: Uint8Array;
   private pos = 0;
@@ -48,6 +51,25 @@ export class EnvelopeLines {
     this.pos = 0;
     return out;
   }
+
+  /**
+   * The bytes so far without a copy: the buffer itself is handed over and a spare one (given back by `recycle`)
+   * takes its place. For a writer that streams millions of lines: a fresh copy per chunk made the runtime
+   * collect garbage often enough to cost more than building the lines.
+   */
+  takeBuffer(): Uint8Array {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = this.spares.pop() ?? new Uint8Array(this.buf.length);
+    this.pos = 0;
+    return out;
+  }
+
+  /** Gives back a chunk from takeBuffer once it is written; its buffer is reused (a few are kept). */
+  recycle(chunk: Uint8Array): void {
+    if (this.spares.length < MAX_SPARES && chunk.buffer.byteLength >= this.buf.length) this.spares.push(new Uint8Array(chunk.buffer));
+  }
+
+  private readonly spares: Uint8Array[] = [];
 
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
