@@ -10,7 +10,8 @@ import { HISTORY_BATCH, readHistory } from "../pool/history.ts";
 import type { Pool } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 import type { WhereFilter } from "../filter/where.ts";
-import { EnvelopeLines, envelopeHasTags, envelopeJson, retentionGapError } from "../wire/index.ts";
+import { payloadHasTags, tagTokens } from "../format/payload.ts";
+import { EnvelopeLines, retentionGapError } from "../wire/index.ts";
 
 /** How a follower sleeps when it has read everything: the cursor's own futex wait, or a shared watcher's. */
 export interface Waiter {
@@ -108,9 +109,10 @@ function batchMatcher(tags: readonly string[], where: WhereFilter | null): ((bat
   if (tags.length === 0 && !where) return null;
   const joined = new EnvelopeLines();
   const utf8 = new TextDecoder();
+  const tokens = tagTokens(tags);
   return async (batch) => {
     const flags = new Array<boolean>(batch.length).fill(true);
-    if (tags.length > 0) for (let i = 0; i < batch.length; i++) flags[i] = envelopeHasTags(envelopeJson(batch[i]), tags);
+    if (tokens.length > 0) for (let i = 0; i < batch.length; i++) flags[i] = payloadHasTags(batch[i].payload, tokens);
     if (!where) return flags;
     // jq reads the candidates as one text: splice their envelopes as bytes and decode once
     let n = 0;

@@ -96,6 +96,18 @@ describe("peek", () => {
     expect(r.out).toBe("");
   });
 
+  test("--tag matches tags whatever characters they hold (a tag ending in '],' once stopped every --tag reader)", () => {
+    const dir = freshDir();
+    const odd = ["a],", 'q"uote', "é,]", "\\", "b"];
+    for (const [i, tag] of odd.entries()) pls(["--dir", dir, "poke", "t", "--create", "--tag", tag, "--tag", "b", JSON.stringify({ i })]);
+    for (const [i, tag] of odd.entries()) {
+      const r = pls(["--dir", dir, "peek", "t", "--tag", tag, "--tail", "10", "--timeout", "10ms"]);
+      expect({ tag, code: r.code, err: r.err }).toEqual({ tag, code: 124, err: "" });
+      const seen = lines(r.out).map((m) => (m as { data: { i: number } }).data.i);
+      expect({ tag, seen }).toEqual({ tag, seen: tag === "b" ? [0, 1, 2, 3, 4] : [i] });
+    }
+  });
+
   test("--tail N, --since (relative and RFC 3339), --data-only, --jsonl/--format", () => {
     const dir = freshDir();
     pokeN(dir, "p", 20);
