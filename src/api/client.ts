@@ -24,6 +24,7 @@ export const validateMessage: (data: unknown, tags: readonly unknown[]) => asser
 export type { PoolInfo } from "./info.ts";
 export type { Durability, PoolWatch } from "../pool/pool.ts";
 export type { StoredMessage } from "../pool/reader.ts";
+export type { Cursor, CursorStart } from "../pool/cursor.ts";
 
 /** The retained seqs: oldestSeq..newestSeq, or none when oldestSeq > newestSeq (an empty pool). */
 export interface SeqBounds {

@@ -8,8 +8,7 @@
 import { createInbox, headers } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { PlasmiteError } from "../errors.ts";
-import type { PoolHandle, PoolWatch, StoredMessage } from "../api/client.ts";
-import type { Cursor } from "../pool/cursor.ts";
+import type { Cursor, PoolHandle, PoolWatch, StoredMessage } from "../api/client.ts";
 import { formatTime, formatTimeParts, retentionGapError } from "../wire/index.ts";
 import { connectWithRetry, jetStreamOf, natsError, retryWithBackoff, sleep, type NatsOptions } from "./nats.ts";
 import { RESUME_HEADER, messageId, originJson, originPrefix, outboundBody, parseMessageId, parseResumeHeader, poolIdOf, resumeHeader } from "./wire.ts";

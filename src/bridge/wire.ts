@@ -2,7 +2,7 @@
 // message ids, the resume header, the body published to a stream (the payload with meta.origin) and the
 // payload appended from one (meta.stream added). Pure: no I/O, no NATS code.
 // Invariant: a payload built here has `tags` first in meta, no CR/LF, and meta objects without a "data" key,
-// so `},"data":` occurs first where meta closes (tagsOfText and envelopeDataText rely on that).
+// so `},"data":` occurs first where meta closes (envelopeDataText relies on that; tagsOfText on tags coming first).
 import { compactJson, isJsonObject } from "../api/message-text.ts";
 
 /** Where a message was first appended: kept in meta.origin through any number of bridges. */

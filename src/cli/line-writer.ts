@@ -1,7 +1,7 @@
 // Buffered stdout for streams of JSON lines (peek, stream receipts). A module of its own: one-shot commands
 // print a single line and never load it (or the byte buffer and digit writers behind it).
 import { EnvelopeLines } from "../wire/index.ts";
-import type { StoredMessage } from "../pool/reader.ts";
+import type { StoredMessage } from "../api/client.ts";
 
 /** Buffered stdout for streams of lines, written once per ~256 KiB and before waiting; a reader that went away
  * (`| head -1`) sets `closed` instead of throwing. */

@@ -4,10 +4,9 @@
 // sleeping on the pool's futex word, see src/serve/watcher.ts), never in a polling loop of its own.
 // Invariant: next_after_seq only moves past messages this page looked at (returned, or filtered out), so paging
 // with after_seq = next_after_seq sees every retained message exactly once.
-import type { PoolHandle } from "../api/client.ts";
+import type { CursorStart, PoolHandle } from "../api/client.ts";
 import { envelopeHasTags, envelopeJson } from "../wire/index.ts";
 import type { WhereFilter } from "../filter/where.ts";
-import type { CursorStart } from "../pool/cursor.ts";
 import type { WatchLease } from "../serve/watcher.ts";
 
 /** Most messages one read or one round of a wait looks at (filters can skip many); the page says where it stopped. */

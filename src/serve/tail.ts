@@ -2,10 +2,8 @@
 // holds one concurrency permit and one lease on its pool's watcher, and gives both back exactly once: at the
 // end, on error, or as soon as the client disconnects (even on an idle pool).
 import { asPlasmiteError } from "../errors.ts";
-import type { PoolHandle } from "../api/client.ts";
+import type { CursorStart, PoolHandle, StoredMessage } from "../api/client.ts";
 import { EnvelopeLines, envelopeJson } from "../wire/index.ts";
-import type { StoredMessage } from "../pool/reader.ts";
-import type { CursorStart } from "../pool/cursor.ts";
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, errorBody, usage } from "./http.ts";
 import type { WatchLease } from "./watcher.ts";
 

@@ -4,9 +4,8 @@
 // Invariants: a message this process appended is never shown back (unless --echo-self): local appends record
 // their seqs before the follower can read them, remote ones settle before a received message is judged.
 import { PlasmiteError } from "../../errors.ts";
-import type { PoolHandle } from "../../api/client.ts";
+import type { CursorStart, PoolHandle } from "../../api/client.ts";
 import type { RemotePoolHandle } from "../../remote/client.ts";
-import type { CursorStart } from "../../pool/cursor.ts";
 import { envelopeJson } from "../../wire/index.ts";
 import { memberSource } from "../../api/message-text.ts";
 import { isTerminal } from "../../platform/files.ts";
