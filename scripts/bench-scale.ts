@@ -1,6 +1,7 @@
 // Reads at scale (issue #14): lookups and `--since` starts independent of the pool's size, and memory bounded by
 // the batch for `peek --tail N`, live followers and the server. Every figure is printed next to a baseline
 // measured in this run. Usage: bun scripts/bench-scale.ts [--quick] [--size BYTES] [--only get,since,tail,follow,serve]
+// [--serve-messages N] (default 10M, 400k with --quick)
 // The full run fills a 4 GiB pool (~45M messages) under $PLASMITE_BENCH_DIR (default /tmp); --quick uses 256 MiB.
 import { join } from "node:path";
 import { readFileSync, rmSync } from "node:fs";
@@ -225,13 +226,14 @@ if (only.has("follow")) {
 if (only.has("serve")) {
   // `pls serve` with 16 JSONL tail clients (another process) while this process appends: the server's RssAnon
   // after the first 100k messages (the baseline) against its peak and its value at the end
-  const total = quick ? 400_000 : 10_000_000;
+  const total = Number(argAfter("--serve-messages") ?? (quick ? 400_000 : 10_000_000));
   const CLIENTS = 16;
   const ready = join(benchDir, "serve-ready");
   rmSync(ready, { force: true });
-  const server = Bun.spawn(pls("--dir", benchDir, "serve", "--bind", "127.0.0.1:0"), { env: { ...process.env, PLASMITE_SERVE_READY_FILE: ready }, stdout: "ignore", stderr: "ignore" });
+  const server = Bun.spawn(pls("--dir", benchDir, "serve", "--bind", "127.0.0.1:0", "--max-tail-timeout-ms", "86400000"), { env: { ...process.env, PLASMITE_SERVE_READY_FILE: ready }, stdout: "ignore", stderr: "ignore" });
   while (!(await Bun.file(ready).exists())) await Bun.sleep(20);
-  const url = `http://${(await Bun.file(ready).text()).trim()}/v0/pools/big/tail?max=${total}`;
+  // one stream each for the whole run (the server's default ends a stream after 30 s)
+  const url = `http://${(await Bun.file(ready).text()).trim()}/v0/pools/big/tail?max=${total}&timeout_ms=86400000`;
   // each client counts the lines it receives; the process prints the smallest count when all streams end
   const clientCode = `const url = process.argv[1], n = Number(process.argv[2]);
     const counts = await Promise.all(Array.from({ length: n }, async () => {
@@ -259,6 +261,7 @@ if (only.has("serve")) {
     await Bun.sleep(appended % (batch.length * 4) === 0 ? 5 : 0); // the clients keep up (no lapped readers)
   }
   const least = Number((await new Response(clients.stdout).text()).trim());
+  if (least !== total) throw new Error(`a tail client got ${least} of ${total} messages`);
   clearInterval(sampler);
   const end = rssAnonBytes(server.pid);
   server.kill();
