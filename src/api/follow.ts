@@ -1,7 +1,7 @@
 // The one follow engine: turns a start, filters, stop conditions and a gap policy into batches of messages. Every
 // local reader of a pool goes through it: the library's tail(), `pls peek`, the server's JSON Lines and SSE tails,
 // and the MCP wait. The rules a reader sees are written here once: where history ends, `--one` with `--tail N`
-// (the newest match once N matches exist, history counting), the idle timeout, the retention-gap report.
+// (stop-rules.ts, shared with peek of a remote pool), the idle timeout, the retention-gap report.
 // Invariant: memory is bounded by one batch (HISTORY_BATCH messages); "the last N matches" is remembered as
 // positions (src/pool/history.ts), never as N messages, and payloads are carved from shared blocks.
 import { PlasmiteError } from "../errors.ts";
@@ -12,6 +12,7 @@ import type { StoredMessage } from "../pool/reader.ts";
 import type { WhereFilter } from "../filter/where.ts";
 import { payloadHasTags, tagTokens } from "../format/payload.ts";
 import { EnvelopeLines, retentionGapError } from "../wire/index.ts";
+import { StopRules } from "./stop-rules.ts";
 
 /** How a follower sleeps when it has read everything: the cursor's own futex wait, or a shared watcher's. */
 export interface Waiter {
@@ -154,47 +155,21 @@ export async function* followPool(pool: Pool, newCursor: (start: CursorStart) =>
   const deadline = () => Math.min(idleDeadline, o.deadline ?? Infinity);
   const scanned = () => cursor.nextSeq - 1;
   const end = (reason: FollowEnd): FollowEvent => ({ kind: "end", reason, scannedSeq: scanned() });
-  let sent = 0;
-  // --one with --tail N: N matches needed, counting history; the newest of history once there are enough
   const last = "last" in o.start ? o.start.last : undefined;
-  const needed = o.one && last !== undefined ? Math.max(1, last) : 1;
-  let seen = 0;
-  let newest: StoredMessage | null = null;
+  const rules = new StopRules<StoredMessage>({ one: o.one, last, max: o.max });
   const nothing = (history: boolean): FollowEvent => ({ kind: "batch", messages: [], history, scannedSeq: scanned() });
 
-  /** The batch's matches as an event, applying one and max; the reason to stop when one of them fired. */
+  /** The batch's matches as an event, after the stop rules; the reason to stop when one of them fired. */
   function* deliver(batch: StoredMessage[], history: boolean): Generator<FollowEvent, FollowEnd | null> {
-    if (batch.length === 0) {
+    if (batch.length > 0) idleDeadline = performance.now() + idleMs;
+    const { messages, stop } = rules.take(batch, history);
+    if (messages.length === 0 && !stop) {
       yield nothing(history);
       return null;
     }
-    idleDeadline = performance.now() + idleMs;
-    if (o.one) {
-      if (last !== undefined && history) {
-        // remember the newest match; picked when history ends
-        seen += batch.length;
-        newest = batch[batch.length - 1];
-        yield nothing(history);
-        return null;
-      }
-      if (seen + batch.length < needed) {
-        seen += batch.length;
-        yield nothing(history);
-        return null;
-      }
-      const picked = batch[needed - seen - 1];
-      yield { kind: "batch", messages: [picked], history, scannedSeq: picked.seq };
-      return "one";
-    }
-    if (o.max !== undefined && sent + batch.length >= o.max) {
-      const keep = o.max - sent;
-      sent = o.max;
-      yield { kind: "batch", messages: batch.slice(0, keep), history, scannedSeq: batch[keep - 1].seq };
-      return "max";
-    }
-    sent += batch.length;
-    yield { kind: "batch", messages: batch, history, scannedSeq: scanned() };
-    return null;
+    // a stop rule ends the scan at the last message delivered: what follows it was not looked at
+    yield { kind: "batch", messages, history, scannedSeq: stop ? (messages.at(-1)?.seq ?? scanned()) : scanned() };
+    return stop;
   }
 
   // History: up to the newest message now, streamed from its start (for "the last N matches", found by a
@@ -213,8 +188,8 @@ export async function* followPool(pool: Pool, newCursor: (start: CursorStart) =>
       if (performance.now() >= (o.deadline ?? Infinity)) return yield end("timeout");
     }
     if (gap) throw gap;
-    if (o.one && last !== undefined && seen >= needed && newest !== null) {
-      const picked: StoredMessage = newest;
+    const picked = rules.historyEnded();
+    if (picked !== null) {
       yield { kind: "batch", messages: [picked], history: true, scannedSeq: scanned() };
       return yield end("one");
     }

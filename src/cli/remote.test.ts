@@ -78,6 +78,39 @@ describe("remote pools from the CLI", () => {
     expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
+  test("--one, --tail N --one and --tail N end as they do locally (one set of stop rules), filtered or not", async () => {
+    const dir = join(root, "rules");
+    pls(["--dir", dir, "pool", "create", "r"]);
+    for (let i = 0; i < 10; i++) pls(["--dir", dir, "poke", "r", ...(i % 3 === 0 ? ["--tag", "three"] : []), JSON.stringify({ i })]);
+    const { url } = await startServe(dir);
+    const cases = [
+      ["--tail", "3", "--one"],
+      ["--tail", "1", "--one"],
+      // filters apply to the last N messages the server sends (remote spec): the same as locally when N covers
+      // the pool, and the stop rules the same on what they let through
+      ["--tag", "three", "--tail", "10", "--timeout", "300ms"],
+      ["--tag", "three", "--tail", "10", "--one", "--timeout", "300ms"], // 4 matches of the 10 needed: waits
+      ["--where", ".data.i >= 0", "--tail", "10", "--one"],
+      ["--where", ".data.i % 3 == 1", "--tail", "10", "--timeout", "300ms"],
+      ["--where", ".data.i > 100", "--tail", "10", "--one", "--timeout", "300ms"],
+      ["--tail", "20", "--one", "--timeout", "300ms"],
+      ["--tail", "4", "--timeout", "300ms"],
+      ["--tail", "0", "--one", "--timeout", "300ms"],
+    ];
+    for (const args of cases) {
+      const local = pls(["--dir", dir, "peek", "r", ...args]);
+      const remote = pls(["peek", `${url}/r`, ...args]);
+      const seqs = (out: string) => lines(out).map((m) => (m as { seq: number }).seq);
+      expect({ args, code: remote.code, seqs: seqs(remote.out) }).toEqual({ args, code: local.code, seqs: seqs(local.out) });
+    }
+    // and the rule's one observable difference from history: N matches reached live
+    const waiter = start(["peek", `${url}/r`, "--tail", "11", "--one"]);
+    await Bun.sleep(400);
+    pls(["--dir", dir, "poke", "r", '{"i": 10}']);
+    expect(JSON.parse((await waiter.line(5000))!).seq).toBe(11);
+    expect(await waiter.proc.exited).toBe(0);
+  });
+
   test("review regressions: short server tail limit, --since on a quiet pool, --tail N --one, --timeout with --where", async () => {
     const dir = join(root, "rev");
     pls(["--dir", dir, "pool", "create", "q"]);

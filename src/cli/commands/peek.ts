@@ -3,6 +3,7 @@
 import { PlasmiteError } from "../../errors.ts";
 import { envelopeDataText, envelopeJson, retentionGapError } from "../../wire/index.ts";
 import { PAST_DEADLINE, beforeDeadline } from "../../api/follow.ts";
+import { StopRules } from "../../api/stop-rules.ts";
 import { memberSource } from "../../api/message-text.ts";
 import type { CursorStart, StoredMessage } from "../../api/client.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
@@ -311,12 +312,10 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
   process.on("SIGINT", () => void stop(130));
   process.on("SIGTERM", () => void stop(143));
   const drops = new DropReporter(o.ref, pool.path, o.quietDrops, o.failOnGap);
-  // --one --tail N: the newest match once N matches exist, history counting (as locally); history ends at the
-  // pool's newest seq when peek started.
-  const needed = o.one && o.tail !== undefined && o.tail > 0 ? o.tail : 1;
-  const historyEnd = o.one && o.tail !== undefined ? ((await pool.info()).bounds.newest ?? 0) : 0;
-  let matched = 0;
-  let lastMatch: string | null = null;
+  // --one, --one --tail N: the same rules as the local engine (src/api/stop-rules.ts); the history ends at the
+  // pool's newest seq when peek started (asked only when the rules need it).
+  const rules = new StopRules<RemoteLine>({ one: o.one, last: o.tail });
+  let historyEnd = o.one && o.tail !== undefined ? ((await pool.info()).bounds.newest ?? 0) : 0;
   // one more request, on a terminal only; a failure shows in the stream right after
   if (stderrIsTTY()) await pool.info().then((info) => printErrLine(followingText(o.ref, info)), () => {});
   const lines = pool.tailLines({
@@ -381,23 +380,23 @@ async function peekRemote(pool: RemotePoolHandle, o: RemotePeek): Promise<void> 
       timedOut = true;
       break;
     }
-    for (let i = 0; i < batch.length; i++) {
-      const matches = !flags || flags[i];
-      if (o.one) {
-        if (matches) {
-          matched++;
-          lastMatch = batch[i].json;
-        }
-        const historyDone = batch[i].seq >= historyEnd;
-        if (lastMatch !== null && matched >= needed && historyDone) {
-          out.push(o.render(lastMatch));
+    const matches = flags ? batch.filter((_, i) => flags[i]) : batch;
+    // the part of the batch up to historyEnd is history; the history has ended once a line reaches it
+    const split = historyEnd > 0 ? matches.findIndex((l) => l.seq > historyEnd) : 0;
+    const parts: Array<[RemoteLine[], boolean]> = split < 0 ? [[matches, true]] : [[matches.slice(0, split), true], [matches.slice(split), false]];
+    for (const [part, history] of parts) {
+      const { messages, stop: ruleStop } = rules.take(part, history);
+      for (const m of messages) out.push(o.render(m.json));
+      if (messages.length > 0 && o.timeoutMs !== undefined) deadline = performance.now() + o.timeoutMs;
+      if (ruleStop) return stop(0);
+      if (history && historyEnd > 0 && batch[batch.length - 1]!.seq >= historyEnd) {
+        historyEnd = 0;
+        const picked = rules.historyEnded();
+        if (picked !== null) {
+          out.push(o.render(picked.json));
           return stop(0);
         }
-        continue;
       }
-      if (!matches) continue;
-      out.push(o.render(batch[i].json));
-      if (o.timeoutMs !== undefined) deadline = performance.now() + o.timeoutMs;
     }
     drops.flush();
     await out.flush();
