@@ -15,6 +15,9 @@ import { join } from "node:path";
 import { buildBinary } from "./build.ts";
 import { interleavedMedians, printRows } from "./bench-lib.ts";
 
+/** Start-up is good enough at this many times a compiled one-line program (clarity wins below it). */
+const STARTUP_BUDGET_RATIO = 2;
+
 const quick = process.argv.includes("--quick");
 const roundsArg = process.argv.indexOf("--rounds");
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 2 : 5;
@@ -36,11 +39,17 @@ compile(built.hello, []);
 // the same program built as pls is (no .env/bunfig autoloading), shown for comparison
 compile(built.helloBare, ["--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"]);
 
-const pools = join(dir, "pools");
-Bun.spawnSync([built.pls, "--dir", pools, "poke", "p", "--create", "{}"]);
+// each binary its own pool folder: a build from another commit may write another file format
+const poolsOf = (pls: string) => {
+  const pools = join(dir, pls === built.pls ? "pools" : "other-pools");
+  Bun.spawnSync([pls, "--dir", pools, "poke", "p", "--create", "{}"]);
+  return pools;
+};
+const pools = poolsOf(built.pls);
+const otherPools = other ? poolsOf(other) : pools;
 
 const names = ["pls --version", "pls poke POOL '{}'", "pls get POOL 1"] as const;
-const argsOf = (pls: string) => [[pls, "--version"], [pls, "--dir", pools, "poke", "p", "{}"], [pls, "--dir", pools, "get", "p", "1"]];
+const argsOf = (pls: string, at = pools) => [[pls, "--version"], [pls, "--dir", at, "poke", "p", "{}"], [pls, "--dir", at, "get", "p", "1"]];
 
 interface Round {
   baseline: number;
@@ -61,7 +70,7 @@ for (let r = 0; r < ROUNDS; r++) {
   const pls = fresh(built.pls);
   const hello = fresh(built.hello);
   const bare = fresh(built.helloBare);
-  const otherCmds = other ? argsOf(fresh(other, "other-pls")) : [];
+  const otherCmds = other ? argsOf(fresh(other, "other-pls"), otherPools) : [];
   // every run of every command interleaved with the baseline's, so they share the machine's drifting load
   const [baseline, bareMs, ...all] = interleavedMedians([[hello], [bare], ...argsOf(pls), ...otherCmds], RUNS);
   const round = { baseline, bare: bareMs, ms: all.slice(0, names.length), otherMs: all.slice(names.length) };
@@ -82,8 +91,6 @@ printRows(`start-up, median of ${ROUNDS} rounds x ${RUNS} interleaved runs (mill
   ...(other ? commandRows("(compare) ", (r) => r.otherMs) : []),
 ]);
 
-/** Start-up is good enough at this many times a compiled one-line program (clarity wins below it). */
-const STARTUP_BUDGET_RATIO = 2;
 
 /** One row per command: the median of the rounds' times and ratios, the verdict on the median ratio. */
 function commandRows(label: string, times: (r: Round) => number[]) {

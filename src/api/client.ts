@@ -13,7 +13,7 @@ import type { StoredMessage } from "../pool/reader.ts";
 import { nowNs } from "../pool/clock.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, checkLockTimeout } from "../pool/write-lock.ts";
 import { envelopeJson, receiptOf, toMessage, type Message, type Receipt } from "../wire/index.ts";
-import { checkFollowOptions, followPool, type FollowEvent, type FollowOptions } from "./follow.ts";
+import type { FollowEvent, FollowOptions } from "./follow.ts";
 import { shapeInfo, type PoolInfo } from "./info.ts";
 import { POOL_EXTENSION, defaultPoolDir, poolNameOf, resolvePoolRef } from "./refs.ts";
 import type { RemoteClient, RemoteOptions } from "../remote/client.ts";
@@ -284,7 +284,7 @@ export class PoolHandle {
    * stop condition. What every reader (peek, the server's tails, MCP waits, tail()) is built on.
    */
   follow(options: FollowOptions): AsyncGenerator<FollowEvent> {
-    return followPool(this.pool, (start) => this.cursor(start), options);
+    return followEngine().followPool(this.pool, (start) => this.cursor(start), options);
   }
 
   /** Messages in seq order as an async iterator: from `since`/`last`/`sinceTime`, else only new ones. */
@@ -304,7 +304,7 @@ export class PoolHandle {
             ? { timeNs: BigInt(Math.floor(Number(options.sinceTime))) * 1_000_000n }
             : { newest: true };
     const follow: FollowOptions = { start, max: options.max, idleTimeoutMs: options.timeout, signal: options.signal, onDrop: options.onDrop, gapPolicy: options.gapPolicy, tags: options.tags };
-    checkFollowOptions(follow);
+    followEngine().checkFollowOptions(follow);
     return messagesOf(this.follow(follow));
   }
 
@@ -344,4 +344,9 @@ async function* messagesOf(events: AsyncGenerator<FollowEvent>): AsyncGenerator<
 /** The Cursor class, loaded when first read with: one-shot writes and gets never load it. */
 function cursorClass(): typeof Cursor {
   return (require("../pool/cursor.ts") as typeof import("../pool/cursor.ts")).Cursor;
+}
+
+/** The follow engine (and the history reader, cursor and stop rules under it), loaded by the first follower. */
+function followEngine(): typeof import("./follow.ts") {
+  return require("./follow.ts") as typeof import("./follow.ts");
 }
