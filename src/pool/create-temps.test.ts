@@ -2,7 +2,7 @@
 // reported by doctor --all and pool list with a command to remove them once stale, and removed by the next create
 // or list; a create that runs out of space leaves nothing at all.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, MAIN, errorOf, pls, tempRoot } from "../cli/test-harness.ts";
 import { STALE_TEMP_AGE_MS } from "./create-temps.ts";
@@ -52,7 +52,8 @@ describe("leftovers of interrupted creates", () => {
     expect(reported.map((t) => t.path)).toEqual(left.map((n) => join(dir, n)));
     for (const t of reported) {
       expect(t.pool).toMatch(/^k\d\.plasmite$/);
-      expect(t.size_bytes).toBeGreaterThan(0);
+      // the file's real size (0 when the kill landed between its open and its allocation)
+      expect(t.size_bytes).toBe(statSync(t.path).size);
       expect(t.age_s).toBeGreaterThanOrEqual(STALE_TEMP_AGE_MS / 1000);
       expect(t.remove_with).toBe(`rm -f -- '${t.path}'`);
     }
