@@ -10,7 +10,7 @@ import { HISTORY_BATCH, readHistory } from "../pool/history.ts";
 import type { Pool } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 import type { WhereFilter } from "../filter/where.ts";
-import { payloadHasTags, tagTokens } from "../format/payload.ts";
+import { payloadHasTags, wantedTags } from "../format/payload.ts";
 import { EnvelopeLines, retentionGapError } from "../wire/index.ts";
 import { StopRules } from "./stop-rules.ts";
 
@@ -110,10 +110,10 @@ function batchMatcher(tags: readonly string[], where: WhereFilter | null): ((bat
   if (tags.length === 0 && !where) return null;
   const joined = new EnvelopeLines();
   const utf8 = new TextDecoder();
-  const tokens = tagTokens(tags);
+  const wanted = wantedTags(tags);
   return async (batch) => {
     const flags = new Array<boolean>(batch.length).fill(true);
-    if (tokens.length > 0) for (let i = 0; i < batch.length; i++) flags[i] = payloadHasTags(batch[i].payload, tokens);
+    if (tags.length > 0) for (let i = 0; i < batch.length; i++) flags[i] = payloadHasTags(batch[i].payload, wanted);
     if (!where) return flags;
     // jq reads the candidates as one text: splice their envelopes as bytes and decode once
     let n = 0;

@@ -32,7 +32,7 @@ function skipSpace(s: string, i: number): number {
 }
 
 /** End of the (valid) JSON value starting at `i`. */
-function valueEnd(s: string, i: number): number {
+export function valueEnd(s: string, i: number): number {
   const c = s.charCodeAt(i);
   if (c === 0x22) {
     for (let j = i + 1; j < s.length; j++) {

@@ -1,6 +1,6 @@
 // Message payloads (spec/format/v1.md §4): compact UTF-8 JSON `{"meta":{"tags":[...]},"data":{...}}`. Pure.
 import { PlasmiteError } from "../errors.ts";
-import { compactJson } from "./json-scan.ts";
+import { compactJson, valueEnd } from "./json-scan.ts";
 
 export interface MessageBody {
   tags: string[];
@@ -106,55 +106,50 @@ function safeJson(v: unknown): string {
 
 /**
  * The tag array of a payload or envelope text, read without parsing the data: the array after the first
- * `"meta":{"tags":` (nothing before it in an envelope, seq and time, can hold that text) up to its first "]"
- * outside a string. Null for text of another shape.
+ * `"meta":{"tags":` (nothing before it in an envelope, seq and time, can hold that text). Null for text of
+ * another shape.
  */
 export function tagsOfText(text: string): unknown[] | null {
   const key = `"meta":{"tags":`;
   const at = text.indexOf(key);
-  if (at < 0) return null;
-  const open = at + key.length;
-  if (text.charCodeAt(open) !== 0x5b) return null;
-  let inString = false;
-  for (let i = open + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // an escape: the next character cannot end the string
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5d) return JSON.parse(text.slice(open, i + 1)) as unknown[];
-  }
-  return null;
+  if (at < 0 || text.charCodeAt(at + key.length) !== 0x5b) return null;
+  return JSON.parse(text.slice(at + key.length, valueEnd(text, at + key.length))) as unknown[];
 }
 
-/** Wanted tags as the UTF-8 bytes of their JSON strings (quotes included): what payloadHasTags compares. */
-export function tagTokens(tags: readonly string[]): Uint8Array[] {
-  return tags.map((t) => encoder.encode(JSON.stringify(t)));
+/** Tags a reader wants: as given, and as the UTF-8 bytes of their JSON strings (what payloadHasTags compares). */
+export interface WantedTags {
+  tags: readonly string[];
+  tokens: Uint8Array[];
+}
+
+export function wantedTags(tags: readonly string[]): WantedTags {
+  return { tags, tokens: tags.map((t) => encoder.encode(JSON.stringify(t))) };
 }
 
 const TAGS_START = encoder.encode(`{"meta":{"tags":[`);
 
 /**
- * True when a stored payload's tag array holds every wanted tag (`tokens` from tagTokens), read from its bytes:
+ * True when a stored payload's tag array holds every wanted tag, read from its bytes:
  * no decoding, no parse. A tag written with an escape (a backslash in the array) is compared after parsing, since
  * one string has several escaped spellings; so is a payload of another shape.
  */
-export function payloadHasTags(payload: Uint8Array, tokens: readonly Uint8Array[]): boolean {
+export function payloadHasTags(payload: Uint8Array, wanted: WantedTags): boolean {
+  const tokens = wanted.tokens;
   if (tokens.length === 0) return true;
   const n = TAGS_START.length;
-  for (let k = 0; k < n; k++) if (payload[k] !== TAGS_START[k]) return parsedHasTags(payload, tokens);
-  if (tokens.length > 30) return parsedHasTags(payload, tokens);
+  for (let k = 0; k < n; k++) if (payload[k] !== TAGS_START[k]) return parsedHasTags(payload, wanted);
+  if (tokens.length > 30) return parsedHasTags(payload, wanted);
   let found = 0; // bit k: tokens[k] seen
   let i = n;
   if (payload[i] === 0x5d) return false; // "]": no tags
   for (;;) {
-    if (payload[i] !== 0x22) return parsedHasTags(payload, tokens);
+    if (payload[i] !== 0x22) return parsedHasTags(payload, wanted);
     let j = i + 1;
     while (j < payload.length && payload[j] !== 0x22) {
-      if (payload[j] === 0x5c) return parsedHasTags(payload, tokens); // "\": an escape
+      if (payload[j] === 0x5c) return parsedHasTags(payload, wanted); // "\": an escape
       j++;
     }
-    if (j >= payload.length) return parsedHasTags(payload, tokens);
+    if (j >= payload.length) return parsedHasTags(payload, wanted);
     const len = j + 1 - i; // the element with its quotes
     for (let k = 0; k < tokens.length; k++) {
       const t = tokens[k];
@@ -171,13 +166,12 @@ export function payloadHasTags(payload: Uint8Array, tokens: readonly Uint8Array[
     i = j + 1;
     if (payload[i] === 0x2c) i++;
     else if (payload[i] === 0x5d) break;
-    else return parsedHasTags(payload, tokens);
+    else return parsedHasTags(payload, wanted);
   }
   return found === (1 << tokens.length) - 1;
 }
 
-function parsedHasTags(payload: Uint8Array, tokens: readonly Uint8Array[]): boolean {
+function parsedHasTags(payload: Uint8Array, wanted: WantedTags): boolean {
   const tags = tagsOfText(payloadString(payload));
-  if (tags === null) return false;
-  return tokens.every((t) => tags.includes(JSON.parse(new TextDecoder().decode(t))));
+  return tags !== null && wanted.tags.every((t) => tags.includes(t));
 }

@@ -5,7 +5,8 @@
 // Invariant: next_after_seq only moves past messages this page looked at (returned, or filtered out), so paging
 // with after_seq = next_after_seq sees every retained message exactly once.
 import type { CursorStart, PoolHandle } from "../api/client.ts";
-import { envelopeHasTags, envelopeJson } from "../wire/index.ts";
+import { envelopeJson } from "../wire/index.ts";
+import { payloadHasTags, wantedTags } from "../api/message-text.ts";
 import type { WhereFilter } from "../filter/where.ts";
 import type { WatchLease } from "../serve/watcher.ts";
 
@@ -47,6 +48,7 @@ type Looked = { seq: number; json: string | null };
  */
 async function scan(handle: PoolHandle, start: CursorStart, count: number, filter: MessageFilter, keepLast: boolean, untilSeq: number, budget: number): Promise<Scan> {
   const cursor = handle.cursor(start);
+  const tags = wantedTags(filter.tags);
   const out: Scan = { envelopes: [], lastSeq: cursor.nextSeq - 1, fellBehind: false, scanned: 0, exhausted: false };
   const batch: Looked[] = [];
   for (;;) {
@@ -68,10 +70,9 @@ async function scan(handle: PoolHandle, start: CursorStart, count: number, filte
         break;
       }
       out.scanned++;
-      const json = envelopeJson(item.message);
-      const tagged = envelopeHasTags(json, filter.tags);
-      batch.push({ seq: item.message.seq, json: tagged ? json : null });
-      if (tagged) candidates.push(json);
+      const json = payloadHasTags(item.message.payload, tags) ? envelopeJson(item.message) : null;
+      batch.push({ seq: item.message.seq, json });
+      if (json !== null) candidates.push(json);
     }
     const matches = filter.where && candidates.length > 0 ? await filter.where.matchBatch(candidates) : null;
     let c = 0;

@@ -9,7 +9,9 @@ export class EnvelopeLines {
   private buf: Uint8Array;
   private pos = 0;
   private readonly encoder = new TextEncoder();
-
+  /** Buffers given back by recycle, for takeBuffer. */
+  private readonly spares: Uint8Array[] = [];
+  /** Buffers given back by recycle, for takeBuffer. */
   constructor(initialBytes = 64 * 1024) {
     this.buf = new Uint8Array(initialBytes);
   }
@@ -68,8 +70,6 @@ export class EnvelopeLines {
   recycle(chunk: Uint8Array): void {
     if (this.spares.length < MAX_SPARES && chunk.buffer.byteLength >= this.buf.length) this.spares.push(new Uint8Array(chunk.buffer));
   }
-
-  private readonly spares: Uint8Array[] = [];
 
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;

@@ -1,5 +1,5 @@
 // The message envelope users see: {"seq","time","meta":{"tags",…},"data"}. Pure.
-import { decodePayload, payloadPrefix, payloadString, tagsOfText } from "../format/payload.ts";
+import { decodePayload, payloadPrefix, payloadString } from "../format/payload.ts";
 import { formatTime, formatTimeParts } from "./time-text.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 
@@ -57,10 +57,3 @@ export function envelopeDataText(envelope: string): string | null {
 }
 
 const DATA_KEY = '},"data":';
-
-/** True when the envelope carries every wanted tag; reads the tag array without parsing the data. */
-export function envelopeHasTags(envelope: string, wanted: readonly string[]): boolean {
-  if (wanted.length === 0) return true;
-  const tags = tagsOfText(envelope);
-  return tags !== null && wanted.every((t) => tags.includes(t));
-}

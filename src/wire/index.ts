@@ -3,7 +3,7 @@
 // error. The CLI, the server, MCP, the bridge, the library and the remote client all write these through here,
 // so a change to what users read is made once. Error kinds and their exit codes / HTTP statuses stay in
 // src/errors.ts (every layer throws them). Pure: no I/O; the only state is the time formatters' last-value caches.
-export { envelopeDataText, envelopeHasTags, envelopeJson, envelopeOfData, envelopeOfPayload, envelopePrefix, toMessage, type Message, type MessageOrigin } from "./envelope.ts";
+export { envelopeDataText, envelopeJson, envelopeOfData, envelopeOfPayload, envelopePrefix, toMessage, type Message, type MessageOrigin } from "./envelope.ts";
 export { EnvelopeLines } from "./envelope-bytes.ts";
 export { receiptOf, receiptTail, receiptText, writeReceipt, type Receipt } from "./receipt.ts";
 export { HEAD_BYTES, asciiBytes, writeHead } from "./time-bytes.ts";
