@@ -35,17 +35,27 @@ interface Row {
   k: number;
 }
 
-/** Runs the engine to its end; the seqs it delivered (by phase) and how it ended. */
-async function run(pool: PoolHandle, o: FollowOptions, onIdle?: () => void) {
+const utf8 = new TextDecoder();
+
+/**
+ * Runs the engine to its end; the seqs it delivered (by phase) and how it ended. With `kOf`, each payload is read
+ * as it is delivered (a consumer with reusePayloads may not look later) and its data.k checked against the scan.
+ */
+async function run(pool: PoolHandle, o: FollowOptions, onIdle?: () => void, kOf?: Map<number, number>) {
   const history: number[] = [];
   const live: number[] = [];
+  const wrongPayloads: number[] = [];
   let end = "";
   for await (const e of pool.follow(o) as AsyncGenerator<FollowEvent>) {
-    if (e.kind === "batch") for (const m of e.messages) (e.history ? history : live).push(m.seq);
-    else if (e.kind === "idle") onIdle?.();
+    if (e.kind === "batch") {
+      for (const m of e.messages) {
+        (e.history ? history : live).push(m.seq);
+        if (kOf && JSON.parse(utf8.decode(m.payload)).data.k !== kOf.get(m.seq)) wrongPayloads.push(m.seq);
+      }
+    } else if (e.kind === "idle") onIdle?.();
     else end = e.reason;
   }
-  return { history, live, end };
+  return { history, live, end, ...(kOf ? { wrongPayloads } : {}) };
 }
 
 describe("the engine equals a plain scan", () => {
@@ -84,8 +94,9 @@ describe("the engine equals a plain scan", () => {
         one: stop === 1,
         max: stop === 2 ? max : undefined,
         idleTimeoutMs: 30,
+        reusePayloads: r() < 0.5, // payloads read in runs into reused blocks: each must be right when delivered
       };
-      const got = await run(pool, o);
+      const got = await run(pool, o, undefined, new Map(rows.map((row) => [row.seq, row.k])));
       let want: number[] = expected.map((row) => row.seq);
       let wantEnd = "timeout";
       if (stop === 1) {
@@ -99,10 +110,39 @@ describe("the engine equals a plain scan", () => {
         want = want.slice(0, max);
         wantEnd = "max";
       }
-      expect({ round, seqs: got.history, live: got.live, end: got.end }).toEqual({ round, seqs: want, live: [], end: wantEnd });
+      expect({ round, seqs: got.history, live: got.live, end: got.end, wrong: got.wrongPayloads }).toEqual({ round, seqs: want, live: [], end: wantEnd, wrong: [] });
       pool.close();
     }
   }, 60_000);
+});
+
+describe("payload blocks", () => {
+  test("with reusePayloads every payload is right when its batch is delivered, and the blocks are reused after it", async () => {
+    const pool = client.createPool(`p${n++}`, { sizeBytes: 4 * 1024 * 1024 });
+    const count = 20_000; // five batches of history, runs across wraps of the arena's blocks
+    for (let i = 0; i < count; i += 1000) pool.appendBatch(Array.from({ length: 1000 }, (_, j) => ({ data: { k: i + j, pad: "z".repeat((i + j) % 97) } })));
+    const kOf = new Map(Array.from({ length: count }, (_, i) => [i + 1, i] as [number, number]));
+    const got = await run(pool, { start: { oldest: true }, historyOnly: true, reusePayloads: true }, undefined, kOf);
+    expect(got.history.length).toBe(count);
+    expect(got.wrongPayloads).toEqual([]);
+    // the first batch's payload views, looked at after later batches were read: overwritten (the blocks are reused)
+    let first: Uint8Array | null = null;
+    let firstText = "";
+    for await (const e of pool.follow({ start: { oldest: true }, historyOnly: true, reusePayloads: true })) {
+      if (e.kind !== "batch" || e.messages.length === 0) continue;
+      if (first === null) {
+        first = e.messages[0].payload;
+        firstText = utf8.decode(first);
+      }
+    }
+    expect(JSON.parse(firstText).data.k).toBe(0);
+    expect(utf8.decode(first!)).not.toBe(firstText);
+    // without it, a kept payload stays as it was
+    let kept: Uint8Array | null = null;
+    for await (const e of pool.follow({ start: { oldest: true }, historyOnly: true })) if (e.kind === "batch" && kept === null) kept = e.messages[0].payload;
+    expect(JSON.parse(utf8.decode(kept!)).data.k).toBe(0);
+    pool.close();
+  });
 });
 
 describe("live", () => {

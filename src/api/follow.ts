@@ -53,6 +53,12 @@ export interface FollowOptions {
   tickMs?: number;
   /** The pool file deleted or replaced ends the follow with NotFound carrying this hint. */
   unlinkedHint?: string;
+  /**
+   * The consumer is done with a batch's messages once it asks for the next event (it writes them out at once, as
+   * peek and the server's tails do): their payload bytes are then overwritten by the next reads, which saves
+   * touching fresh memory for every batch. Copy what you keep. Default false: payloads stay valid.
+   */
+  reusePayloads?: boolean;
 }
 
 /** A batch read: the messages that matched (maybe none, when a filter skipped all). */
@@ -139,7 +145,10 @@ export async function* followPool(pool: Pool, newCursor: (start: CursorStart) =>
   checkFollowOptions(o);
   const tags = o.tags ?? [];
   const match = batchMatcher(tags, o.where ?? null);
-  const cursor = newCursor("last" in o.start ? { newest: true } : o.start).sharePayloadBlocks().paceCollection();
+  const last = "last" in o.start ? o.start.last : undefined;
+  // --one --tail N keeps the newest match of the history across batches (StopRules): its payload must stay
+  const reuse = o.reusePayloads === true && !(o.one && last !== undefined);
+  const cursor = newCursor(last !== undefined ? { newest: true } : o.start).sharePayloadBlocks(reuse).paceCollection();
   const waiter: Waiter = o.waiter ?? { mark: () => 0, wait: (ms, signal) => cursor.wait(ms, signal, o.notify ?? true).then(() => {}) };
   let gap: PlasmiteError | null = null;
   const onDrop = (d: Drop): boolean => {
@@ -155,7 +164,6 @@ export async function* followPool(pool: Pool, newCursor: (start: CursorStart) =>
   const deadline = () => Math.min(idleDeadline, o.deadline ?? Infinity);
   const scanned = () => cursor.nextSeq - 1;
   const end = (reason: FollowEnd): FollowEvent => ({ kind: "end", reason, scannedSeq: scanned() });
-  const last = "last" in o.start ? o.start.last : undefined;
   const rules = new StopRules<StoredMessage>({ one: o.one, last, max: o.max });
   const nothing = (history: boolean): FollowEvent => ({ kind: "batch", messages: [], history, scannedSeq: scanned() });
 
@@ -198,29 +206,27 @@ export async function* followPool(pool: Pool, newCursor: (start: CursorStart) =>
   // the idle timeout counts from here: what history printed does not use it up
   idleDeadline = performance.now() + idleMs;
 
-  const batch: StoredMessage[] = [];
   let linkCheckedAt = performance.now();
   for (;;) {
     if (o.signal?.aborted) return yield end("aborted");
     const mark = waiter.mark();
-    batch.length = 0;
+    cursor.releasePayloads(); // the previous batch was consumed (with reusePayloads)
+    const batch: StoredMessage[] = [];
     let failure: unknown = null;
     while (batch.length < HISTORY_BATCH) {
-      let item;
+      const before = batch.length;
+      let drop;
       try {
-        item = cursor.next();
+        drop = cursor.nextBatch(batch, HISTORY_BATCH - batch.length);
       } catch (err) {
         failure = err; // a damaged frame: what was read before it is delivered first
         break;
       }
-      if (!item) break;
-      if (item.drop) {
-        if (onDrop(item.drop)) break;
-      } else batch.push(item.message);
+      if (drop ? onDrop(drop) : batch.length === before) break;
     }
     if (failure !== null && batch.length === 0) throw failure;
     if (batch.length > 0) {
-      let matched = batch.slice();
+      let matched = batch;
       if (match) {
         const flags = await beforeDeadline(match(batch), deadline());
         if (flags === PAST_DEADLINE) return yield end("timeout");

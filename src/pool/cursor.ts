@@ -4,7 +4,7 @@ import { PlasmiteError } from "../errors.ts";
 import { PUBLISH_GEN_OFFSET, WAITERS_WORD, loadPublishGen, type PoolState } from "../format/header.ts";
 import { WAIT_SLICE_MAX_US, futexAvailable, futexWait } from "../platform/files.ts";
 import type { Pool } from "./pool.ts";
-import { noteRead } from "./gc-pacer.ts";
+import { noteReads } from "./gc-pacer.ts";
 import { PayloadArena, type RingReader, type StoredMessage } from "./reader.ts";
 
 /** Where a cursor starts. */
@@ -67,11 +67,20 @@ export class Cursor {
 
   /**
    * Copies payloads into shared blocks instead of one buffer each: for readers that copy every message out
-   * batch by batch (peek, server streams), whose memory then stays flat over millions of messages.
+   * batch by batch (peek, server streams), whose memory then stays flat over millions of messages. With
+   * `reuse`, releasePayloads() hands the blocks back for the next reads (see PayloadArena).
    */
-  sharePayloadBlocks(): this {
-    this.arena = new PayloadArena();
+  sharePayloadBlocks(reuse = false): this {
+    this.arena = new PayloadArena(reuse);
     return this;
+  }
+
+  /**
+   * The caller is done with every message read so far: with sharePayloadBlocks(true), their payloads are
+   * overwritten by the next reads. Otherwise nothing happens.
+   */
+  releasePayloads(): void {
+    this.arena?.release();
   }
 
   private pacing = false;
@@ -100,8 +109,53 @@ export class Cursor {
       } else this.pool.checkSizeOncePerJob();
       const item = this.nextUnchecked();
       if (item === null) this.readsBeforeSizeCheck = 0;
-      else if (this.pacing) noteRead();
+      else if (this.pacing) noteReads(1);
       return item;
+    });
+  }
+
+  /**
+   * Appends up to `max` messages with seqs up to `untilSeq` to `into`, in order: what next() would return one by
+   * one, read in runs of frames where payloads go to shared blocks (RingReader.readRun). Stops early at a drop
+   * (returned; the cursor is then past it) or when nothing newer is published (null). Throws what next() throws
+   * (Corrupt), after `into` got every message read before it.
+   */
+  nextBatch(into: StoredMessage[], max: number, untilSeq = Infinity): Drop | null {
+    return this.pool.withPath(() => {
+      this.pool.checkSize(); // once per batch: a batch is at most SIZE_CHECK_EVERY_MESSAGES-sized in practice
+      this.readsBeforeSizeCheck = SIZE_CHECK_EVERY_MESSAGES;
+      const r = this.reader;
+      const arena = this.arena;
+      let n = 0;
+      let drop: Drop | null = null;
+      try {
+        while (n < max && this.nextSeq <= untilSeq) {
+          if (arena !== null && this.nextOff >= 0) {
+            const s = r.state();
+            const want = Math.min(max - n, untilSeq - this.nextSeq + 1, s.newestSeq - this.nextSeq + 1);
+            if (want > 0 && this.nextSeq >= s.oldestSeq) {
+              const got = r.readRun(this.nextOff, this.nextSeq, want, s, into, arena, this.out);
+              if (got > 0) {
+                n += got;
+                this.nextSeq += got;
+                this.nextOff = this.out.nextOff;
+                continue;
+              }
+            }
+          }
+          const item = this.nextUnchecked(); // a start, a wrap, a drop, damage: one message at a time
+          if (item === null) break;
+          if (item.drop) {
+            drop = item.drop;
+            break;
+          }
+          into.push(item.message);
+          n++;
+        }
+      } finally {
+        if (this.pacing) noteReads(n);
+      }
+      return drop;
     });
   }
 

@@ -46,33 +46,32 @@ export async function* readHistory(pool: Pool, cursor: Cursor, o: HistoryOptions
       cursor.seek(marks.first);
     }
   }
-  const batch: StoredMessage[] = [];
   for (;;) {
-    batch.length = 0;
+    cursor.releasePayloads(); // the previous batch was consumed (when the cursor reuses its payload blocks)
+    const read: StoredMessage[] = [];
+    const from = cursor.nextSeq;
     let stopped = false;
-    let read = 0;
     let failure: unknown = null;
-    while (read < HISTORY_BATCH && cursor.nextSeq <= edge) {
-      let item;
+    while (read.length < HISTORY_BATCH && cursor.nextSeq <= edge) {
+      const before = read.length;
+      let drop;
       try {
-        item = cursor.next();
+        drop = cursor.nextBatch(read, HISTORY_BATCH - read.length, edge);
       } catch (err) {
         failure = err; // what was read before it (intact, checked) is still delivered first
         break;
       }
-      if (!item) break;
-      read++;
-      if (item.drop) {
-        if (o.onDrop(item.drop)) {
-          stopped = true;
-          break;
-        }
-      } else if (!marks || marks.has(item.message.seq)) batch.push(item.message);
+      if (drop && o.onDrop(drop)) {
+        stopped = true;
+        break;
+      }
+      if (!drop && read.length === before) break; // nothing newer published
     }
+    const batch = marks ? read.filter((m) => marks.has(m.seq)) : read;
     // a batch the filter emptied is yielded too: the reader learns how far the scan got, and may stop
-    if (read > 0) yield marks || !o.match ? batch.slice() : await matching(batch, o.match);
+    if (cursor.nextSeq > from) yield marks || !o.match ? batch : await matching(batch, o.match);
     if (failure !== null) throw failure;
-    if (stopped || cursor.nextSeq > edge || read === 0) return;
+    if (stopped || cursor.nextSeq > edge || cursor.nextSeq === from) return;
   }
 }
 
@@ -109,7 +108,7 @@ class SeqMarks {
  */
 async function markLastMatches(pool: Pool, edge: number, n: number, match: BatchMatcher): Promise<SeqMarks> {
   const marks = new SeqMarks();
-  const scan = new Cursor(pool, { seq: edge + 1 }).sharePayloadBlocks().paceCollection(); // nothing of a batch is kept
+  const scan = new Cursor(pool, { seq: edge + 1 }).sharePayloadBlocks(true).paceCollection(); // nothing of a batch is kept
   const batch: StoredMessage[] = [];
   const found: number[] = []; // matched seqs of the current batch, newest last
   let count = 0;
@@ -117,13 +116,13 @@ async function markLastMatches(pool: Pool, edge: number, n: number, match: Batch
   while (count < n && hi >= pool.state().oldestSeq) {
     const lo = Math.max(pool.state().oldestSeq, hi - HISTORY_BATCH + 1);
     scan.seek(lo);
+    scan.releasePayloads();
     batch.length = 0;
     let dropped = false;
     while (scan.nextSeq <= hi) {
-      const item = scan.next();
-      if (!item) break;
-      if (item.drop) dropped = true;
-      else batch.push(item.message);
+      const before = batch.length;
+      if (scan.nextBatch(batch, HISTORY_BATCH, hi)) dropped = true;
+      else if (batch.length === before) break;
     }
     const flags = await match(batch);
     found.length = 0;

@@ -19,8 +19,8 @@ function spawnWriter(path: string, id: number, count: number, mode = "simple", s
   });
 }
 
-async function startFollower(path: string, total: number) {
-  const proc = Bun.spawn([process.execPath, join(procs, "follower.ts"), path, String(total), "60000"], { stdout: "pipe", stderr: "pipe" });
+async function startFollower(path: string, total: number, mode = "one") {
+  const proc = Bun.spawn([process.execPath, join(procs, "follower.ts"), path, String(total), "60000", mode], { stdout: "pipe", stderr: "pipe" });
   const reader = proc.stdout.getReader();
   let text = "";
   while (!text.includes("ready\n")) {
@@ -69,10 +69,10 @@ const PER_WRITER = 5000;
 const TOTAL = WRITERS * PER_WRITER;
 
 /** A pool of `sizeBytes`, a follower process from seq 1, and WRITERS writer processes; returns the follower's summary. */
-async function writeWhileFollowing(name: string, sizeBytes: number) {
+async function writeWhileFollowing(name: string, sizeBytes: number, mode = "one") {
   const path = join(dir, name);
   Pool.create(path, { sizeBytes }).close();
-  const follower = await startFollower(path, TOTAL);
+  const follower = await startFollower(path, TOTAL, mode);
   const ws = Array.from({ length: WRITERS }, (_, w) => spawnWriter(path, w, PER_WRITER));
   for (const w of ws) expect(await w.exited).toBe(0);
   const summary = await follower.result();
@@ -94,6 +94,16 @@ describe("multi-process", () => {
     // 20,000 messages through a ring that holds ~200: the follower is certainly lapped
     expect(summary.dropEvents).toBeGreaterThan(0);
     expect(summary.lastSeq).toBe(TOTAL);
+  });
+
+  test("the same with batch reads (frames copied in runs into reused blocks, as the follow engine reads)", async () => {
+    const small = await writeWhileFollowing("small-batch.plasmite", 16384, "batch");
+    expect(small.problems).toEqual([]);
+    expect(small.read + small.dropped).toBe(TOTAL);
+    expect(small.dropEvents).toBeGreaterThan(0);
+    expect(small.lastSeq).toBe(TOTAL);
+    const big = await writeWhileFollowing("big-batch.plasmite", 8 * 1024 * 1024, "batch");
+    expect(big).toEqual({ read: TOTAL, dropped: 0, dropEvents: 0, lastSeq: TOTAL, problems: [] });
   });
 });
 

@@ -111,6 +111,7 @@ export function tailResponse(format: TailFormat, handle: PoolHandle, fromSeq: nu
     gapPolicy: p.gapPolicy, // the default policy continues from the oldest retained message
     waiter: { mark: () => lease.generation(), wait: (ms, s, gen) => lease.wait(ms, s, gen) },
     tickMs: format === "sse" ? SSE_KEEPALIVE_MS : PROGRESS_INTERVAL_MS,
+    reusePayloads: true, // each batch is encoded into `chunks` before the next is read
   });
 
   const line = (m: StoredMessage) => {

@@ -121,6 +121,7 @@ export default defineCommand({
       notify: !args["no-notify"],
       tickMs: READER_CHECK_MS,
       unlinkedHint: `Start ${command} again to follow the new pool.`,
+      reusePayloads: true, // each batch is printed (copied into the output buffer) before the next is read
     });
     let prev: bigint | null = null; // --replay: the time of the message printed last
     for await (const e of events) {
