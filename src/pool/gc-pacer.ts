@@ -3,8 +3,9 @@
 // with the message count (peek --tail 1000000: 150 MB). A young-generation collection every GC_EDEN_EVERY reads and a
 // full one every GC_FULL_EVERY keep it bounded by a batch. Since reads copy frames in runs into reused blocks
 // (reader.ts), a read allocates little (a message object and a payload view), and collecting as often as before
-// was half of peek's time: 16,384 / 65,536 took peek --tail 1000000 from 0.93 to 0.65 s at 27 MB RssAnon (4,096 /
-// 32,768: 25 MB; 32,768 / 131,072: 0.55 s but 31-33 MB). A live follower over 2M appends grew 13.3 MB.
+// was half of peek's time. Young collections every 16,384 reads instead of 4,096 took peek --tail 1000000 from 0.93
+// to 0.81 s (25 MB RssAnon). Full ones stay at every 32,768: at 65,536 peek took 0.70 s, but a live follower
+// over 10M appends on a 1 GiB pool grew 16.3 MB (12.7 MB at 32,768; the target is 16).
 // Opt-in per cursor (Cursor.paceCollection), for processes that stream: a collection resets the collector's
 // heap-growth estimate, and allocation-heavy code running after it in the same process (a library user's own
 // loops, the engine benchmark's) then pays for more frequent collections (measured: 2-5x slower slice loops).
@@ -13,7 +14,7 @@
 /** Reads between two young-generation collections. */
 export const GC_EDEN_EVERY = 16384;
 /** Reads between two full collections (a multiple of GC_EDEN_EVERY). */
-export const GC_FULL_EVERY = 65536;
+export const GC_FULL_EVERY = 32768;
 
 let reads = 0;
 
