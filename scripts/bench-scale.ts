@@ -1,7 +1,7 @@
 // Reads at scale (issue #14): lookups and `--since` starts independent of the pool's size, and memory bounded by
 // the batch for `peek --tail N`, live followers and the server. Every figure is printed next to a baseline
 // measured in this run. Usage: bun scripts/bench-scale.ts [--quick] [--size BYTES] [--only get,since,tail,follow,serve]
-// [--serve-messages N] (default 10M, 400k with --quick)
+// [--serve-messages N] (default 10M, 400k with --quick) [--pls CMD] (a compiled binary instead of the sources)
 // The full run fills a 4 GiB pool (~45M messages) under $PLASMITE_BENCH_DIR (default /tmp); --quick uses 256 MiB.
 import { join } from "node:path";
 import { readFileSync, rmSync } from "node:fs";
@@ -20,7 +20,9 @@ const SIZE = Number(argAfter("--size") ?? (quick ? 256 * 2 ** 20 : 4 * 2 ** 30))
 const only = new Set((argAfter("--only") ?? "get,since,tail,follow,serve").split(","));
 const bun = process.execPath;
 const main = join(import.meta.dir, "../src/cli/main.ts");
-const pls = (...args: string[]) => [bun, main, ...args];
+// --pls CMD runs a compiled binary (e.g. dist/pls, what users run) instead of `bun src/cli/main.ts`
+const plsCommand = argAfter("--pls");
+const pls = (...args: string[]) => (plsCommand ? [plsCommand, ...args] : [bun, main, ...args]);
 
 // Four message shapes cycled: two tags, a number --where can test. Payloads of 57-59 bytes: 96-byte frames.
 const enc = new TextEncoder();
