@@ -1,7 +1,7 @@
 // Byte-level tests of the pure format layer: header, state slots, frames, index, planner.
 import { describe, expect, test } from "bun:test";
 import { PlasmiteError } from "../errors.ts";
-import { crc32, crc32Text, crc32Words } from "./crc32.ts";
+import { crc32, crc32Text, crc32Words, crc32WordsCopy } from "./crc32.ts";
 import { FrameStatus, KIND_FRAME, KIND_WRAP, newFrameInfo, payloadIntact, readFrameHeader, writeFrame, writeWrapMarker } from "./frame.ts";
 import {
   PUBLISH_GEN_OFFSET,
@@ -75,6 +75,29 @@ describe("crc32 of words and of text", () => {
       const u = new Uint32Array([1, 0xffffffff, 0x80000000, 12345, 0x7d7b2c22, 42]);
       const cold = crc32Words(u, 0, 6);
       console.log(cold === crc32(new Uint8Array(u.buffer)) ? "same" : "differs " + cold);`;
+    const r = Bun.spawnSync([process.execPath, "-e", src]);
+    expect(r.stdout.toString().trim()).toBe("same");
+  });
+
+  test("crc32WordsCopy checks and copies any length from an aligned word, cold and warm", () => {
+    const words = new Uint32Array(80);
+    for (let i = 0; i < words.length; i++) words[i] = (Math.imul(i + 7, 2246822519) ^ (i << 27)) >>> 0;
+    const bytes = new Uint8Array(words.buffer);
+    for (let w = 0; w < 10; w += 3) {
+      for (let len = 0; len <= 200; len++) {
+        const copy = new Uint8Array(len);
+        const at = w * 4;
+        expect([w, len, crc32WordsCopy(words, w, len, copy)]).toEqual([w, len, crc32(bytes, at, at + len)]);
+        expect(copy).toEqual(bytes.slice(at, at + len)); // every byte, and not one past the length
+        expect(crc32WordsCopy(words, w, len)).toBe(crc32(bytes, at, at + len));
+      }
+    }
+    const src = `import { crc32, crc32WordsCopy } from ${JSON.stringify(import.meta.dir + "/crc32.ts")};
+      const u = new Uint32Array([1, 0xffffffff, 0x80000000, 12345, 0x7d7b2c22, 42]);
+      const b = new Uint8Array(u.buffer);
+      const copy = new Uint8Array(23);
+      const cold = crc32WordsCopy(u, 0, 23, copy);
+      console.log(cold === crc32(b, 0, 23) && copy.every((x, i) => x === b[i]) ? "same" : "differs " + cold);`;
     const r = Bun.spawnSync([process.execPath, "-e", src]);
     expect(r.stdout.toString().trim()).toBe("same");
   });

@@ -1,6 +1,6 @@
 // Frame layout (spec/format/v1.md §4): write a committed frame or a wrap marker; decode and validate one.
 // Pure: works on a RingView; offsets are ring-relative.
-import { crc32, crc32Words } from "./crc32.ts";
+import { crc32, crc32Words, crc32WordsCopy } from "./crc32.ts";
 import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, frameLength } from "./limits.ts";
 import type { RingView } from "./ring.ts";
 
@@ -69,8 +69,28 @@ export function readFrameHeader(ring: RingView, off: number, out: FrameInfo): Fr
 
 /** True when the payload bytes still match the crc recorded in the header. */
 export function payloadIntact(ring: RingView, info: FrameInfo): boolean {
-  return crc32(ring.bytes, info.payloadAbs, info.payloadAbs + info.payloadLen) === info.payloadCrc;
+  const { payloadAbs, payloadLen } = info;
+  if (payloadLen >= NATIVE_COPY_FROM_BYTES) return crc32(ring.bytes, payloadAbs, payloadAbs + payloadLen) === info.payloadCrc;
+  return crc32WordsCopy(ring.u32, payloadAbs >>> 2, payloadLen) === info.payloadCrc; // payloads start 8-aligned
 }
+
+/**
+ * A private copy of the payload, or null when the bytes no longer match the crc recorded in the header (the
+ * caller decides: dropped meanwhile, or damage). Small payloads are copied and checked in one pass over words
+ * (see crc32WordsCopy); large ones by the runtime's copy, then its native crc over the copy.
+ */
+export function copyPayloadChecked(ring: RingView, info: FrameInfo): Uint8Array | null {
+  const { payloadAbs, payloadLen } = info;
+  if (payloadLen >= NATIVE_COPY_FROM_BYTES) {
+    const copy = ring.bytes.slice(payloadAbs, payloadAbs + payloadLen);
+    return crc32(copy) === info.payloadCrc ? copy : null;
+  }
+  const copy = new Uint8Array(payloadLen);
+  return crc32WordsCopy(ring.u32, payloadAbs >>> 2, payloadLen, copy) === info.payloadCrc ? copy : null;
+}
+
+/** From this payload size on, the runtime's native copy and crc beat one JS pass over words. */
+const NATIVE_COPY_FROM_BYTES = 256;
 
 export function frameTimeNs(info: FrameInfo): bigint {
   return (BigInt(info.timeHi) << 32n) | BigInt(info.timeLo);

@@ -293,15 +293,17 @@ function broken(what: string): PlasmiteError {
   return new PlasmiteError("Internal", `append invariant broken: ${what}`, { hint: "This is a bug in plasmite; please report it with `pls doctor POOL`'s output." });
 }
 
-/** Writes a text payload into a new frame (kept out of appendLocked: JSC compiles the smaller loops better). */
+/**
+ * Writes a text payload into a new frame. The envelope's prefix and suffix go in by `set`, not a byte loop: in a
+ * mapping over 2 GiB, byte stores past offset 2^31 leave the JIT's fast path (27 bytes took ~430 ns there).
+ */
 function writeTextFrame(ring: RingView, offset: number, prefix: Uint8Array, body: string, bodyBytes: number, suffix: Uint8Array): void {
   beginFrame(ring, offset);
   const bytes = ring.bytes;
   const at = payloadStart(ring, offset);
-  for (let k = 0; k < prefix.length; k++) bytes[at + k] = prefix[k];
+  bytes.set(prefix, at);
   ring.writeText(body, at + prefix.length, bodyBytes);
-  const end = at + prefix.length + bodyBytes;
-  for (let k = 0; k < suffix.length; k++) bytes[end + k] = suffix[k];
+  bytes.set(suffix, at + prefix.length + bodyBytes);
 }
 
 const SMALL_TEXT_BATCH = 4;

@@ -399,6 +399,13 @@ describe("cursor", () => {
     }
     expect(kindOf(() => pool.get(3))).toBe("Corrupt");
     expect(pool.get(4).seq).toBe(4);
+    // the payload's last byte (checked from the word that holds the 50-byte payload's tail) and a large payload
+    pool.ring.bytes[pool.ring.ringOffset + frameLength(50) * 4 + 32 + 49] ^= 0x01;
+    expect(kindOf(() => pool.get(5))).toBe("Corrupt");
+    pool.appendPayload(payloadFor(6, 600));
+    expect(pool.get(6).payload.length).toBe(600);
+    pool.ring.bytes[pool.ring.ringOffset + frameLength(50) * 5 + 32 + 300] ^= 0x01;
+    expect(kindOf(() => pool.get(6))).toBe("Corrupt");
     pool.close();
   });
 

@@ -5,7 +5,7 @@
 import { PlasmiteError } from "../errors.ts";
 import { FRAME_HEADER_BYTES, MIN_FRAME_BYTES } from "../format/limits.ts";
 import { crc32 } from "../format/crc32.ts";
-import { FrameStatus, newFrameInfo, payloadIntact, readFrameHeader, type FrameInfo } from "../format/frame.ts";
+import { FrameStatus, copyPayloadChecked, newFrameInfo, payloadIntact, readFrameHeader, type FrameInfo } from "../format/frame.ts";
 import { loadPublishGen, readState, type PoolState } from "../format/header.ts";
 import type { RingView } from "../format/ring.ts";
 import { indexStride, lookupIndexSlot, walkFrames } from "../format/seq-index.ts";
@@ -232,7 +232,8 @@ export class RingReader {
   readLocated(seq: number, s: PoolState): StoredMessage | null {
     const info = this.info;
     if (info.seq !== seq) return null;
-    if (!payloadIntact(this.ring, info)) {
+    const payload = copyPayloadChecked(this.ring, info);
+    if (payload === null) {
       if (!this.stillRetained(seq, s)) return null; // overwritten while we looked: a drop, not damage
       throw new PlasmiteError("Corrupt", `payload of seq ${seq} fails its checksum`, {
         seq,
@@ -240,7 +241,6 @@ export class RingReader {
         hint: "Run `pls doctor POOL` for details.",
       });
     }
-    const payload = this.ring.bytes.slice(info.payloadAbs, info.payloadAbs + info.payloadLen);
     const { timeHi, timeLo } = info;
     return this.stillRetained(seq, s) ? new ReadMessage(seq, timeHi, timeLo, payload) : null;
   }
