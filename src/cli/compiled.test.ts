@@ -1,5 +1,6 @@
 // The compiled `pls` binary, copied alone into an empty folder with no Bun and no C compiler on PATH and a
-// noexec $TMPDIR: poke, peek --where (jq's wasm is embedded), get, doctor, and serve with the web UI. The native
+// noexec $TMPDIR: poke, peek --where (jq's wasm is embedded), get, doctor, and serve with the web UI and tail
+// streams woken by appends (the futex watcher's worker). The native
 // shim is loaded from memory (memfd), never extracted to disk. A .env or bunfig.toml in the folder is ignored.
 import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -61,6 +62,19 @@ test("compiled binary alone in an empty folder: poke, peek --where, get, doctor,
   expect(((await appended.json()) as { message: { seq: number } }).message.seq).toBe(3);
   const tail = await (await fetch(`${url}/v0/pools/chat/tail?since_seq=3&max=1`)).text();
   expect(JSON.parse(tail).data).toEqual({ via: "http" });
+  // A waiting tail stream is woken by the append itself: the futex watcher's worker runs from its Blob in the
+  // compiled (minified) binary. Were it broken, the streams' 250 ms re-check would find each message ~220 ms late.
+  const lateness: number[] = [];
+  for (let seq = 4; seq <= 8; seq++) {
+    const answer = fetch(`${url}/v0/pools/chat/tail?since_seq=${seq}&max=1&timeout_ms=5000`).then(async (r) => ({ text: await r.text(), at: performance.now() }));
+    await Bun.sleep(30);
+    const t0 = performance.now();
+    await fetch(`${url}/v0/pools/chat/append`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: { seq } }) });
+    const { text, at } = await answer;
+    expect(JSON.parse(text).data).toEqual({ seq });
+    lateness.push(at - t0);
+  }
+  expect(lateness.sort((a, b) => a - b)[2]).toBeLessThan(120);
   serve.kill("SIGTERM");
   expect(await serve.exited).toBe(0);
 

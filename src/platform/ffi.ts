@@ -10,8 +10,8 @@
 // Every native function is declared once (`native(args, returns, fits?)`) and called only through bind()'s typed
 // wrapper for it: its argument types come from the declaration, and under `bun test` (NODE_ENV=test) each call's
 // arguments are checked against the two rules above, the declared kinds and `fits` (ffi-checks.ts); otherwise
-// the wrapper is the native function itself. The one binding outside bind(): the futex watcher's worker, a
-// self-contained source string that cannot import this module (futex-watcher.ts says why).
+// the wrapper is the native function itself. The futex watcher's worker, which cannot import this module
+// (futex-worker.ts says why), links the same declarations by address (addressesOf).
 // State: the FFI layer, chosen on first use, and every library bound (held open for the life of the process).
 import type { Pointer } from "bun:ffi"; // types only: erased from the bundle
 import { PlasmiteError } from "../errors.ts";
@@ -74,6 +74,20 @@ export function bind<S extends Record<string, AnyNativeDecl>>(path: string, decl
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(decls)) out[name] = checkedCall(name, decls[name], symbols[name]);
   return out as Bound<S>;
+}
+
+/** Each declared function's address with its types, for a worker to link with linkSymbols (futex-worker.ts). */
+export function addressesOf<S extends Record<string, AnyNativeDecl>>(path: string, decls: S): { [K in keyof S]: { ptr: number; args: readonly number[]; returns: number } } {
+  const lib = ffi().dlopen(path, decls as Record<string, Signature>);
+  openLibraries.push(lib);
+  const symbols = lib.symbols as Record<string, { ptr?: unknown }>;
+  const out: Record<string, { ptr: number; args: readonly number[]; returns: number }> = {};
+  for (const name of Object.keys(decls)) {
+    const ptr = symbols[name].ptr;
+    if (typeof ptr !== "number" || ptr === 0) throw new Error(`no address for ${name} in ${path}`);
+    out[name] = { ptr, args: decls[name].args, returns: decls[name].returns };
+  }
+  return out as never;
 }
 
 /** Whether native calls check their arguments: under `bun test` only. */

@@ -1,9 +1,10 @@
 // The OS calls of src/platform/native.ts made directly on libc through Bun's FFI (ffi.ts: `| 0` on every
 // i32/u32 argument), for platforms without a prebuilt shim: no compiler, no embedded file, any Unix Bun runs on.
 // Same contract: >= 0 or -errno.
-import { bind, ffi, native } from "./ffi.ts";
+import { addressesOf, bind, ffi, native } from "./ffi.ts";
 import { T, asPtr, bufferProblem, cString, cStringProblem, libcName, sizeProblem } from "./c-interop.ts";
 import type { OsConstants, Sys } from "./native.ts";
+import type { WatchStart } from "./futex-worker.ts";
 
 /** An address a page boundary (msync refuses any other): mmap's results and offsets rounded down to a page. */
 const pageAlignedProblem = (addr: unknown, page: number) => (typeof addr !== "number" || addr % page === 0 ? null : `the address must be page-aligned (${page} bytes), got ${addr}`);
@@ -40,6 +41,17 @@ const LINUX_ONLY = {
 /** macOS only: errno's address. */
 const DARWIN_ONLY = { __error: native([], T.ptr) };
 
+/** The futex call's number in syscall(2): x64 and arm64 differ. */
+const FUTEX_SYSCALL = process.arch === "arm64" ? 98 : 202;
+
+/** The libc functions the futex watcher's worker links by address (futex-worker.ts): lseek, and syscall on Linux. */
+export function watcherCalls(): Pick<WatchStart, "lseek" | "futex"> {
+  const { lseek } = addressesOf(libcName(), { lseek: COMMON.lseek });
+  if (process.platform !== "linux") return { lseek, futex: null };
+  const { syscall } = addressesOf(libcName(), { syscall: LINUX_ONLY.syscall });
+  return { lseek, futex: { ...syscall, nr: FUTEX_SYSCALL } };
+}
+
 /** Direct libc calls through the same interface: no compiler, no embedded file, any Unix Bun runs on. */
 export function loadLibc(c: OsConstants): Sys {
   const linux = process.platform === "linux";
@@ -53,7 +65,6 @@ export function loadLibc(c: OsConstants): Sys {
   };
   const MS_SYNC = linux ? 4 : 0x10;
   const PAGE = 4096 * (process.arch === "arm64" && !linux ? 4 : 1); // darwin-arm64 pages are 16 KiB
-  const FUTEX_SYSCALL = process.arch === "arm64" ? 98 : 202;
   const timespec = new BigInt64Array(2);
   const pollfd = new Int32Array(2);
   return {
