@@ -1,6 +1,7 @@
 // The sparse seq -> frame offset index (spec/format/v2.md §3): one slot per `stride`-th seq, sized so every
 // retained indexed seq has its own slot; a lookup is that slot plus a forward walk of fewer than `stride` frames.
-// Pure. Invariant: a hint only; callers validate every frame it leads to (kind, header crc, the full seq).
+// Pure but for one sink (State: `touched`, the last value of touchAhead's loads, which nothing reads).
+// Invariant: a hint only; callers validate every frame it leads to (kind, header crc, the full seq).
 import { FRAME_HEADER_BYTES, HEADER_SIZE_BYTES, INDEX_SLOT_BYTES, MIN_FRAME_BYTES, frameLength } from "./limits.ts";
 import { KIND_FRAME, KIND_WRAP, maxPayloadBytes } from "./frame.ts";
 import type { RingView } from "./ring.ts";
@@ -55,6 +56,7 @@ export function indexSlotRange(capacity: number, stride: number, seq: number): [
 export function walkFrames(ring: RingView, off: number, hops: number): number {
   const { u32, ringOffset, ringSize } = ring;
   const maxPayload = maxPayloadBytes(ringSize);
+  if (hops > 1) touchAhead(u32, ringOffset, ringSize, off, hops);
   for (let i = 0; i < hops; i++) {
     if (off >= ringSize || u32[(ringOffset + off) / 4] === KIND_WRAP) off = 0;
     const w = (ringOffset + off) / 4;
@@ -65,4 +67,20 @@ export function walkFrames(ring: RingView, off: number, hops: number): number {
     if (off > ringSize) return -1;
   }
   return off === ringSize ? 0 : off;
+}
+
+/** Loads nobody reads, kept so the compiler cannot drop them. */
+export let touched = 0;
+
+/**
+ * Loads one word of every cache line a walk of `hops` small frames from `off` will cross, in loads that do not
+ * wait on each other: they miss together, where the walk's own loads (each length gives the next address) would
+ * miss one after the other. Two lines per hop covers frames up to 128 bytes; a longer walk reads the rest itself.
+ * Measured on a 4 GiB pool (scripts/bench-scale.ts --only get): 577k -> 639-675k gets/s.
+ */
+function touchAhead(u32: Uint32Array, ringOffset: number, ringSize: number, off: number, hops: number): void {
+  const end = Math.min(off + hops * 128, ringSize);
+  let t = 0;
+  for (let at = off + 64; at < end; at += 64) t |= u32[(ringOffset + at) >>> 2]!;
+  touched = t;
 }

@@ -19,6 +19,7 @@ import { utf8Length, type RingView } from "../format/ring.ts";
 import { indexSlotRange, writeIndexSlot } from "../format/seq-index.ts";
 import { futexWake, syncRange, unlock, type MappedFile } from "../platform/files.ts";
 import { nowNs } from "./clock.ts";
+import { noteMessages } from "./gc-pacer.ts";
 import type { RingReader } from "./reader.ts";
 import { lockWithin } from "./write-lock.ts";
 
@@ -121,13 +122,16 @@ export class Appender {
     if (n === 0) return pool.state().newestSeq + 1;
     // §7 step 1: lock
     if (!lockHeld) lockWithin(file, pool.lockTimeoutMs);
+    let first: number;
     try {
-      return this.appendLocked(payloads, durability, times);
+      first = this.appendLocked(payloads, durability, times);
     } catch (err) {
       throw withPath(err, pool.path);
     } finally {
       if (!lockHeld) unlock(file);
     }
+    noteMessages(n); // after the unlock (unless the caller holds it): other writers never wait for a collection
+    return first;
   }
 
   /** Steps 1–7 of spec §7 under the writer lock. */

@@ -4,7 +4,7 @@ import { PlasmiteError } from "../errors.ts";
 import { PUBLISH_GEN_OFFSET, WAITERS_WORD, loadPublishGen, type PoolState } from "../format/header.ts";
 import { WAIT_SLICE_MAX_US, futexAvailable, futexWait } from "../platform/files.ts";
 import type { Pool } from "./pool.ts";
-import { noteReads } from "./gc-pacer.ts";
+import { noteMessages } from "./gc-pacer.ts";
 import { PayloadArena, type RingReader, type StoredMessage } from "./reader.ts";
 
 /** Where a cursor starts. */
@@ -109,7 +109,7 @@ export class Cursor {
       } else this.pool.checkSizeOncePerJob();
       const item = this.nextUnchecked();
       if (item === null) this.readsBeforeSizeCheck = 0;
-      else if (this.pacing) noteReads(1);
+      else if (this.pacing) noteMessages(1);
       return item;
     });
   }
@@ -153,7 +153,7 @@ export class Cursor {
           n++;
         }
       } finally {
-        if (this.pacing) noteReads(n);
+        if (this.pacing) noteMessages(n);
       }
       return drop;
     });

@@ -1,28 +1,34 @@
-// Paces garbage collection by messages read, process-wide. Every message read makes a few short-lived objects;
-// JavaScriptCore collects them late when a loop reads millions without an idle moment, so a reader's memory grew
-// with the message count (peek --tail 1000000: 150 MB). A young-generation collection every GC_EDEN_EVERY reads and a
-// full one every GC_FULL_EVERY keep it bounded by a batch. Since reads copy frames in runs into reused blocks
-// (reader.ts), a read allocates little (a message object and a payload view), and collecting as often as before
-// was half of peek's time. Young collections every 16,384 reads instead of 4,096 took peek --tail 1000000 from 0.93
-// to 0.81 s (25 MB RssAnon). Full ones stay at every 32,768: at 65,536 peek took 0.70 s, but a live follower
-// over 10M appends on a 1 GiB pool grew 16.3 MB (12.7 MB at 32,768; the target is 16).
-// Opt-in per cursor (Cursor.paceCollection), for processes that stream: a collection resets the collector's
-// heap-growth estimate, and allocation-heavy code running after it in the same process (a library user's own
-// loops, the engine benchmark's) then pays for more frequent collections (measured: 2-5x slower slice loops).
-// State: one counter for the process (many cursors in one server share it). Never throws; a no-op off Bun.
+// Paces garbage collection by messages read and written, process-wide.
+// Why: JavaScriptCore counts every byte of an ArrayBuffer as heap memory, the mapping of a pool file included,
+// and starts its next collection only once allocation reaches a share of that heap. With a 4 GiB pool open it
+// collected about once per gigabyte allocated: a loop of 1M `get`s grew RssAnon to 789 MB, and each small
+// allocation cost ~200 ns instead of ~7 (every one on a page never touched before). Measured with
+// scripts/bench-scale.ts --only get; a plain `new Uint8Array(58)` loop shows the same (6 ns with no pool mapped,
+// 219 ns with a 4 GiB one, whether mapped whole, in 64 MiB pieces or by Bun.mmap).
+// So the engine collects by work done instead: a young-generation collection every GC_EDEN_EVERY messages (~0.03 ms
+// on a small heap) and a full one every GC_FULL_EVERY (~1.2 ms). Every message makes a few short-lived objects, and
+// the caller's own garbage per message is collected with them.
+// Who counts: Pool.get and appends always (one message, one receipt: the caller cannot batch them); cursors when
+// asked (Cursor.paceCollection: peek, the server's tails, history reads), since a library user's cursor may be
+// read a message at a time between allocation-heavy work of its own.
+// Young collections every 16,384 reads instead of 4,096 took peek --tail 1000000 from 0.93 to 0.81 s (25 MB
+// RssAnon). Full ones stay at every 32,768: at 65,536 peek took 0.70 s, but a live follower over 10M appends on a
+// 1 GiB pool grew 16.3 MB (12.7 MB at 32,768; the target is 16).
+// State: one counter for the process (many cursors and handles in one server share it). Never throws; a no-op off
+// Bun.
 
-/** Reads between two young-generation collections. */
+/** Messages between two young-generation collections. */
 export const GC_EDEN_EVERY = 16384;
-/** Reads between two full collections (a multiple of GC_EDEN_EVERY). */
+/** Messages between two full collections (a multiple of GC_EDEN_EVERY). */
 export const GC_FULL_EVERY = 32768;
 
-let reads = 0;
+let messages = 0;
 
-/** Counts `n` messages read; collects when a pacing interval is complete (once, however many passed). */
-export function noteReads(n: number): void {
-  const before = reads;
-  reads += n;
-  if (Math.floor(reads / GC_EDEN_EVERY) === Math.floor(before / GC_EDEN_EVERY)) return;
+/** Counts `n` messages read or written; collects when a pacing interval is complete (once, however many passed). */
+export function noteMessages(n: number): void {
+  const before = messages;
+  messages += n;
+  if (Math.floor(messages / GC_EDEN_EVERY) === Math.floor(before / GC_EDEN_EVERY)) return;
   if (typeof Bun === "undefined") return;
-  Bun.gc(Math.floor(reads / GC_FULL_EVERY) !== Math.floor(before / GC_FULL_EVERY));
+  Bun.gc(Math.floor(messages / GC_FULL_EVERY) !== Math.floor(before / GC_FULL_EVERY));
 }

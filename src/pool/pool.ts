@@ -24,6 +24,7 @@ import { Appender, type Durability, type TextPayloads } from "./append.ts";
 import { nowNs } from "./clock.ts";
 import { acquireMapping, adoptMapping, checkNotShrunk, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
+import { noteMessages } from "./gc-pacer.ts";
 import { createTempPath, removeStaleCreateTemps } from "./create-temps.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, withWriteLock } from "./write-lock.ts";
 
@@ -219,7 +220,10 @@ export class Pool {
           continue;
         }
         const msg = r.readLocated(seq, s); // locate() left the frame's checked header in the reader
-        if (msg) return msg;
+        if (msg) {
+          noteMessages(1);
+          return msg;
+        }
         r.refresh();
       }
       throw new PlasmiteError("Busy", `seq ${seq} kept moving while being read`, { seq });
