@@ -5,7 +5,7 @@
 // engine call each and allocate nothing of their own.
 import { fs, path } from "../platform/lazy-node.ts";
 import { PlasmiteError } from "../errors.ts";
-import { checkMessage, encodePayload, payloadPrefix } from "../format/payload.ts";
+import { checkMessage, encodePayload, payloadPrefix, type CheckedTags, type DataText } from "../format/payload.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
 import { maxPayloadBytes } from "../format/frame.ts";
 import { Pool, type CreateOptions, type Durability, type PoolWatch, type TextPayloads } from "../pool/pool.ts";
@@ -181,12 +181,11 @@ export class PoolHandle {
   }
 
   /**
-   * @internal The CLI's append: `dataTexts` are JSON texts of objects the caller has already parsed and checked
-   * (see dataTextOf), stored as given; all get `tags`. `ascii`: every text is known to be ASCII. Returns the
-   * first seq; `times` receives each message's time as a high/low pair.
+   * @internal The CLI's append: `dataTexts` were checked where they were parsed (dataText, so their types say),
+   * stored as given; all get `tags`. `ascii`: every text is known to be ASCII. Returns the first seq; `times`
+   * receives each message's time as a high/low pair.
    */
-  appendDataTexts(dataTexts: readonly string[], tags: readonly string[], durability: Durability = "fast", times?: number[], ascii = false): number {
-    checkMessage({}, tags);
+  appendDataTexts(dataTexts: readonly DataText[], tags: CheckedTags, durability: Durability = "fast", times?: number[], ascii = false): number {
     return this.pool.appendPayloads({ prefix: payloadPrefix(tags), bodies: dataTexts, suffix: "}", ascii }, durability, times);
   }
 
@@ -199,8 +198,7 @@ export class PoolHandle {
   }
 
   /** @internal appendDataTexts for the server: waits for the writer lock without blocking the event loop. */
-  appendDataTextsAsync(dataTexts: readonly string[], tags: readonly string[], durability: Durability = "fast", times?: number[]): Promise<number> {
-    checkMessage({}, tags);
+  appendDataTextsAsync(dataTexts: readonly DataText[], tags: CheckedTags, durability: Durability = "fast", times?: number[]): Promise<number> {
     return this.pool.appendPayloadsAsync({ prefix: payloadPrefix(tags), bodies: dataTexts, suffix: "}" }, durability, times);
   }
 

@@ -55,7 +55,7 @@ describe("RecordSplitter", () => {
 
   test("stored text: a one-line record as written, a multi-line one or one with a CR inside without its spaces", () => {
     const rs = run("auto", ['{"id": 12345678901234567890, "f": 1.50}\n', '  {"t":1}\t\n', '{\n "p": "\\u00e9"\n}\n', '{"a":1,\r"b":2}\n']);
-    expect(rs.map((r) => (r.ok ? r.text : r.kind))).toEqual(['{"id": 12345678901234567890, "f": 1.50}', '{"t":1}', '{"p":"\\u00e9"}', '{"a":1,"b":2}']);
+    expect(rs.map((r): string => (r.ok ? r.text : r.kind))).toEqual(['{"id": 12345678901234567890, "f": 1.50}', '{"t":1}', '{"p":"\\u00e9"}', '{"a":1,"b":2}']);
   });
 
   test("ascii: only for texts cut from chunks that were all ASCII so far", () => {

@@ -1,7 +1,7 @@
 // Splits a byte stream into JSON records for `pls poke` stream ingest: JSON Lines (with recovery for
 // pretty-printed values), one JSON document, RFC 7464 JSON-seq, jq-style concatenated values, SSE `data:` lines.
 // Pure and incremental: push() returns every record completed by a chunk, so nothing waits for more input.
-import { dataTextOf } from "../api/message-text.ts";
+import { dataText, isJsonObject, type DataText } from "../api/message-text.ts";
 import { DEFAULT_MAX_RECORD_BYTES } from "./values.ts";
 
 export type InputMode = "auto" | "jsonl" | "json" | "seq" | "jq";
@@ -11,8 +11,8 @@ export interface RecordOk {
   ok: true;
   index: number;
   data: Record<string, unknown>;
-  /** The JSON text to store (see dataTextOf): a one-line record as written. */
-  text: string;
+  /** The JSON text to store (see dataText): a one-line record as written. */
+  text: DataText;
   /** `text` is known to be ASCII (its UTF-8 length is its length). */
   ascii: boolean;
 }
@@ -133,7 +133,8 @@ export class RecordSplitter {
         const value = tryParse(text);
         if (value !== FAILED && text.indexOf("\r") < 0) {
           this.lineNo++;
-          out.push({ ok: true, index: ++this.index, data: value as Record<string, unknown>, text, ascii: this.allAscii });
+          // "{" ... "}" that parses is an object: dataText's check passes, and the line is stored as written
+          out.push({ ok: true, index: ++this.index, data: value as Record<string, unknown>, text: dataText(value, text), ascii: this.allAscii });
           start = nl + 1;
           continue;
         }
@@ -256,12 +257,10 @@ export class RecordSplitter {
 
   /** `text` is the whitespace-trimmed source of `value`. */
   private checked(value: unknown, text: string, line?: number, asciiText = false): ParsedRecord {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return this.error("NotObject", "data must be a JSON object", text, line);
-    }
-    const data = value as Record<string, unknown>;
-    const stored = dataTextOf(text);
-    return { ok: true, index: ++this.index, data, text: stored, ascii: asciiText && stored === text };
+    // a record error, not a throw: the stream's --errors policy decides; dataText's own check then always passes
+    if (!isJsonObject(value)) return this.error("NotObject", "data must be a JSON object", text, line);
+    const stored = dataText(value, text);
+    return { ok: true, index: ++this.index, data: value, text: stored, ascii: asciiText && stored === text };
   }
 
   private error(kind: RecordError["kind"], message: string, text: string, line?: number): RecordError {

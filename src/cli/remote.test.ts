@@ -4,6 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, MAIN, errorOf, lines, pls, readyUrl, start, tempRoot } from "./test-harness.ts";
+import { checkedTags, dataText } from "../api/message-text.ts";
 
 const root = tempRoot("remote-test");
 const procs: Array<ReturnType<typeof Bun.spawn>> = [];
@@ -142,9 +143,9 @@ describe("remote pools from the CLI", () => {
     const dir = join(root, "needle");
     const { Client } = await import("../api/client.ts");
     const pool = new Client(dir).createPool("hay", { sizeBytes: 32 << 20 });
-    const texts = Array.from({ length: 10_000 }, (_, i) => `{"i":${i}}`);
-    for (let n = 0; n < 200_000; n += texts.length) pool.appendDataTexts(texts, []);
-    pool.appendDataTexts(['{"found":true}'], ["needle"]);
+    const texts = Array.from({ length: 10_000 }, (_, i) => dataText({ i }));
+    for (let n = 0; n < 200_000; n += texts.length) pool.appendDataTexts(texts, checkedTags([]));
+    pool.appendDataTexts([dataText({ found: true })], checkedTags(["needle"]));
     pool.close();
     // 20 ms connections: each resumes where the server's scan stopped (progress records), not at --since again
     const { url } = await startServe(dir, ["--max-tail-timeout-ms", "20"]);

@@ -16,19 +16,54 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Checks tags and data, throwing Usage for what a payload may not hold. */
-export function checkMessage(data: unknown, tags: readonly unknown[]): void {
+declare const checked: unique symbol;
+/**
+ * A message's DATA as the JSON text to store, known to be a JSON object: made only by dataText (or objectText for
+ * an object the program builds), so the text append path (PoolHandle.appendDataTexts) checks nothing again.
+ */
+export type DataText = string & { readonly [checked]: "data" };
+/** Tags known to be non-empty strings: made only by checkedTags. */
+export type CheckedTags = readonly string[] & { readonly [checked]: "tags" };
+
+/** The one check of DATA, for every interface (poke, stream ingest, the server, MCP, the library): Usage unless a JSON object. */
+export function checkData(data: unknown): asserts data is Record<string, unknown> {
   if (!isJsonObject(data)) {
     throw new PlasmiteError("Usage", `message data must be a JSON object, got ${describe(data)}`, {
       hint: `Wrap the value in an object, e.g. '{"value": ${safeJson(data)}}'.`,
     });
   }
+}
+
+/** The one check of tags: Usage unless an array of non-empty strings. */
+export function checkedTags(tags: unknown): CheckedTags {
+  if (!Array.isArray(tags)) throw new PlasmiteError("Usage", `tags must be an array of strings, got ${describe(tags)}`);
   for (let i = 0; i < tags.length; i++) {
-    const tag = tags[i];
+    const tag: unknown = tags[i];
     if (typeof tag !== "string" || tag.length === 0) {
       throw new PlasmiteError("Usage", `tags must be non-empty strings, got ${describe(tag)}`);
     }
   }
+  return tags as unknown as CheckedTags;
+}
+
+/**
+ * DATA checked (checkData) as the text to store: `source`, the whitespace-trimmed text `data` was parsed from,
+ * as written (dataTextOf); without a source, `data` encoded.
+ */
+export function dataText(data: unknown, source?: string): DataText {
+  checkData(data);
+  return (source === undefined ? JSON.stringify(data) : dataTextOf(source)) as DataText;
+}
+
+/** The text of an object the program builds (tap's lines and lifecycle messages): an object by its type. */
+export function objectText(data: Record<string, unknown>): DataText {
+  return JSON.stringify(data) as DataText;
+}
+
+/** Checks tags and data, throwing Usage for what a payload may not hold. */
+export function checkMessage(data: unknown, tags: readonly unknown[]): asserts data is Record<string, unknown> {
+  checkedTags(tags);
+  checkData(data);
 }
 
 /** The payload text for a message; `data` must already be checked. */
@@ -91,6 +126,7 @@ export function payloadString(bytes: Uint8Array): string {
 
 function describe(v: unknown): string {
   if (v === null) return "null";
+  if (v === undefined) return "nothing";
   if (Array.isArray(v)) return "an array";
   return typeof v === "string" ? "a string" : typeof v;
 }

@@ -5,7 +5,7 @@
 // Invariant: a handler throws PlasmiteError (presented by server.ts as an isError result); it never returns one.
 import { PlasmiteError, ERROR_KINDS, type ErrorKind } from "../errors.ts";
 import { envelopeOfData } from "../wire/index.ts";
-import { DEFAULT_POOL_SIZE_BYTES, checkMessage } from "../api/message-text.ts";
+import { DEFAULT_POOL_SIZE_BYTES, checkedTags, dataText } from "../api/message-text.ts";
 import type { Durability, PoolHandle, PoolInfo } from "../api/client.ts";
 import { parseSince, parseSize } from "../cli/values.ts";
 import type { ServedPools } from "../serve/pools.ts";
@@ -223,18 +223,17 @@ export function toolsFor(host: McpHost): ToolDef[] {
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       async run(h, args) {
         const name = args.pool as string;
-        const tags = (args.tags as string[] | undefined) ?? [];
-        checkMessage(args.data, tags);
+        const tags = checkedTags(args.tags ?? []);
+        const data = dataText(args.data);
         if (args.create === true) createIfMissing(h, name);
-        const dataText = JSON.stringify(args.data);
         const times: number[] = [];
         let seq: number;
         try {
-          seq = await h.pools.append(name, [dataText], tags, ((args.durability as string | undefined) ?? "fast") as Durability, times);
+          seq = await h.pools.append(name, [data], tags, ((args.durability as string | undefined) ?? "fast") as Durability, times);
         } catch (err) {
           throw withPoolHint(err, h);
         }
-        const message = envelopeOfData(seq, times[0], times[1], tags, dataText);
+        const message = envelopeOfData(seq, times[0], times[1], tags, data);
         return { message: JSON.parse(message) };
       },
     },

@@ -155,7 +155,7 @@ export class RemotePoolHandle {
    * @internal The CLI's append: `dataText` is the JSON text of an object the caller has parsed and checked, sent
    * as is (the server stores a one-line text as sent, so big numbers keep their digits).
    */
-  async appendDataText(dataText: string, options: { tags?: string[]; durability?: "fast" | "flush" } = {}): Promise<Message> {
+  async appendDataText(dataText: string, options: { tags?: readonly string[]; durability?: "fast" | "flush" } = {}): Promise<Message> {
     const rest = `"tags":${JSON.stringify(options.tags ?? [])}${options.durability ? `,"durability":"${options.durability}"` : ""}`;
     const res = await this.client.request("POST", this.route("/append"), new JsonText(`{"data":${dataText},${rest}}`));
     return ((await res.json()) as { message: Message }).message;

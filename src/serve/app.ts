@@ -3,7 +3,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { PlasmiteError, asPlasmiteError } from "../errors.ts";
-import { checkMessage, dataTextOf, memberSource } from "../api/message-text.ts";
+import { checkedTags, dataText, memberSource } from "../api/message-text.ts";
 import { envelopeOfData } from "../wire/index.ts";
 import { POOL_EXTENSION } from "../api/refs.ts";
 import type { Durability, PoolInfo } from "../api/client.ts";
@@ -176,17 +176,14 @@ export function buildApp(o: ServeOptions) {
         const { value, text } = await readJsonBodyText(request, o.maxBodyBytes);
         const body = value as { data?: unknown; tags?: unknown; durability?: unknown } | null;
         if (body === null || typeof body !== "object" || Array.isArray(body)) throw usage("request body must be a JSON object", 'Send {"data":{...},"tags":["t"]}.');
-        const tags = body.tags ?? [];
-        if (!Array.isArray(tags)) throw usage("tags must be an array of strings");
-        checkMessage(body.data, tags);
+        const tags = checkedTags(body.tags ?? []);
         const durability = body.durability ?? "fast";
         if (durability !== "fast" && durability !== "flush") throw usage("invalid durability", "Use fast or flush.");
-        // data is stored as it was sent when that is one line, as `pls poke` stores it (see dataTextOf)
-        const source = memberSource(text, "data");
-        const dataText = source === null ? JSON.stringify(body.data) : dataTextOf(source);
+        // data is stored as it was sent when that is one line, as `pls poke` stores it (see dataText)
+        const data = dataText(body.data, memberSource(text, "data") ?? undefined);
         const times: number[] = [];
-        const seq = await pools.append(params.pool, [dataText], tags as string[], durability as Durability, times);
-        const message = envelopeOfData(seq, times[0], times[1], tags as string[], dataText);
+        const seq = await pools.append(params.pool, [data], tags, durability as Durability, times);
+        const message = envelopeOfData(seq, times[0], times[1], tags, data);
         return new Response(`{"message":${message}}`, { headers: { "content-type": "application/json", [PROTOCOL_HEADER]: PROTOCOL_VERSION } });
       }),
       { parse: "none" },

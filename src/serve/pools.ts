@@ -4,6 +4,7 @@
 import { PlasmiteError } from "../errors.ts";
 import { Client, type PoolHandle } from "../api/client.ts";
 import type { Durability } from "../api/client.ts";
+import type { CheckedTags, DataText } from "../api/message-text.ts";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -47,7 +48,7 @@ export class ServedPools {
    * Appends data texts (see PoolHandle.appendDataTexts) to the pool `name`, in request order per pool; returns the
    * first seq. NotFound when the pool was deleted or replaced before the append was stored in the pool's file.
    */
-  async append(name: string, dataTexts: readonly string[], tags: readonly string[], durability: Durability, times: number[]): Promise<number> {
+  async append(name: string, dataTexts: readonly DataText[], tags: CheckedTags, durability: Durability, times: number[]): Promise<number> {
     const handle = this.get(name);
     // the wait for the lock may outlast the handle (a delete, a replacement): the mapping must outlast the wait
     const release = handle.retain();

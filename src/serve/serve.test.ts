@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Client } from "../api/client.ts";
 import { startServer, type RunningServer } from "./app.ts";
 import type { ServeOptions } from "./options.ts";
+import { checkedTags, dataText } from "../api/message-text.ts";
 
 const root = mkdtempSync(join(tmpdir(), "plasmite-serve-test-"));
 const servers: RunningServer[] = [];
@@ -480,9 +481,9 @@ describe("tag-filtered tails over a large backlog", () => {
   async function haystack(extra: Partial<ServeOptions> = {}) {
     const s = await serve(extra);
     const pool = s.client.createPool("hay", { sizeBytes: 32 << 20 });
-    const texts = Array.from({ length: 10_000 }, (_, i) => `{"i":${i}}`);
-    for (let n = 0; n < BACKLOG; n += texts.length) pool.appendDataTexts(texts, []);
-    pool.appendDataTexts(['{"found":true}'], ["needle"]);
+    const texts = Array.from({ length: 10_000 }, (_, i) => dataText({ i }));
+    for (let n = 0; n < BACKLOG; n += texts.length) pool.appendDataTexts(texts, checkedTags([]));
+    pool.appendDataTexts([dataText({ found: true })], checkedTags(["needle"]));
     pool.close();
     return s;
   }

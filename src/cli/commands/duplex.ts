@@ -7,7 +7,7 @@ import { PlasmiteError } from "../../errors.ts";
 import type { CursorStart, PoolHandle } from "../../api/client.ts";
 import type { RemotePoolHandle } from "../../remote/client.ts";
 import { envelopeJson } from "../../wire/index.ts";
-import { memberSource } from "../../api/message-text.ts";
+import { checkedTags, memberSource, objectText } from "../../api/message-text.ts";
 import { isTerminal } from "../../platform/files.ts";
 import { defineCommand } from "../args.ts";
 import { openPool } from "../pools.ts";
@@ -18,6 +18,8 @@ import { parseCount, parseDuration, parseSince } from "../values.ts";
 import { ExitCode } from "../exit.ts";
 import type { AppendLog, Sink } from "./poke-stream.ts";
 import type { RecordOk } from "../ingest.ts";
+
+const NO_TAGS = checkedTags([]);
 
 /** Most messages read and shown per step. */
 const READ_BATCH = 4096;
@@ -143,7 +145,7 @@ function localSide(ref: string, args: Record<string, unknown>): DuplexPool {
       info: () => handle.info(),
       append(records, durability, log) {
         times.length = 0;
-        const first = handle.appendDataTexts(records.map((r) => r.text), [], durability, times);
+        const first = handle.appendDataTexts(records.map((r) => r.text), NO_TAGS, durability, times);
         for (let i = 0; i < records.length; i++) mine.add(first + i);
         log.run(first, times);
       },
@@ -240,7 +242,7 @@ async function sendTypedLines(pool: DuplexPool, me: string): Promise<void> {
   const log: AppendLog = { run() {}, one() {} };
   const send = async (line: string) => {
     if (line.trim() === "") return;
-    const text = JSON.stringify({ from: me, msg: line });
+    const text = objectText({ from: me, msg: line });
     const record: RecordOk = { ok: true, index: 0, data: {}, text, ascii: false };
     await pool.sink.append([record], "fast", log);
   };
@@ -256,7 +258,7 @@ async function sendTypedLines(pool: DuplexPool, me: string): Promise<void> {
 /** Script mode: stdin is a stream of JSON records (as for poke: JSON Lines, JSON-seq, SSE…), appended without receipts. */
 async function ingestStdin(pool: DuplexPool, ref: string): Promise<void> {
   const { ingest, streamSource } = await import("./poke-stream.ts");
-  await ingest(pool.sink, streamSource("-"), { tags: [], durability: "fast", mode: "auto", errorPolicy: "stop", retry: (fn) => Promise.resolve(fn()), ref, command: "duplex", quiet: true });
+  await ingest(pool.sink, streamSource("-"), { tags: NO_TAGS, durability: "fast", mode: "auto", errorPolicy: "stop", retry: (fn) => Promise.resolve(fn()), ref, command: "duplex", quiet: true });
 }
 
 /** `data.from` of an envelope, if it is a string. */

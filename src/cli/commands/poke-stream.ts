@@ -7,7 +7,7 @@ import { RecordSplitter, type InputMode, type ParsedRecord, type RecordError, ty
 import { ReceiptLines } from "../receipts.ts";
 import { colorOn, notice, printErrLine, stderrIsTTY, stdoutIsTTY, writeErr } from "../output.ts";
 import { isTerminal } from "../../platform/files.ts";
-import { MAX_POOL_SIZE_BYTES } from "../../api/message-text.ts";
+import { MAX_POOL_SIZE_BYTES, type CheckedTags, type DataText } from "../../api/message-text.ts";
 
 export type Durability = "fast" | "flush";
 
@@ -29,7 +29,7 @@ export function streamSource(file: string | undefined): ReadableStream<Uint8Arra
 export async function pokeStream(remote: Sink | null, local: PoolHandle | null, file: string | undefined, o: IngestOptions & { retries: number }): Promise<void> {
   // a local pool deleted or replaced while the input is idle ends the ingest too (within LINK_CHECK_MS)
   const source = local ? endWhenUnlinked(streamSource(file), local, o.ref) : streamSource(file);
-  const texts: string[] = [];
+  const texts: DataText[] = [];
   const times: number[] = [];
   const sink: Sink = remote ?? {
     path: local!.path,
@@ -107,7 +107,7 @@ function poolUnlinked(local: PoolHandle, ref: string, lost: number): PlasmiteErr
 }
 
 export interface IngestOptions {
-  tags: string[];
+  tags: CheckedTags;
   durability: Durability;
   mode: InputMode;
   errorPolicy: string;

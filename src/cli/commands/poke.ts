@@ -1,7 +1,6 @@
 // `pls poke POOL [DATA]`: append one JSON object, or ingest a stream from stdin / --file with group commit.
 import { PlasmiteError } from "../../errors.ts";
-import { validateMessage } from "../../api/client.ts";
-import { dataTextOf } from "../../api/message-text.ts";
+import { checkedTags, dataText, type CheckedTags, type DataText } from "../../api/message-text.ts";
 import { receiptOf, type Receipt } from "../../wire/index.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
 import { lockTimeoutFrom, openPool } from "../pools.ts";
@@ -13,7 +12,7 @@ import { printJson } from "../output.ts";
 type Durability = "fast" | "flush";
 /** A remote pool: one request per record. */
 interface RemoteTarget {
-  appendOne(dataText: string, tags: string[], durability: Durability): Promise<Receipt>;
+  appendOne(dataText: DataText, tags: CheckedTags, durability: Durability): Promise<Receipt>;
   sink: Sink;
 }
 
@@ -60,7 +59,7 @@ export default defineCommand({
     // A local one-shot poke without --retry runs synchronously from here to its output: no async function
     // and no promise on the path most pokes take (their first use is measurable start-up).
     if (args.data !== undefined && args.file === undefined && o.retries === 0 && !remote) {
-      return pokeOneLocal(ref, parseSingle(String(args.data), o.tags), o, args.create ? { sizeBytes: o.createSize } : undefined);
+      return pokeOneLocal(ref, parseSingle(String(args.data)), o, args.create ? { sizeBytes: o.createSize } : undefined);
     }
     return pokeAsync(ref, args, o);
   },
@@ -70,7 +69,8 @@ type PokeArgs = Record<string, unknown>;
 
 /** Every flag of a poke, checked (Usage errors) before anything is read or opened. */
 interface PokeOptions {
-  tags: string[];
+  /** Checked here, with the other flags: a bad --tag fails before DATA is read or a pool opened. */
+  tags: CheckedTags;
   durability: Durability;
   mode: InputMode;
   errorPolicy: "stop" | "skip";
@@ -85,7 +85,7 @@ interface PokeOptions {
 }
 
 function pokeOptions(args: PokeArgs, rawArgs: string[], command: string): PokeOptions {
-  const tags = collectRepeated(rawArgs, "tag", "t");
+  const tags = checkedTags(collectRepeated(rawArgs, "tag", "t"));
   const durability = oneOf(args.durability, ["fast", "flush"], "--durability", "fast") as Durability;
   const mode = oneOf(args.in, ["auto", "jsonl", "json", "seq", "jq"], "--in", "auto") as InputMode;
   const errorPolicy = oneOf(args.errors, ["stop", "skip"], "--errors", "stop") as "stop" | "skip";
@@ -103,7 +103,7 @@ function pokeOptions(args: PokeArgs, rawArgs: string[], command: string): PokeOp
 }
 
 /** Appends DATA's text to a local pool and prints the receipt. */
-function pokeOneLocal(ref: string, text: string, o: PokeOptions, create: { sizeBytes?: number } | undefined): void {
+function pokeOneLocal(ref: string, text: DataText, o: PokeOptions, create: { sizeBytes?: number } | undefined): void {
   const pool = openPool(ref, create, o.lockTimeoutMs);
   try {
     const times: number[] = [];
@@ -129,7 +129,7 @@ async function pokeAsync(ref: string, args: PokeArgs, o: PokeOptions): Promise<v
   const target: RemoteTarget | null = isRemote(ref) ? await remoteTarget(ref, args, tags, Boolean(args.create), o.createSize) : null;
   if (args.data !== undefined) {
     if (args.file !== undefined) throw new PlasmiteError("Usage", "give DATA or --file, not both");
-    const text = parseSingle(String(args.data), tags);
+    const text = parseSingle(String(args.data));
     if (target) {
       const m = await retry(() => target.appendOne(text, tags, durability));
       return printJson(m);
@@ -150,8 +150,8 @@ function oneOf(value: unknown, options: string[], flag: string, fallback: string
   return v;
 }
 
-/** DATA as the text to store (see dataTextOf): a JSON object, checked with its tags before any pool is touched. */
-function parseSingle(text: string, tags: string[]): string {
+/** DATA as the text to store (see dataText): a JSON object, checked before any pool is touched. */
+function parseSingle(text: string): DataText {
   let data: unknown;
   const trimmed = text.trim();
   try {
@@ -159,8 +159,7 @@ function parseSingle(text: string, tags: string[]): string {
   } catch (err) {
     throw new PlasmiteError("Usage", `invalid JSON: ${(err as Error).message}`, { hint: `Provide a single JSON object, e.g. '{"x":1}'.` });
   }
-  validateMessage(data, tags);
-  return dataTextOf(trimmed);
+  return dataText(data, trimmed);
 }
 
 /** Runs `fn`, retrying Busy and Io failures `retries` times, `delayMs` apart. */
@@ -182,9 +181,9 @@ async function withRetry<T>(fn: () => T | Promise<T>, retries: number, delayMs: 
   }
 }
 
-async function remoteTarget(ref: string, args: Record<string, unknown>, tags: string[], create: boolean, createSize: number | undefined): Promise<RemoteTarget> {
+async function remoteTarget(ref: string, args: Record<string, unknown>, tags: CheckedTags, create: boolean, createSize: number | undefined): Promise<RemoteTarget> {
   const pool = await remotePool(ref, args);
-  const appendOne = async (dataText: string, tags: string[], d: Durability): Promise<Receipt> => {
+  const appendOne = async (dataText: DataText, tags: CheckedTags, d: Durability): Promise<Receipt> => {
     try {
       const m = await pool.appendDataText(dataText, { tags, durability: d });
       return { seq: m.seq, time: m.time, meta: { tags: m.meta.tags } };

@@ -7,6 +7,7 @@ import { constants } from "node:os";
 import { PlasmiteError } from "../../errors.ts";
 import type { PoolHandle } from "../../api/client.ts";
 import type { RemotePoolHandle } from "../../remote/client.ts";
+import { checkedTags, objectText, type CheckedTags, type DataText } from "../../api/message-text.ts";
 import { collectRepeated, defineCommand } from "../args.ts";
 import { lockTimeoutFrom, openPool } from "../pools.ts";
 import { isRemote, rejectRemoteFlags, remoteFlags, remotePool } from "../remote.ts";
@@ -22,7 +23,7 @@ export const MAX_LINE_CHARS = 64 * 1024;
 /** Once the command has exited, its pipes are read until EOF or until they stay quiet this long (a grandchild may hold them open). */
 const DRAIN_AFTER_EXIT_MS = 500;
 /** Tags of the start and exit messages (line messages carry the --tag values). */
-const LIFECYCLE_TAGS = ["lifecycle"];
+const LIFECYCLE_TAGS = checkedTags(["lifecycle"]);
 
 export default defineCommand({
   meta: {
@@ -59,7 +60,7 @@ export default defineCommand({
     if (command.length === 0) throw new PlasmiteError("Usage", "tap needs a command to run, after --", { hint: "Example: pls tap build --create -- make -j4" });
     const before = (args._ as string[]).length - command.length;
     if (before > 1) throw new PlasmiteError("Usage", `unexpected argument '${(args._ as string[])[1]}' for \`tap\``, { hint: "Put the command after --: pls tap POOL -- COMMAND [ARGS…]" });
-    const tags = collectRepeated(rawArgs, "tag", "t");
+    const tags = checkedTags(collectRepeated(rawArgs, "tag", "t"));
     const durability = String(args.durability ?? "fast") as Durability;
     if (durability !== "fast" && durability !== "flush") throw new PlasmiteError("Usage", `invalid value for --durability: '${durability}'`, { hint: "Use fast or flush." });
     if (args["create-size"] !== undefined && !args.create) throw new PlasmiteError("Usage", "--create-size requires --create");
@@ -78,7 +79,7 @@ export default defineCommand({
 
 /** Where tap's messages go: appends in call order (a remote pool: one request at a time). */
 interface TapSink {
-  append(dataTexts: string[], tags: readonly string[], durability: Durability): void | Promise<void>;
+  append(dataTexts: DataText[], tags: CheckedTags, durability: Durability): void | Promise<void>;
   close(): void;
 }
 
@@ -94,16 +95,16 @@ function localSink(ref: string, args: Record<string, unknown>, create: { sizeByt
 async function remoteSink(ref: string, args: Record<string, unknown>, create: boolean, createSize: number | undefined): Promise<TapSink> {
   if (args["lock-timeout"] !== undefined) throw new PlasmiteError("Usage", "--lock-timeout applies to local pools", { hint: "A server bounds its own waits: pls serve --lock-timeout MS." });
   const pool: RemotePoolHandle = await remotePool(ref, args);
-  const appendOne = async (text: string, tags: readonly string[], durability: Durability): Promise<void> => {
+  const appendOne = async (text: DataText, tags: CheckedTags, durability: Durability): Promise<void> => {
     try {
-      await pool.appendDataText(text, { tags: [...tags], durability });
+      await pool.appendDataText(text, { tags, durability });
     } catch (err) {
       if (!create || !(err instanceof PlasmiteError) || err.kind !== "NotFound") throw err;
       create = false;
       await pool.client.createPool(pool.name, { sizeBytes: createSize }).catch((e: unknown) => {
         if (!(e instanceof PlasmiteError) || e.kind !== "AlreadyExists") throw e;
       });
-      await pool.appendDataText(text, { tags: [...tags], durability });
+      await pool.appendDataText(text, { tags, durability });
     }
   };
   // one request at a time, in call order: the server stores them in the order they arrive
@@ -120,7 +121,7 @@ async function remoteSink(ref: string, args: Record<string, unknown>, create: bo
 }
 
 interface TapOptions {
-  tags: string[];
+  tags: CheckedTags;
   durability: Durability;
   quiet: boolean;
   ref: string;
@@ -129,7 +130,7 @@ interface TapOptions {
 /** Runs `command`, recording it into `sink`; resolves to the exit status tap should end with. */
 async function tap(command: string[], sink: TapSink, o: TapOptions): Promise<number> {
   // the start goes first, before the command runs: a pool that refuses it (auth, access, full disk) runs nothing
-  await sink.append([JSON.stringify({ kind: "start", cmd: command })], LIFECYCLE_TAGS, o.durability);
+  await sink.append([objectText({ kind: "start", cmd: command })], LIFECYCLE_TAGS, o.durability);
   const startedMs = performance.now();
   let child: ReturnType<typeof spawnChild>;
   try {
@@ -137,7 +138,7 @@ async function tap(command: string[], sink: TapSink, o: TapOptions): Promise<num
   } catch (err) {
     const e = spawnError(command[0], err);
     // every start has its exit: this one says why the command never ran
-    await sink.append([JSON.stringify({ kind: "exit", error: e.message, elapsed_ms: Math.round(performance.now() - startedMs) })], LIFECYCLE_TAGS, o.durability);
+    await sink.append([objectText({ kind: "exit", error: e.message, elapsed_ms: Math.round(performance.now() - startedMs) })], LIFECYCLE_TAGS, o.durability);
     throw e;
   }
   // Ctrl-C and kill reach tap: pass them on and keep recording until the command ends
@@ -156,7 +157,7 @@ async function tap(command: string[], sink: TapSink, o: TapOptions): Promise<num
     child.kill("SIGTERM"); // the pool refused: stop the command rather than lose what it writes
   };
   const exited = child.exited;
-  const record = async (texts: string[]) => {
+  const record = async (texts: DataText[]) => {
     if (failure) return;
     try {
       await sink.append(texts, o.tags, o.durability);
@@ -176,7 +177,7 @@ async function tap(command: string[], sink: TapSink, o: TapOptions): Promise<num
   const elapsed_ms = Math.round(performance.now() - startedMs);
   const signal = child.signalCode;
   const end = signal ? { kind: "exit", signal, elapsed_ms } : { kind: "exit", code: child.exitCode ?? 0, elapsed_ms };
-  await sink.append([JSON.stringify(end)], LIFECYCLE_TAGS, o.durability);
+  await sink.append([objectText(end)], LIFECYCLE_TAGS, o.durability);
   const status = signal ? 128 + (constants.signals[signal as keyof typeof constants.signals] ?? 0) : (child.exitCode ?? 0);
   if (onTerminal) printErrLine(`tap: ${lines.toLocaleString("en-US")} line(s) into ${o.ref} in ${(elapsed_ms / 1000).toFixed(1)} s, ${signal ? `killed by ${signal}` : `exit ${status}`}`);
   return status;
@@ -202,7 +203,7 @@ function spawnChild(command: string[]) {
 async function pump(
   source: ReadableStream<Uint8Array>,
   out: typeof Bun.stdout | null,
-  record: (texts: string[]) => Promise<void>,
+  record: (texts: DataText[]) => Promise<void>,
   stream: StreamName,
   exited: Promise<number>,
 ): Promise<void> {
@@ -250,16 +251,16 @@ export class LineSplitter {
 
   constructor(private readonly stream: StreamName) {}
 
-  push(chunk: Uint8Array): string[] {
+  push(chunk: Uint8Array): DataText[] {
     return this.split(this.partial + this.decoder.decode(chunk, { stream: true }), false);
   }
 
-  end(): string[] {
+  end(): DataText[] {
     return this.split(this.partial + this.decoder.decode(), true);
   }
 
-  private split(text: string, final: boolean): string[] {
-    const out: string[] = [];
+  private split(text: string, final: boolean): DataText[] {
+    const out: DataText[] = [];
     let start = 0;
     for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
       this.emit(out, text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
@@ -269,7 +270,7 @@ export class LineSplitter {
     while (rest.length > MAX_LINE_CHARS) {
       // cut before a surrogate pair's second half, never inside the pair
       const cut = isHighSurrogate(rest.charCodeAt(MAX_LINE_CHARS - 1)) ? MAX_LINE_CHARS - 1 : MAX_LINE_CHARS;
-      out.push(JSON.stringify({ kind: "line", stream: this.stream, line: rest.slice(0, cut), partial: true }));
+      out.push(objectText({ kind: "line", stream: this.stream, line: rest.slice(0, cut), partial: true }));
       rest = rest.slice(cut);
     }
     if (final && rest.length > 0) this.emit(out, rest);
@@ -277,13 +278,13 @@ export class LineSplitter {
     return out;
   }
 
-  private emit(out: string[], line: string): void {
+  private emit(out: DataText[], line: string): void {
     while (line.length > MAX_LINE_CHARS) {
       const cut = isHighSurrogate(line.charCodeAt(MAX_LINE_CHARS - 1)) ? MAX_LINE_CHARS - 1 : MAX_LINE_CHARS;
-      out.push(JSON.stringify({ kind: "line", stream: this.stream, line: line.slice(0, cut), partial: true }));
+      out.push(objectText({ kind: "line", stream: this.stream, line: line.slice(0, cut), partial: true }));
       line = line.slice(cut);
     }
-    out.push(JSON.stringify({ kind: "line", stream: this.stream, line }));
+    out.push(objectText({ kind: "line", stream: this.stream, line }));
   }
 }
 
