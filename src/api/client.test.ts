@@ -42,6 +42,8 @@ describe("Client", () => {
     expect(p.appendBatch([{ data: { a: 1 } }, { data: { b: 2 }, tags: ["t"] }])).toBe(1);
     expect(p.get(2)).toMatchObject({ seq: 2, meta: { tags: ["t"] }, data: { b: 2 } });
     expect(p.getJson(1)).toStartWith('{"seq":1,"time":"');
+    expect(p.getMany([2, 1, 2])).toEqual([p.get(2), p.get(1), p.get(2)]);
+    expect(() => p.getMany([1, 3])).toThrow("message 3 not found");
     p.close();
   });
 });

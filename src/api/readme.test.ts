@@ -21,5 +21,6 @@ test("README library example runs and prints what it promises", () => {
   expect(out).toContain("greeting");
   expect(out).toContain("1 {\n  from: \"alice\",\n  msg: \"hi\",\n}");
   expect(out).toContain("3 {\n  n: 2,\n}");
+  expect(out).toContain('[\n  {\n    from: "alice",\n    msg: "hi",\n  }, {\n    n: 2,\n  }\n]'); // getMany([1, 3])
   expect(out.trim().endsWith("3")).toBe(true);
 });

@@ -1,6 +1,6 @@
 // The sparse seq -> frame offset index (spec/format/v2.md §3): one slot per `stride`-th seq, sized so every
 // retained indexed seq has its own slot; a lookup is that slot plus a forward walk of fewer than `stride` frames.
-// Pure but for one sink (State: `touched`, the last value of touchAhead's loads, which nothing reads).
+// Pure but for one sink (State: `touched`, the last value of touchAhead's and touchLookups' loads, read by nobody).
 // Invariant: a hint only; callers validate every frame it leads to (kind, header crc, the full seq).
 import { FRAME_HEADER_BYTES, HEADER_SIZE_BYTES, INDEX_SLOT_BYTES, MIN_FRAME_BYTES, frameLength } from "./limits.ts";
 import { KIND_FRAME, KIND_WRAP, maxPayloadBytes } from "./frame.ts";
@@ -82,5 +82,28 @@ function touchAhead(u32: Uint32Array, ringOffset: number, ringSize: number, off:
   const end = Math.min(off + hops * 128, ringSize);
   let t = 0;
   for (let at = off + 64; at < end; at += 64) t |= u32[(ringOffset + at) >>> 2]!;
+  touched = t;
+}
+
+/**
+ * Loads the index slots of `seqs[from..to)` and then the frames they lead to (as far as each walk goes), each
+ * group in loads that do not wait on one another, so lookups of those seqs right after find them in cache: in a
+ * large pool a lookup otherwise waits on two misses in a row, its slot and then its frame. `hints` is scratch of
+ * at least to - from entries. Nothing is validated: a stale slot only wastes a load.
+ */
+export function touchLookups(ring: RingView, capacity: number, stride: number, seqs: readonly number[], from: number, to: number, hints: Int32Array): void {
+  if (capacity === 0) return;
+  const { u32, ringOffset, ringSize } = ring;
+  for (let i = from; i < to; i++) {
+    const seq = seqs[i]!;
+    hints[i - from] = u32[slotWord(capacity, stride, seq - (seq % stride)) + 1]!;
+  }
+  let t = 0;
+  for (let i = from; i < to; i++) {
+    const off = hints[i - from]!;
+    if (off < 0 || off >= ringSize) continue;
+    const end = Math.min(off + ((seqs[i]! % stride) + 1) * 128, ringSize);
+    for (let at = off; at < end; at += 64) t |= u32[(ringOffset + at) >>> 2]!;
+  }
   touched = t;
 }

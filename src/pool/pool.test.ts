@@ -331,6 +331,35 @@ function freshPathWithPool(): string {
   return p;
 }
 
+describe("getMany", () => {
+  test("returns what get returns for every seq, in the order asked, across wraps, with and without an index", () => {
+    const rand = rng(7);
+    for (const indexCapacity of [undefined, 0, 3]) {
+      const pool = Pool.create(freshPath(), { sizeBytes: 65536, indexCapacity });
+      for (let i = 1; i <= 3000; i++) pool.appendPayload(payloadFor(i, 8 + Math.floor(rand() * 300)));
+      const { oldestSeq, newestSeq } = pool.state();
+      expect(oldestSeq).toBeGreaterThan(1); // wrapped
+      const seqs = Array.from({ length: 500 }, () => oldestSeq + Math.floor(rand() * (newestSeq - oldestSeq + 1)));
+      seqs.push(oldestSeq, newestSeq, newestSeq, oldestSeq);
+      const many = pool.getMany(seqs);
+      expect(many.map((m) => m.seq)).toEqual(seqs);
+      for (let i = 0; i < seqs.length; i++) expect(many[i]!.payload).toEqual(pool.get(seqs[i]!).payload);
+      expect(pool.getMany([])).toEqual([]);
+      pool.close();
+    }
+  });
+
+  test("NotFound for a seq not retained, Corrupt for a damaged frame, as get", () => {
+    const pool = Pool.create(freshPath(), { sizeBytes: 65536 });
+    for (let i = 1; i <= 5; i++) pool.appendPayload(payloadFor(i, 50));
+    for (const bad of [0, 6, 1.5, -1, Number.NaN]) expect([bad, kindOf(() => pool.getMany([1, bad]))]).toEqual([bad, "NotFound"]);
+    pool.ring.bytes[pool.ring.ringOffset + frameLength(50) * 2 + 40] ^= 0xff; // payload of seq 3
+    expect(kindOf(() => pool.getMany([1, 2, 3]))).toBe("Corrupt");
+    expect(pool.getMany([5, 4]).map((m) => m.seq)).toEqual([5, 4]);
+    pool.close();
+  });
+});
+
 describe("cursor", () => {
   test("reports a drop with the exact count when lapped, then continues from the oldest", () => {
     const pool = Pool.create(freshPath(), { sizeBytes: 8192 });

@@ -25,6 +25,7 @@ import { nowNs } from "./clock.ts";
 import { acquireMapping, adoptMapping, checkNotShrunk, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
 import { noteMessages } from "./gc-pacer.ts";
+import { touchLookups } from "../format/seq-index.ts";
 import { createTempPath, removeStaleCreateTemps } from "./create-temps.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, withWriteLock } from "./write-lock.ts";
 
@@ -229,6 +230,36 @@ export class Pool {
       throw new PlasmiteError("Busy", `seq ${seq} kept moving while being read`, { seq });
     });
   }
+
+  /**
+   * get() of every seq in `seqs`, in order (NotFound for the first one not retained). Lookups go in chunks whose
+   * index slots and frames are loaded together first (touchLookups): a lookup anywhere in a large pool waits on
+   * two cache misses in a row, and a chunk's misses then overlap instead of queueing.
+   */
+  getMany(seqs: readonly number[]): StoredMessage[] {
+    const out = new Array<StoredMessage>(seqs.length);
+    const r = this.reader;
+    const hints = this.lookupHints;
+    this.withPath(() => {
+      this.checkSizeOncePerJob();
+      for (let i = 0; i < seqs.length; i += hints.length) {
+        const end = Math.min(i + hints.length, seqs.length);
+        touchLookups(r.ring, r.indexCapacity, r.indexStride, seqs, i, end, hints);
+        const s = r.state();
+        for (let j = i; j < end; j++) {
+          const seq = seqs[j]!;
+          // the common case in one pass under one state; anything else (not retained, moved, damaged) as get() decides
+          const msg = Number.isSafeInteger(seq) && seq >= s.oldestSeq && seq <= s.newestSeq && r.locate(seq, s) >= 0 ? r.readLocated(seq, s) : null;
+          out[j] = msg ?? this.get(seq);
+        }
+        noteMessages(end - i);
+      }
+    });
+    return out;
+  }
+
+  /** getMany's scratch: the slot offsets of one chunk (32 lookups: enough misses in flight, all still cached after). */
+  private readonly lookupHints = new Int32Array(32);
 
   /** The state, bytes in use and the oldest message's time, read together (see PoolStats). */
   stats(): PoolStats {
