@@ -130,7 +130,7 @@ export class Appender {
     } finally {
       if (!lockHeld) unlock(file);
     }
-    noteMessages(n); // after the unlock (unless the caller holds it): other writers never wait for a collection
+    noteMessages(n, false); // after the unlock (unless the caller holds it): other writers never wait for a collection
     return first;
   }
 

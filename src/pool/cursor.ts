@@ -109,7 +109,7 @@ export class Cursor {
       } else this.pool.checkSizeOncePerJob();
       const item = this.nextUnchecked();
       if (item === null) this.readsBeforeSizeCheck = 0;
-      else if (this.pacing) noteMessages(1);
+      else if (this.pacing) noteMessages(1, true);
       return item;
     });
   }
@@ -153,7 +153,7 @@ export class Cursor {
           n++;
         }
       } finally {
-        if (this.pacing) noteMessages(n);
+        if (this.pacing) noteMessages(n, true);
       }
       return drop;
     });

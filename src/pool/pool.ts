@@ -222,7 +222,7 @@ export class Pool {
         }
         const msg = r.readLocated(seq, s); // locate() left the frame's checked header in the reader
         if (msg) {
-          noteMessages(1);
+          noteMessages(1, false);
           return msg;
         }
         r.refresh();
@@ -252,7 +252,7 @@ export class Pool {
           const msg = Number.isSafeInteger(seq) && seq >= s.oldestSeq && seq <= s.newestSeq && r.locate(seq, s) >= 0 ? r.readLocated(seq, s) : null;
           out[j] = msg ?? this.get(seq);
         }
-        noteMessages(end - i);
+        noteMessages(end - i, false);
       }
     });
     return out;
