@@ -324,14 +324,15 @@ describe("index", () => {
     }
   });
 
-  test("default sizing: the index grows with the pool (a 4 GiB pool: 32 MiB, stride 16)", () => {
+  test("default sizing: the index grows with the pool (a 4 GiB pool: 64 MiB, stride 8)", () => {
     const rows = [1 << 20, 16 << 20, 64 << 20, 1 << 30, 4 * 2 ** 30].map((size) => {
       const g = planGeometry(size);
       return { size, stride: g.indexStride, indexBytes: g.indexCapacity * 8 };
     });
-    expect(rows.map((r) => r.stride)).toEqual([2, 4, 16, 16, 16]);
+    expect(rows.map((r) => r.stride)).toEqual([2, 4, 8, 8, 8]);
     for (const r of rows) expect(r.indexBytes).toBeLessThanOrEqual(r.size / 16);
-    expect(rows[4].indexBytes).toBeLessThanOrEqual(32 * 2 ** 20);
+    expect(rows[4].indexBytes).toBeLessThanOrEqual(64 * 2 ** 20);
+    expect(rows[4].indexBytes).toBeGreaterThan(32 * 2 ** 20);
     expect(autoIndexCapacity(8192)).toBe(0); // no room for a ring beside an index
   });
 
