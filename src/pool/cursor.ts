@@ -86,8 +86,8 @@ export class Cursor {
   private pacing = false;
 
   /**
-   * Paces garbage collection by the messages this cursor reads (see gc-pacer.ts): for a process that streams
-   * millions of messages (peek, a server's tails), whose memory then stays bounded by a batch.
+   * Adds full collections to the young ones every cursor's reads pace (see gc-pacer.ts): for a process that
+   * streams millions of messages for hours (peek, a server's tails), whose memory then stays bounded by a batch.
    */
   paceCollection(): this {
     this.pacing = true;
@@ -109,7 +109,7 @@ export class Cursor {
       } else this.pool.checkSizeOncePerJob();
       const item = this.nextUnchecked();
       if (item === null) this.readsBeforeSizeCheck = 0;
-      else if (this.pacing) noteMessages(1, true);
+      else noteMessages(1, this.pacing);
       return item;
     });
   }
@@ -153,7 +153,7 @@ export class Cursor {
           n++;
         }
       } finally {
-        if (this.pacing) noteMessages(n, true);
+        noteMessages(n, this.pacing);
       }
       return drop;
     });

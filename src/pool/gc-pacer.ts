@@ -8,9 +8,9 @@
 // So the engine collects by work done instead: a young-generation collection every GC_EDEN_EVERY messages (~0.03 ms
 // on a small heap) and, for streams, a full one every GC_FULL_EVERY (~1.2 ms; see noteMessages). Every message
 // makes a few short-lived objects, and the caller's own garbage per message is collected with them.
-// Who counts: Pool.get and appends always (one message, one receipt: the caller cannot batch them); cursors when
-// asked (Cursor.paceCollection: peek, the server's tails, history reads), since a library user's cursor may be
-// read a message at a time between allocation-heavy work of its own.
+// Who counts: every get, getMany, append and cursor read, for young collections; cursors asked to
+// (Cursor.paceCollection: peek, the server's tails, history reads) also for full ones. A library user's plain
+// Cursor over a 1 GiB pool read 409,600 messages in 303 ms growing RssAnon 112 MB unpaced; 137 ms and 4 MB paced.
 // Young collections every 16,384 reads instead of 4,096 took peek --tail 1000000 from 0.93 to 0.81 s (25 MB
 // RssAnon). Full ones stay at every 32,768: at 65,536 peek took 0.70 s, but a live follower over 10M appends on a
 // 1 GiB pool grew 16.3 MB (12.7 MB at 32,768; the target is 16).
