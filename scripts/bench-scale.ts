@@ -1,6 +1,6 @@
 // Reads at scale (issue #14): lookups and `--since` starts independent of the pool's size, and memory bounded by
 // the batch for `peek --tail N`, live followers and the server. Every figure is printed next to a baseline
-// measured in this run. Usage: bun scripts/bench-scale.ts [--quick] [--size BYTES] [--only get,since,tail,follow,serve]
+// measured in this run. Usage: bun scripts/bench-scale.ts [--quick] [--size BYTES] [--only get,since,tail,follow,serve,http]
 // [--serve-messages N] (default 10M, 400k with --quick) [--pls CMD] (a compiled binary instead of the sources)
 // The full run fills a 4 GiB pool (~45M messages) under $PLASMITE_BENCH_DIR (default /tmp); --quick uses 256 MiB.
 import { join } from "node:path";
@@ -17,7 +17,7 @@ const argAfter = (flag: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const SIZE = Number(argAfter("--size") ?? (quick ? 256 * 2 ** 20 : 4 * 2 ** 30));
-const only = new Set((argAfter("--only") ?? "get,since,tail,follow,serve").split(","));
+const only = new Set((argAfter("--only") ?? "get,since,tail,follow,serve,http").split(","));
 const bun = process.execPath;
 const main = join(import.meta.dir, "../src/cli/main.ts");
 // --pls CMD runs a compiled binary (e.g. dist/pls, what users run) instead of `bun src/cli/main.ts`
@@ -243,6 +243,68 @@ if (only.has("follow")) {
     { name: "RssAnon after the first 100k", value: after100k / MB, unit: "MB", ratio: 1 },
     { name: "RssAnon at the end", value: end / MB, unit: "MB", ratio: end / after100k },
     { name: "peak growth over the first 100k", value: (peak - after100k) / MB, unit: "MB", target: "<= 16 MB", ok: peak - after100k <= 16 * MB },
+  ]);
+}
+
+if (only.has("http")) {
+  // The same lookups and starts over HTTP (#14 part 4): GET messages/SEQ and tail?since_time_ms=T&max=1 for the
+  // oldest, middle and newest message (medians of interleaved requests; within 1.5x of each other), then
+  // tail?last=N read to the end: its rate and the server's private memory against its value when idle.
+  const ready = join(benchDir, "http-ready");
+  rmSync(ready, { force: true });
+  const server = Bun.spawn(pls("--dir", benchDir, "serve", "--bind", "127.0.0.1:0"), { env: { ...process.env, PLASMITE_SERVE_READY_FILE: ready }, stdout: "ignore", stderr: "ignore" });
+  while (!(await Bun.file(ready).exists())) await Bun.sleep(20);
+  const base = `http://${(await Bun.file(ready).text()).trim()}/v0/pools/big`;
+  const mid = Math.floor((s.oldestSeq + s.newestSeq) / 2);
+  const seqs = [s.oldestSeq, mid, s.newestSeq];
+  const timeMs = (seq: number) => Number(pool.get(seq).timeNs / 1_000_000n);
+  const fetchText = async (url: string) => {
+    const res = await fetch(url);
+    const text = await res.text();
+    if (res.status !== 200 || text.length === 0) throw new Error(`${url}: ${res.status} ${text.slice(0, 200)}`);
+    return text;
+  };
+  const medians = async (urls: string[]) => {
+    const times: number[][] = urls.map(() => []);
+    for (let round = 0; round < (quick ? 11 : 31); round++) {
+      for (let i = 0; i < urls.length; i++) {
+        const t0 = performance.now();
+        await fetchText(urls[i]!);
+        times[i]!.push(performance.now() - t0);
+      }
+    }
+    return times.map((t) => t.sort((a, b) => a - b)[t.length >> 1]!);
+  };
+  const getMs = await medians(seqs.map((q) => `${base}/messages/${q}`));
+  // since the first millisecond of each message's time: the stream's first line is that message or one in the same ms
+  const sinceMs = await medians(seqs.map((q) => `${base}/tail?since_time_ms=${timeMs(q)}&max=1&timeout_ms=5000`));
+  const idle = rssAnonBytes(server.pid);
+  const last = quick ? 300_000 : 1_000_000;
+  let peak = idle;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssAnonBytes(server.pid))), 5);
+  const t0 = performance.now();
+  const res = await fetch(`${base}/tail?last=${last}&max=${last}&timeout_ms=30000`); // the server's default limit
+  if (res.status !== 200) throw new Error(`tail?last=${last}: ${res.status} ${await res.text()}`);
+  let lines = 0;
+  for await (const chunk of res.body!) for (const b of chunk) if (b === 10) lines++;
+  const lastMs = performance.now() - t0;
+  clearInterval(sampler);
+  server.kill();
+  await server.exited;
+  if (lines !== last) throw new Error(`tail?last=${last} sent ${lines} lines`);
+  const spread = (v: number[]) => Math.max(...v) / Math.min(...v);
+  printRows(`HTTP on the same pool (pls serve, one client, medians of ${quick ? 11 : 31} interleaved requests)`, [
+    { name: `GET messages/oldest (${s.oldestSeq})`, value: getMs[0]!, unit: "ms", ratio: 1 },
+    { name: `GET messages/middle (${mid})`, value: getMs[1]!, unit: "ms", ratio: getMs[1]! / getMs[0]! },
+    { name: `GET messages/newest (${s.newestSeq})`, value: getMs[2]!, unit: "ms", ratio: getMs[2]! / getMs[0]! },
+    { name: "slowest / fastest of the three", value: spread(getMs), unit: "x", target: "<= 1.5x", ok: spread(getMs) <= 1.5 },
+    { name: "tail?since_time_ms (oldest time) first line", value: sinceMs[0]!, unit: "ms", ratio: 1 },
+    { name: "tail?since_time_ms (middle time) first line", value: sinceMs[1]!, unit: "ms", ratio: sinceMs[1]! / sinceMs[0]! },
+    { name: "tail?since_time_ms (newest time) first line", value: sinceMs[2]!, unit: "ms", ratio: sinceMs[2]! / sinceMs[0]! },
+    { name: "slowest / fastest of the three", value: spread(sinceMs), unit: "x", target: "<= 1.5x", ok: spread(sinceMs) <= 1.5 },
+    { name: `tail?last=${last} to the end`, value: rate(last, lastMs), unit: "msg/s" },
+    { name: "server RssAnon when idle", value: idle / MB, unit: "MB", ratio: 1 },
+    { name: `server RssAnon peak during tail?last=${last}`, value: peak / MB, unit: "MB", ratio: peak / idle, target: "<= 1.5x", ok: peak <= 1.5 * idle },
   ]);
 }
 
