@@ -20,13 +20,22 @@ function notePolling(pool: string): void {
 class PoolWatcher {
   private waiters = new Set<() => void>();
   private readonly handle: PoolHandle;
-  private readonly watch: PoolWatch;
+  /**
+   * The pool's watch (a worker thread), started by the first wait: a stream that ends before it waits (a backlog
+   * read to its end, `max` reached, a one-message tail) never starts one. Starting it took ~10 ms, and a
+   * one-message tail used to pay it before its first byte.
+   */
+  private watch: PoolWatch | null = null;
   subscribers = 0;
 
   constructor(handle: PoolHandle) {
     this.handle = handle;
-    this.watch = handle.watch(() => this.wakeAll());
     if (!handle.writable) notePolling(handle.name);
+  }
+
+  /** Whether the pool's watch has been started (for tests). */
+  get watching(): boolean {
+    return this.watch !== null;
   }
   private wakeAll(): void {
     const ws = this.waiters;
@@ -44,7 +53,10 @@ class PoolWatcher {
    * A publish between the caller's read and this call resolves at once (no lost wake-up).
    */
   wait(timeoutMs: number, signal: AbortSignal | undefined, seenGen: number): Promise<void> {
-    if (signal?.aborted || this.generation() !== seenGen) return Promise.resolve();
+    if (signal?.aborted) return Promise.resolve();
+    // started before the generation is compared: a publish from here on wakes the watch or changes the generation
+    this.watch ??= this.handle.watch(() => this.wakeAll());
+    if (this.generation() !== seenGen) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -60,7 +72,7 @@ class PoolWatcher {
 
   async stop(): Promise<void> {
     this.wakeAll();
-    await this.watch.stop();
+    await this.watch?.stop();
   }
 }
 
@@ -102,6 +114,13 @@ export class Watchers {
   /** Number of pools currently watched (for leak checks). */
   get count(): number {
     return this.byFile.size;
+  }
+
+  /** Number of those whose watch (a worker thread) has started: only streams that waited start one. */
+  get started(): number {
+    let n = 0;
+    for (const w of this.byFile.values()) if (w.watching) n++;
+    return n;
   }
 
   async stopAll(): Promise<void> {
