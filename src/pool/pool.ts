@@ -240,21 +240,11 @@ export class Pool {
     const out = new Array<StoredMessage>(seqs.length);
     const r = this.reader;
     const hints = this.lookupHints;
-    this.withPath(() => {
-      this.checkSizeOncePerJob();
-      for (let i = 0; i < seqs.length; i += hints.length) {
-        const end = Math.min(i + hints.length, seqs.length);
-        touchLookups(r.ring, r.indexCapacity, r.indexStride, seqs, i, end, hints);
-        const s = r.state();
-        for (let j = i; j < end; j++) {
-          const seq = seqs[j]!;
-          // the common case in one pass under one state; anything else (not retained, moved, damaged) as get() decides
-          const msg = Number.isSafeInteger(seq) && seq >= s.oldestSeq && seq <= s.newestSeq && r.locate(seq, s) >= 0 ? r.readLocated(seq, s) : null;
-          out[j] = msg ?? this.get(seq);
-        }
-        noteMessages(end - i, false);
-      }
-    });
+    for (let i = 0; i < seqs.length; i += hints.length) {
+      const end = Math.min(i + hints.length, seqs.length);
+      touchLookups(r.ring, r.indexCapacity, r.indexStride, seqs, i, end, hints);
+      for (let j = i; j < end; j++) out[j] = this.get(seqs[j]!);
+    }
     return out;
   }
 
