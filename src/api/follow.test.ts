@@ -7,9 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, type PoolHandle } from "./client.ts";
-import type { FollowEvent, FollowOptions } from "./follow.ts";
+import { followPool, type FollowEvent, type FollowOptions } from "./follow.ts";
 import { compileWhere } from "../filter/where.ts";
-import type { CursorStart } from "../pool/cursor.ts";
+import { Cursor, type CursorStart } from "../pool/cursor.ts";
+import { FIRST_FILTERED_BATCH } from "../pool/history.ts";
+import { Pool } from "../pool/pool.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "plasmite-follow-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -141,6 +143,43 @@ describe("payload blocks", () => {
     let kept: Uint8Array | null = null;
     for await (const e of pool.follow({ start: { oldest: true }, historyOnly: true })) if (e.kind === "batch" && kept === null) kept = e.messages[0].payload;
     expect(JSON.parse(utf8.decode(kept!)).data.k).toBe(0);
+    pool.close();
+  });
+});
+
+describe("reading stops where the stop rules do", () => {
+  // How far the engine's cursor got: a one-message tail read a whole batch of 4,096 before (2-8 ms on any pool).
+  async function reach(pool: Pool, o: FollowOptions, onIdle?: () => void) {
+    let cursor: Cursor | null = null;
+    const seqs: number[] = [];
+    for await (const e of followPool(pool, (start) => (cursor = new Cursor(pool, start)), o)) {
+      if (e.kind === "batch") seqs.push(...e.messages.map((m) => m.seq));
+      else if (e.kind === "idle") onIdle?.();
+    }
+    return { seqs, nextSeq: (cursor as Cursor | null)!.nextSeq };
+  }
+  const enc = new TextEncoder();
+  const message = (i: number) => enc.encode(JSON.stringify({ meta: { tags: i === 30 ? ["t"] : [] }, data: { i } }));
+
+  test("history and live, unfiltered and filtered", async () => {
+    const pool = Pool.create(join(dir, `p${n++}.plasmite`), { sizeBytes: 4 * 1024 * 1024 });
+    pool.appendPayloads(Array.from({ length: 10_000 }, (_, i) => message(i + 1)));
+    expect(await reach(pool, { start: { seq: 100 }, max: 1 })).toEqual({ seqs: [100], nextSeq: 101 });
+    expect(await reach(pool, { start: { seq: 100 }, max: 10 })).toEqual({ seqs: Array.from({ length: 10 }, (_, i) => 100 + i), nextSeq: 110 });
+    expect(await reach(pool, { start: { oldest: true }, one: true })).toEqual({ seqs: [1], nextSeq: 2 });
+    // --one --tail N still needs its whole history (the newest match once N exist)
+    expect(await reach(pool, { start: { last: 50 }, one: true })).toEqual({ seqs: [10_000], nextSeq: 10_001 });
+    // filtered: the first batch is small (the match is at seq 30), not 4,096
+    const filtered = await reach(pool, { start: { oldest: true }, tags: ["t"], max: 1 });
+    expect(filtered.seqs).toEqual([30]);
+    expect(filtered.nextSeq).toBe(1 + FIRST_FILTERED_BATCH);
+    // live: 100 messages arrive at once while it waits; it reads one
+    let appended = false;
+    const live = await reach(pool, { start: { newest: true }, max: 1, idleTimeoutMs: 5000 }, () => {
+      if (!appended) pool.appendPayloads(Array.from({ length: 100 }, (_, i) => message(20_000 + i)));
+      appended = true;
+    });
+    expect(live).toEqual({ seqs: [10_001], nextSeq: 10_002 });
     pool.close();
   });
 });

@@ -6,7 +6,7 @@
 // positions (src/pool/history.ts), never as N messages, and payloads are carved from shared blocks.
 import { PlasmiteError } from "../errors.ts";
 import type { Cursor, CursorStart, Drop } from "../pool/cursor.ts";
-import { HISTORY_BATCH, readHistory } from "../pool/history.ts";
+import { HISTORY_BATCH, historyBatchSize, readHistory } from "../pool/history.ts";
 import type { Pool } from "../pool/pool.ts";
 import type { StoredMessage } from "../pool/reader.ts";
 import type { WhereFilter } from "../filter/where.ts";
@@ -187,6 +187,7 @@ export async function* followPool(pool: Pool, newCursor: (start: CursorStart) =>
       last,
       match: match ?? undefined,
       onDrop,
+      wanted: () => rules.wanted(true),
     });
     // history is read whole however long it takes; only a stream's total time (o.deadline) cuts it
     for await (const batch of history) {
@@ -212,12 +213,14 @@ export async function* followPool(pool: Pool, newCursor: (start: CursorStart) =>
     const mark = waiter.mark();
     cursor.releasePayloads(); // the previous batch was consumed (with reusePayloads)
     const batch: StoredMessage[] = [];
+    // unfiltered, no more than the stop rules can still deliver (see StopRules.wanted)
+    const size = match ? HISTORY_BATCH : historyBatchSize(rules.wanted(false), false, 0);
     let failure: unknown = null;
-    while (batch.length < HISTORY_BATCH) {
+    while (batch.length < size) {
       const before = batch.length;
       let drop;
       try {
-        drop = cursor.nextBatch(batch, HISTORY_BATCH - batch.length);
+        drop = cursor.nextBatch(batch, size - batch.length);
       } catch (err) {
         failure = err; // a damaged frame: what was read before it is delivered first
         break;

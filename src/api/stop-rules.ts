@@ -47,6 +47,15 @@ export class StopRules<M> {
     return { messages: matches, stop: null };
   }
 
+  /**
+   * The most matches this follower can still deliver (Infinity: no bound). A reader without a filter reads no
+   * more messages than this: `tail?since_seq=S&max=1` read a whole batch of 4,096 for its one message.
+   */
+  wanted(history: boolean): number {
+    if (this.o.one) return this.o.last !== undefined && history ? Infinity : this.needed - this.seen;
+    return this.o.max !== undefined ? this.o.max - this.sent : Infinity;
+  }
+
   /** Where the history ends: with `one` and `last: N`, the newest match once it held N (deliver it, then stop). */
   historyEnded(): M | null {
     return this.o.one && this.o.last !== undefined && this.seen >= this.needed ? this.newest : null;

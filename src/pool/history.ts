@@ -21,6 +21,22 @@ export interface HistoryOptions {
   onDrop: (drop: Drop) => boolean;
   /** Read up to this seq (default: the newest when reading starts). */
   untilSeq?: number;
+  /**
+   * The most matches the reader can still use, asked before each batch (default: no bound). Unfiltered batches
+   * read no more messages than that; filtered ones, which cannot know how many they must read to find them,
+   * start at FIRST_FILTERED_BATCH and double up to HISTORY_BATCH.
+   */
+  wanted?: () => number;
+}
+
+/** A filtered read for a bounded number of matches starts with batches this small (see HistoryOptions.wanted). */
+export const FIRST_FILTERED_BATCH = 64;
+
+/** Messages to read in the next batch: `wanted` matches, `filtered` or not, after a batch of `previous` messages (0: none yet). */
+export function historyBatchSize(wanted: number, filtered: boolean, previous: number): number {
+  if (!filtered) return Math.max(1, Math.min(HISTORY_BATCH, wanted));
+  if (wanted === Infinity) return HISTORY_BATCH;
+  return Math.min(HISTORY_BATCH, previous === 0 ? Math.max(FIRST_FILTERED_BATCH, wanted) : previous * 2);
 }
 
 /**
@@ -46,17 +62,19 @@ export async function* readHistory(pool: Pool, cursor: Cursor, o: HistoryOptions
       cursor.seek(marks.first);
     }
   }
+  let size = 0;
   for (;;) {
     cursor.releasePayloads(); // the previous batch was consumed (when the cursor reuses its payload blocks)
+    size = historyBatchSize(o.wanted?.() ?? Infinity, marks !== null || o.match !== undefined, size);
     const read: StoredMessage[] = [];
     const from = cursor.nextSeq;
     let stopped = false;
     let failure: unknown = null;
-    while (read.length < HISTORY_BATCH && cursor.nextSeq <= edge) {
+    while (read.length < size && cursor.nextSeq <= edge) {
       const before = read.length;
       let drop;
       try {
-        drop = cursor.nextBatch(read, HISTORY_BATCH - read.length, edge);
+        drop = cursor.nextBatch(read, size - read.length, edge);
       } catch (err) {
         failure = err; // what was read before it (intact, checked) is still delivered first
         break;
