@@ -26,7 +26,7 @@
 #define RET(expr) do { long _r = (long)(expr); return _r < 0 ? -errno : _r; } while (0)
 
 /* ABI version: bumped whenever a signature below changes. */
-int32_t pls_abi_version(void) { return 5; }
+int32_t pls_abi_version(void) { return 6; }
 
 int32_t pls_open(const char *path, int32_t flags, int32_t mode) {
   int fd;
@@ -193,4 +193,19 @@ int32_t pls_futex_wake(uint8_t *base, int64_t offset) {
   (void)base; (void)offset;
   return -ENOSYS;
 #endif
+}
+
+/* Asks the CPU to load every 64-byte line of the mapping's byte ranges [ranges[2i], ranges[2i+1]) for i < count / 2,
+ * without waiting for them (prefetch instructions never fault and never block). Pool.getMany issues the loads of
+ * its next lookups this way while it works on the current ones: a load from JavaScript holds up everything after
+ * it until its line arrives, so those could only overlap with each other, never with the work. At most
+ * PREFETCH_MAX_LINES lines per range. Returns the number of lines asked for. */
+#define PREFETCH_MAX_LINES 64
+int32_t pls_prefetch(const uint8_t *base, const double *ranges, int32_t count) {
+  int32_t lines = 0;
+  for (int32_t i = 0; i + 1 < count; i += 2) {
+    uint64_t at = (uint64_t)ranges[i] & ~(uint64_t)63, end = (uint64_t)ranges[i + 1];
+    for (int32_t n = 0; at < end && n < PREFETCH_MAX_LINES; at += 64, n++, lines++) __builtin_prefetch(base + at, 0, 3);
+  }
+  return lines;
 }

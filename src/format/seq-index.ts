@@ -1,6 +1,6 @@
 // The sparse seq -> frame offset index (spec/format/v2.md §3): one slot per `stride`-th seq, sized so every
 // retained indexed seq has its own slot; a lookup is that slot plus a forward walk of fewer than `stride` frames.
-// Pure but for one sink (State: `touched`, the last value of touchAhead's and touchLookups' loads, read by nobody).
+// Pure but for one sink (State: `touched`, the last value of touchAhead's and touchRanges' loads, read by nobody).
 // Invariant: a hint only; callers validate every frame it leads to (kind, header crc, the full seq).
 import { FRAME_HEADER_BYTES, HEADER_SIZE_BYTES, INDEX_SLOT_BYTES, MIN_FRAME_BYTES, frameLength } from "./limits.ts";
 import { KIND_FRAME, KIND_WRAP, maxPayloadBytes } from "./frame.ts";
@@ -89,24 +89,53 @@ function touchLines(u32: Uint32Array, ringOffset: number, start: number, end: nu
   return t;
 }
 
+/** A walk's range covers at most this many hops (two lines each): longer walks (tiny explicit indexes) read the rest themselves. */
+const MAX_RANGE_HOPS = 16;
+
 /**
- * Loads the index slots of `seqs[from..to)` and then the frames they lead to (as far as each walk goes), each
- * group in loads that do not wait on one another, so lookups of those seqs right after find them in cache: in a
- * large pool a lookup otherwise waits on two misses in a row, its slot and then its frame. `hints` is scratch of
- * at least to - from entries. Nothing is validated: a stale slot only wastes a load.
+ * Where lookups of seqs[from..to) load first: the absolute byte range of each one's index slot, as [start, end)
+ * pairs into `out` (at least 2 * (to - from) entries). Returns how many numbers were written (0 without an index;
+ * seqs that are not whole numbers are skipped). Reads nothing.
  */
-export function touchLookups(ring: RingView, capacity: number, stride: number, seqs: readonly number[], from: number, to: number, hints: Int32Array): void {
-  if (capacity === 0) return;
-  const { u32, ringOffset, ringSize } = ring;
+export function slotRanges(capacity: number, stride: number, seqs: readonly number[], from: number, to: number, out: Float64Array): number {
+  if (capacity === 0) return 0;
+  let n = 0;
   for (let i = from; i < to; i++) {
     const seq = seqs[i]!;
-    hints[i - from] = u32[slotWord(capacity, stride, seq - (seq % stride)) + 1]!;
+    if (!Number.isSafeInteger(seq) || seq < 0) continue;
+    const at = slotWord(capacity, stride, seq - (seq % stride)) * 4;
+    out[n++] = at;
+    out[n++] = at + INDEX_SLOT_BYTES;
   }
-  let t = 0;
+  return n;
+}
+
+/**
+ * Where lookups of seqs[from..to) load next: the absolute byte range each one's walk from its index slot may cross
+ * (two lines per hop: frames up to 128 bytes), as slotRanges writes them. Reads the slots, so those should be
+ * loaded first; a stale slot only yields a useless range. Nothing is validated.
+ */
+export function walkRanges(ring: RingView, capacity: number, stride: number, seqs: readonly number[], from: number, to: number, out: Float64Array): number {
+  if (capacity === 0) return 0;
+  const { u32, ringOffset, ringSize } = ring;
+  let n = 0;
   for (let i = from; i < to; i++) {
-    const off = hints[i - from]!;
-    if (off < 0 || off >= ringSize) continue;
-    t |= touchLines(u32, ringOffset, off, Math.min(off + ((seqs[i]! % stride) + 1) * 128, ringSize));
+    const seq = seqs[i]!;
+    if (!Number.isSafeInteger(seq) || seq < 0) continue;
+    const off = u32[slotWord(capacity, stride, seq - (seq % stride)) + 1]!;
+    if (off >= ringSize) continue;
+    out[n++] = ringOffset + off;
+    out[n++] = ringOffset + Math.min(off + (Math.min(seq % stride, MAX_RANGE_HOPS) + 1) * 128, ringSize);
   }
+  return n;
+}
+
+/**
+ * Loads one word of every line of the byte ranges that slotRanges or walkRanges wrote (`count` numbers), in loads
+ * that do not wait on one another: where no native prefetch exists, they at least miss together.
+ */
+export function touchRanges(ring: RingView, ranges: Float64Array, count: number): void {
+  let t = 0;
+  for (let i = 0; i + 1 < count; i += 2) t |= touchLines(ring.u32, 0, ranges[i]!, ranges[i + 1]!);
   touched = t;
 }

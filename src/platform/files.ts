@@ -14,7 +14,7 @@ export interface MappedFile {
   readonly size: number;
   readonly writable: boolean;
   readonly bytes: Uint8Array;
-  /** @internal mapping address, for msync and futex only */
+  /** @internal mapping address, for msync, futex and prefetch only */
   readonly addr: number;
 }
 
@@ -118,6 +118,17 @@ export function unlock(file: MappedFile): void {
 /** Writes [offset, offset+length) of the mapping to disk before returning. */
 export function syncRange(file: MappedFile, offset: number, length: number): void {
   check(sys().msync(file.addr, offset, length), "msync", file.path);
+}
+
+/**
+ * Asks the CPU to load the mapping's byte ranges [ranges[2i], ranges[2i+1]), i < count / 2, without waiting for
+ * them. False where this host has no native prefetch (the caller loads them itself, or goes without).
+ */
+export function prefetchRanges(file: MappedFile, ranges: Float64Array, count: number): boolean {
+  const prefetch = sys().prefetch;
+  if (prefetch === undefined) return false;
+  prefetch(file.addr, ranges, count);
+  return true;
 }
 
 export const futexAvailable = (): boolean => sys().hasFutex;

@@ -3,7 +3,7 @@ import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import shimBase64 from "../../native/prebuilt/linux-x64-gnu/libplasmite.ts";
-import { fileIdentity, openExisting, closeFd } from "./files.ts";
+import { fileIdentity, openExisting, closeFd, mapFile, prefetchRanges, unmapAndClose } from "./files.ts";
 import { sys } from "./native.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "plasmite-native-"));
@@ -51,6 +51,25 @@ describe("native shim", () => {
       const reading = Bun.spawnSync(["bash", "-c", `'${process.execPath}' -e '${script}' | cat`], { env });
       expect({ backend, closed: reading.stderr.toString().trim() }).toEqual({ backend, closed: "false" });
     }
+  });
+
+  test("prefetch asks for every line of each range, at most 64 per range, on the shim; the libc backend has none", () => {
+    const path = join(dir, "prefetched");
+    writeFileSync(path, new Uint8Array(1 << 20));
+    const { fd } = openExisting(path, false);
+    const file = mapFile(path, fd, 1 << 20, false);
+    try {
+      // [0, 64): 1 line; [10, 200): the lines at 0, 64, 128, 192; [4096, 1 MiB): capped at 64; a lone last number: none
+      const ranges = new Float64Array([0, 64, 10, 200, 4096, 1 << 20, 8192]);
+      expect(sys().prefetch!(file.addr, ranges, 7)).toBe(1 + 4 + 64);
+      expect(sys().prefetch!(file.addr, ranges, 0)).toBe(0);
+      expect(prefetchRanges(file, ranges, 6)).toBe(true);
+    } finally {
+      unmapAndClose(file);
+    }
+    const script = `import { sys } from ${JSON.stringify(join(import.meta.dir, "native.ts"))}; console.log(JSON.stringify([sys().backend, typeof sys().prefetch]));`;
+    const out = Bun.spawnSync([process.execPath, "-e", script], { env: { ...process.env, PLASMITE_NATIVE: "libc" } });
+    expect(JSON.parse(out.stdout.toString())).toEqual(["libc", "undefined"]);
   });
 
   test("an unsupported OS gets a plain error with a hint, not a failed dlopen", () => {

@@ -34,6 +34,11 @@ export interface Sys {
   outputClosed(fd: number): number;
   /** Writes the open file's device and inode into out[0], out[1]; 0 or -errno. */
   fileId(fd: number, out: BigUint64Array): number;
+  /**
+   * Prefetches the lines of byte ranges [ranges[2i], ranges[2i+1]) of the mapping at `addr`, i < count / 2, without
+   * waiting for them; returns how many lines. Absent where no shim is built (plain loads from JavaScript instead).
+   */
+  prefetch?: (addr: number, ranges: Float64Array, count: number) => number;
 }
 
 export interface OsConstants {
@@ -92,9 +97,10 @@ const SHIM_SYMBOLS = {
   pls_isatty: native([T.i32], T.i32),
   pls_file_id: native([T.i32, T.ptr], T.i32, (_fd, out) => (out instanceof BigUint64Array ? bufferProblem(out, 16, "out") : "out must be a BigUint64Array (device, inode)")),
   pls_output_closed: native([T.i32], T.i32),
+  pls_prefetch: native([T.ptr, T.ptr, T.i32], T.i32, (_addr, ranges, count) => (ranges instanceof Float64Array ? bufferProblem(ranges, count * 8, "ranges") : "ranges must be a Float64Array")),
 };
 
-const SHIM_ABI_VERSION = 5;
+const SHIM_ABI_VERSION = 6;
 const SHIM_TARGETS = new Set(["linux-x64-gnu"]);
 
 /** The embedded shim, loaded from memory (memfd), so it needs no writable or executable directory. */
@@ -125,6 +131,7 @@ function loadShim(c: OsConstants): Sys | null {
     isatty: (fd) => s.pls_isatty(fd | 0),
     fileId: (fd, out) => s.pls_file_id(fd | 0, out),
     outputClosed: (fd) => s.pls_output_closed(fd | 0),
+    prefetch: (addr, ranges, count) => s.pls_prefetch(asPtr(addr), ranges, count | 0),
   };
 }
 

@@ -349,6 +349,21 @@ describe("getMany", () => {
     }
   });
 
+  test("without the native prefetch (the libc backend) it returns the same", () => {
+    const path = freshPath();
+    const pool = Pool.create(path, { sizeBytes: 65536 });
+    for (let i = 1; i <= 3000; i++) pool.appendPayload(payloadFor(i, 20 + (i % 90)));
+    const { oldestSeq, newestSeq } = pool.state();
+    const seqs = Array.from({ length: 300 }, (_, i) => oldestSeq + ((i * 7919) % (newestSeq - oldestSeq + 1)));
+    const want = seqs.map((q) => Buffer.from(pool.get(q).payload).toString("hex"));
+    pool.close();
+    const script = `import { Pool } from ${JSON.stringify(join(import.meta.dir, "pool.ts"))}; import { sys } from ${JSON.stringify(join(import.meta.dir, "../platform/native.ts"))};
+      const pool = Pool.open(${JSON.stringify(path)});
+      console.log(JSON.stringify([sys().backend, pool.getMany(${JSON.stringify(seqs)}).map((m) => Buffer.from(m.payload).toString("hex"))]));`;
+    const out = Bun.spawnSync([process.execPath, "-e", script], { env: { ...process.env, PLASMITE_NATIVE: "libc" } });
+    expect(JSON.parse(out.stdout.toString())).toEqual(["libc", want]);
+  });
+
   test("NotFound for a seq not retained, Corrupt for a damaged frame, as get", () => {
     const pool = Pool.create(freshPath(), { sizeBytes: 65536 });
     for (let i = 1; i <= 5; i++) pool.appendPayload(payloadFor(i, 50));

@@ -19,13 +19,13 @@ import {
 import { DEFAULT_POOL_SIZE_BYTES, HEADER_SIZE_BYTES } from "../format/limits.ts";
 import { makeRingView, type RingView } from "../format/ring.ts";
 import { fsError } from "../platform/errno.ts";
-import { closeFd, createExclusive, unmapAndClose, mapFile, syncRange, type MappedFile } from "../platform/files.ts";
+import { closeFd, createExclusive, unmapAndClose, mapFile, prefetchRanges, syncRange, type MappedFile } from "../platform/files.ts";
 import { Appender, type Durability, type TextPayloads } from "./append.ts";
 import { nowNs } from "./clock.ts";
 import { acquireMapping, adoptMapping, checkNotShrunk, releaseMapping, retainMapping, stillLinked } from "./open-files.ts";
 import { RingReader, type StoredMessage } from "./reader.ts";
 import { noteMessages } from "./gc-pacer.ts";
-import { touchLookups } from "../format/seq-index.ts";
+import { slotRanges, touchRanges, walkRanges } from "../format/seq-index.ts";
 import { createTempPath, removeStaleCreateTemps } from "./create-temps.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, withWriteLock } from "./write-lock.ts";
 
@@ -54,6 +54,12 @@ export interface PoolStats {
   /** The oldest retained message's time; null when the pool is empty or that message was overwritten meanwhile. */
   readonly oldestTimeNs: bigint | null;
 }
+
+/**
+ * Lookups per getMany chunk. 16, 32 and 64 measured 2.0M, 1.9M and 1.7M lookups/s on a 4 GiB pool: a chunk's
+ * prefetches must arrive before the chunk's turn, and must still be cached when it comes.
+ */
+const LOOKAHEAD = 16;
 
 export class Pool {
   readonly path: string;
@@ -232,24 +238,37 @@ export class Pool {
   }
 
   /**
-   * get() of every seq in `seqs`, in order (NotFound for the first one not retained). Lookups go in chunks whose
-   * index slots and frames are loaded together first (touchLookups): a lookup anywhere in a large pool waits on
-   * two cache misses in a row, and a chunk's misses then overlap instead of queueing.
+   * get() of every seq in `seqs`, in order (NotFound for the first one not retained). A lookup anywhere in a large
+   * pool waits on two cache misses in a row, its index slot and then its frame; here they are asked for ahead, in
+   * chunks of LOOKAHEAD seqs: the slots two chunks ahead and the walks one chunk ahead, while this chunk is read
+   * (from cache by then). With the native prefetch (files.ts prefetchRanges) the misses overlap with the work; with
+   * plain loads instead, only with each other. 4 GiB pool, bench-scale: 1.19M -> 1.6-2.0M lookups/s.
    */
   getMany(seqs: readonly number[]): StoredMessage[] {
     const out = new Array<StoredMessage>(seqs.length);
     const r = this.reader;
-    const hints = this.lookupHints;
-    for (let i = 0; i < seqs.length; i += hints.length) {
-      const end = Math.min(i + hints.length, seqs.length);
-      touchLookups(r.ring, r.indexCapacity, r.indexStride, seqs, i, end, hints);
+    const file = this.mapped();
+    const ranges = this.lookahead;
+    const len = seqs.length;
+    const load = (count: number) => {
+      if (count > 0 && !prefetchRanges(file, ranges, count)) touchRanges(r.ring, ranges, count);
+    };
+    const slots = (i: number) => load(slotRanges(r.indexCapacity, r.indexStride, seqs, i, Math.min(i + LOOKAHEAD, len), ranges));
+    const walks = (i: number) => load(walkRanges(r.ring, r.indexCapacity, r.indexStride, seqs, i, Math.min(i + LOOKAHEAD, len), ranges));
+    slots(0);
+    if (LOOKAHEAD < len) slots(LOOKAHEAD);
+    walks(0);
+    for (let i = 0; i < len; i += LOOKAHEAD) {
+      if (i + 2 * LOOKAHEAD < len) slots(i + 2 * LOOKAHEAD);
+      if (i + LOOKAHEAD < len) walks(i + LOOKAHEAD);
+      const end = Math.min(i + LOOKAHEAD, len);
       for (let j = i; j < end; j++) out[j] = this.get(seqs[j]!);
     }
     return out;
   }
 
-  /** getMany's scratch: the slot offsets of one chunk (32 lookups: enough misses in flight, all still cached after). */
-  private readonly lookupHints = new Int32Array(32);
+  /** getMany's scratch: one chunk's byte ranges, two numbers per seq. */
+  private readonly lookahead = new Float64Array(2 * LOOKAHEAD);
 
   /** The state, bytes in use and the oldest message's time, read together (see PoolStats). */
   stats(): PoolStats {

@@ -9,6 +9,8 @@ import { PlasmiteError } from "../errors.ts";
 import { Cursor } from "./cursor.ts";
 import { doctorPool } from "./doctor.ts";
 import { Pool } from "./pool.ts";
+import { slotRanges, walkRanges } from "../format/seq-index.ts";
+import { FRAME_HEADER_BYTES } from "../format/limits.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "plasmite-seq-index-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +66,42 @@ describe("sparse index", () => {
       expect(doctorPool(pool.path).warnings).toEqual([]);
       pool.close();
     }
+  });
+
+  test("slotRanges and walkRanges cover what a lookup loads: its slot, then the frames up to its own", () => {
+    const rand = rng(11);
+    const pool = Pool.create(freshPath(), { sizeBytes: 1 << 20, indexCapacity: 1200 }); // stride 16: ranges cover 16 hops
+    for (let i = 1; i <= 40_000; i++) pool.appendPayload(message(i, Math.floor(rand() * 50))); // frames <= 128 bytes
+    const { indexCapacity: cap, indexStride: stride } = pool.geometry;
+    expect(stride).toBe(16);
+    const s = pool.state();
+    const ring = pool.ring;
+    const seqs = Array.from({ length: 2000 }, () => s.oldestSeq + stride + Math.floor(rand() * (s.newestSeq - s.oldestSeq - stride)));
+    const slots = new Float64Array(2 * seqs.length);
+    const walks = new Float64Array(2 * seqs.length);
+    expect(slotRanges(cap, stride, seqs, 0, seqs.length, slots)).toBe(2 * seqs.length);
+    expect(walkRanges(ring, cap, stride, seqs, 0, seqs.length, walks)).toBe(2 * seqs.length);
+    let covered = 0;
+    for (let i = 0; i < seqs.length; i++) {
+      const seq = seqs[i]!;
+      const base = seq - (seq % stride);
+      // the slot: 8 bytes whose first word holds the indexed seq
+      expect(slots[2 * i + 1]! - slots[2 * i]!).toBe(8);
+      expect(ring.u32[slots[2 * i]! / 4]).toBe(base);
+      // the walk starts at the indexed frame and reaches past the header of the frame looked up (unless it wraps)
+      const at = ring.ringOffset + pool.reader.locate(seq, s);
+      expect(walks[2 * i]).toBe(ring.ringOffset + ring.u32[slots[2 * i]! / 4 + 1]!);
+      if (at >= walks[2 * i]!) {
+        expect(at + FRAME_HEADER_BYTES).toBeLessThanOrEqual(walks[2 * i + 1]!);
+        covered++;
+      }
+    }
+    expect(covered).toBeGreaterThan(seqs.length * 0.9);
+    // what no lookup can mean is skipped, not turned into an address
+    expect(slotRanges(cap, stride, [1.5, Number.NaN, -1, s.newestSeq], 0, 4, slots)).toBe(2);
+    expect(walkRanges(ring, cap, stride, [1.5, Number.NaN, -1], 0, 3, walks)).toBe(0);
+    expect(slotRanges(0, 0, [s.newestSeq], 0, 1, slots)).toBe(0);
+    pool.close();
   });
 
   test("a stale or garbage slot falls back to a scan and is reported by doctor as a warning", () => {
