@@ -135,11 +135,11 @@ function slice8Step(t: Int32Array, a: number, b: number): number {
 
 /**
  * crc32 of `length` bytes stored from the aligned word u32[w] on (little-endian words, so the bytes in order), and
- * with `into`, those bytes copied into it from index 0 in the same pass. Payloads are read this way, not through
+ * with `into`, those bytes copied into it from index `at` on in the same pass. Payloads are read this way, not through
  * a byte view of the mapping: in a mapping over 2 GiB, byte loads at offsets past 2^31 leave the JIT's fast path
  * (a 60-byte payload checked byte by byte took ~1 µs there), while word indices stay below 2^30.
  */
-export function crc32WordsCopy(u32: Uint32Array, w: number, length: number, into?: Uint8Array): number {
+export function crc32WordsCopy(u32: Uint32Array, w: number, length: number, into?: Uint8Array, at = 0): number {
   if (SLICE8 === null && ++calls >= WARM_AFTER_CALLS) SLICE8 = buildSlice8();
   const t = SLICE8;
   const full = length >>> 2;
@@ -151,15 +151,15 @@ export function crc32WordsCopy(u32: Uint32Array, w: number, length: number, into
       const v = u32[w + i];
       const b = u32[w + i + 1];
       if (into !== undefined) {
-        storeWord(into, i << 2, v);
-        storeWord(into, (i + 1) << 2, b);
+        storeWord(into, at + (i << 2), v);
+        storeWord(into, at + ((i + 1) << 2), b);
       }
       c = slice8Step(t, c ^ v, b);
     }
   }
   for (; i < full; i++) {
     const v = u32[w + i];
-    if (into !== undefined) storeWord(into, i << 2, v);
+    if (into !== undefined) storeWord(into, at + (i << 2), v);
     if (t === null) {
       c = BYTE_TABLE[(c ^ v) & 0xff] ^ (c >>> 8);
       c = BYTE_TABLE[(c ^ (v >>> 8)) & 0xff] ^ (c >>> 8);
@@ -174,7 +174,7 @@ export function crc32WordsCopy(u32: Uint32Array, w: number, length: number, into
   if (rest > 0) {
     let v = u32[w + full]; // the word holding the last bytes: frames are padded to 8 bytes, so it is the frame's
     for (let k = 0; k < rest; k++, v >>>= 8) {
-      if (into !== undefined) into[(full << 2) + k] = v;
+      if (into !== undefined) into[at + (full << 2) + k] = v;
       c = BYTE_TABLE[(c ^ v) & 0xff] ^ (c >>> 8);
     }
   }

@@ -90,7 +90,7 @@ export function copyPayloadChecked(ring: RingView, info: FrameInfo): Uint8Array 
 }
 
 /** From this payload size on, the runtime's native copy and crc beat one JS pass over words. */
-const NATIVE_COPY_FROM_BYTES = 256;
+export const NATIVE_COPY_FROM_BYTES = 256;
 
 export function frameTimeNs(info: FrameInfo): bigint {
   return (BigInt(info.timeHi) << 32n) | BigInt(info.timeLo);

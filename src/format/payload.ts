@@ -99,6 +99,11 @@ export function encodePayload(data: Record<string, unknown>, tags: readonly stri
   return encoder.encode(payloadText(data, tags));
 }
 
+/** A parsed payload of the documented shape: an object with `meta.tags` (an array) and `data` (an object). */
+export function hasStoredShape(value: unknown): value is { meta: { tags: unknown[] } & Record<string, unknown>; data: Record<string, unknown> } {
+  return isJsonObject(value) && isJsonObject(value.meta) && Array.isArray(value.meta.tags) && isJsonObject(value.data);
+}
+
 /** Parses a stored payload; throws Corrupt when it is not the documented shape. */
 export function decodePayload(bytes: Uint8Array): MessageBody {
   let value: unknown;
@@ -107,9 +112,7 @@ export function decodePayload(bytes: Uint8Array): MessageBody {
   } catch {
     throw new PlasmiteError("Corrupt", "stored payload is not valid UTF-8 JSON");
   }
-  if (!isJsonObject(value) || !isJsonObject(value.meta) || !Array.isArray(value.meta.tags) || !isJsonObject(value.data)) {
-    throw new PlasmiteError("Corrupt", "stored payload is not {meta:{tags}, data}");
-  }
+  if (!hasStoredShape(value)) throw new PlasmiteError("Corrupt", "stored payload is not {meta:{tags}, data}");
   const { tags, ...extra } = value.meta;
   const body: MessageBody = { tags: tags as string[], data: value.data };
   for (const _ in extra) {
