@@ -1,6 +1,6 @@
 // Reads at scale (issue #14): lookups and `--since` starts independent of the pool's size, and memory bounded by
 // the batch for `peek --tail N`, live followers and the server. Every figure is printed next to a baseline
-// measured in this run. Usage: bun scripts/bench-scale.ts [--quick] [--size BYTES] [--only get,since,tail,follow,serve,http]
+// measured in this run. Usage: bun scripts/bench-scale.ts [--quick] [--size BYTES] [--only get,since,doctor,tail,follow,serve,http]
 // [--serve-messages N] (default 10M, 400k with --quick) [--pls CMD] (a compiled binary instead of the sources)
 // The full run fills a 4 GiB pool (~45M messages) under $PLASMITE_BENCH_DIR (default /tmp); --quick uses 256 MiB.
 import { join } from "node:path";
@@ -17,7 +17,7 @@ const argAfter = (flag: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const SIZE = Number(argAfter("--size") ?? (quick ? 256 * 2 ** 20 : 4 * 2 ** 30));
-const only = new Set((argAfter("--only") ?? "get,since,tail,follow,serve,http").split(","));
+const only = new Set((argAfter("--only") ?? "get,since,doctor,tail,follow,serve,http").split(","));
 const bun = process.execPath;
 const main = join(import.meta.dir, "../src/cli/main.ts");
 // --pls CMD runs a compiled binary (e.g. dist/pls, what users run) instead of `bun src/cli/main.ts`
@@ -139,6 +139,40 @@ if (only.has("since")) {
     { name: "--since the middle message's time", value: midMs, unit: "ms", ratio: midMs / baseMs },
     { name: "--since the newest message's time", value: newMs, unit: "ms", ratio: newMs / baseMs },
     { name: "slowest / fastest of the three", value: spread, unit: "x", target: "<= 1.5x", ok: spread <= 1.5 },
+  ]);
+}
+
+if (only.has("doctor")) {
+  // `pls doctor` checks every retained frame (header, payload crc, payload shape): against the same messages read
+  // raw by a cursor in this process (crc checked, nothing parsed), and against `peek --tail ALL > /dev/null`
+  const readMs = (() => {
+    const t0 = performance.now();
+    const cursor = new Cursor(pool, { oldest: true });
+    const batch: StoredMessage[] = [];
+    let n = 0;
+    for (;;) {
+      batch.length = 0;
+      cursor.nextBatch(batch, 4096);
+      if (batch.length === 0) break;
+      n += batch.length;
+    }
+    if (n !== retained) throw new Error(`cursor read ${n} of ${retained}`);
+    return performance.now() - t0;
+  })();
+  const t0 = performance.now();
+  const doctor = Bun.spawnSync(pls("doctor", path, "--json"));
+  const doctorMs = performance.now() - t0;
+  const report = JSON.parse(doctor.stdout.toString()).reports[0];
+  if (doctor.exitCode !== 0 || report.messages_checked !== retained) throw new Error(`doctor: exit ${doctor.exitCode}, ${doctor.stdout}`);
+  const t1 = performance.now();
+  const peek = Bun.spawnSync(pls("peek", path, "--tail", String(retained), "--jsonl", "--replay", "0"), { stdout: "ignore" });
+  const peekMs = performance.now() - t1;
+  if (peek.exitCode !== 0) throw new Error(`peek exited ${peek.exitCode}`);
+  printRows(`pls doctor over ${retained} messages (whole process)`, [
+    { name: "baseline: cursor read of every message, in-process", value: rate(retained, readMs), unit: "msg/s", ratio: 1 },
+    { name: "pls peek --tail ALL --jsonl > /dev/null", value: rate(retained, peekMs), unit: "msg/s", ratio: readMs / peekMs },
+    { name: "pls doctor", value: rate(retained, doctorMs), unit: "msg/s", ratio: readMs / doctorMs },
+    { name: "pls doctor, wall time", value: doctorMs / 1000, unit: "s" },
   ]);
 }
 
