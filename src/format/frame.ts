@@ -76,21 +76,29 @@ export function payloadIntact(ring: RingView, info: FrameInfo): boolean {
 
 /**
  * A private copy of the payload, or null when the bytes no longer match the crc recorded in the header (the
- * caller decides: dropped meanwhile, or damage). Small payloads are copied and checked in one pass over words
- * (see crc32WordsCopy); large ones by the runtime's copy, then its native crc over the copy.
+ * caller decides: dropped meanwhile, or damage). See copyPayloadInto.
  */
 export function copyPayloadChecked(ring: RingView, info: FrameInfo): Uint8Array | null {
+  const copy = new Uint8Array(info.payloadLen);
+  return copyPayloadInto(ring, info, copy, 0) ? copy : null;
+}
+
+/**
+ * Copies the payload into into[at, at + payloadLen) and checks the copy against the crc recorded in the header;
+ * false when they differ. Small payloads are copied and checked in one pass over words (see crc32WordsCopy);
+ * large ones by the runtime's copy, then its native crc over the copy.
+ */
+export function copyPayloadInto(ring: RingView, info: FrameInfo, into: Uint8Array, at: number): boolean {
   const { payloadAbs, payloadLen } = info;
   if (payloadLen >= NATIVE_COPY_FROM_BYTES) {
-    const copy = ring.bytes.slice(payloadAbs, payloadAbs + payloadLen);
-    return crc32(copy) === info.payloadCrc ? copy : null;
+    into.set(ring.bytes.subarray(payloadAbs, payloadAbs + payloadLen), at);
+    return crc32(into, at, at + payloadLen) === info.payloadCrc;
   }
-  const copy = new Uint8Array(payloadLen);
-  return crc32WordsCopy(ring.u32, payloadAbs >>> 2, payloadLen, copy) === info.payloadCrc ? copy : null;
+  return crc32WordsCopy(ring.u32, payloadAbs >>> 2, payloadLen, into, at) === info.payloadCrc; // payloads start 8-aligned
 }
 
 /** From this payload size on, the runtime's native copy and crc beat one JS pass over words. */
-export const NATIVE_COPY_FROM_BYTES = 256;
+const NATIVE_COPY_FROM_BYTES = 256;
 
 export function frameTimeNs(info: FrameInfo): bigint {
   return (BigInt(info.timeHi) << 32n) | BigInt(info.timeLo);

@@ -100,19 +100,33 @@ export function encodePayload(data: Record<string, unknown>, tags: readonly stri
 }
 
 /** A parsed payload of the documented shape: an object with `meta.tags` (an array) and `data` (an object). */
-export function hasStoredShape(value: unknown): value is { meta: { tags: unknown[] } & Record<string, unknown>; data: Record<string, unknown> } {
-  return isJsonObject(value) && isJsonObject(value.meta) && Array.isArray(value.meta.tags) && isJsonObject(value.data);
+type StoredShape = { meta: { tags: unknown[] } & Record<string, unknown>; data: Record<string, unknown> };
+
+/** A stored payload's text, parsed; throws Corrupt when it is not JSON of the documented shape. */
+export function parseStoredText(text: string): StoredShape {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw notJson();
+  }
+  if (!isJsonObject(value) || !isJsonObject(value.meta) || !Array.isArray(value.meta.tags) || !isJsonObject(value.data)) {
+    throw new PlasmiteError("Corrupt", "stored payload is not {meta:{tags}, data}");
+  }
+  return value as StoredShape;
 }
+
+const notJson = () => new PlasmiteError("Corrupt", "stored payload is not valid UTF-8 JSON");
 
 /** Parses a stored payload; throws Corrupt when it is not the documented shape. */
 export function decodePayload(bytes: Uint8Array): MessageBody {
-  let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(decoder.decode(bytes));
+    text = decoder.decode(bytes);
   } catch {
-    throw new PlasmiteError("Corrupt", "stored payload is not valid UTF-8 JSON");
+    throw notJson();
   }
-  if (!hasStoredShape(value)) throw new PlasmiteError("Corrupt", "stored payload is not {meta:{tags}, data}");
+  const value = parseStoredText(text);
   const { tags, ...extra } = value.meta;
   const body: MessageBody = { tags: tags as string[], data: value.data };
   for (const _ in extra) {

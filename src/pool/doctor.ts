@@ -1,10 +1,9 @@
 // Validation of a whole pool (`pls doctor`): geometry, state, and every retained frame from tail to head.
 // Read-only and lock-free; a report, never an exception, for anything wrong with the file.
 import { PlasmiteError } from "../errors.ts";
-import { crc32, crc32WordsCopy } from "../format/crc32.ts";
-import { FrameStatus, NATIVE_COPY_FROM_BYTES, newFrameInfo, readFrameHeader, type FrameInfo } from "../format/frame.ts";
+import { FrameStatus, copyPayloadInto, newFrameInfo, readFrameHeader, type FrameInfo } from "../format/frame.ts";
 import { isEmpty, type PoolState } from "../format/header.ts";
-import { decodePayload, hasStoredShape } from "../format/payload.ts";
+import { decodePayload, parseStoredText } from "../format/payload.ts";
 import type { RingView } from "../format/ring.ts";
 import { lookupIndexSlot } from "../format/seq-index.ts";
 import { noteMessages } from "./gc-pacer.ts";
@@ -142,15 +141,10 @@ class ShapeBatch {
 
   /** Copies the payload of the frame in `info` in and checks its crc on the way; false (nothing added) when it fails. */
   add(ring: RingView, info: FrameInfo, seq: number, off: number): boolean {
-    const { payloadAbs, payloadLen } = info;
+    const { payloadLen } = info;
     if (this.pos + payloadLen + 1 > this.bytes.length) this.bytes = new Uint8Array(payloadLen + 1); // alone, see fits
     const at = this.pos;
-    let crc: number;
-    if (payloadLen >= NATIVE_COPY_FROM_BYTES) {
-      this.bytes.set(ring.bytes.subarray(payloadAbs, payloadAbs + payloadLen), at);
-      crc = crc32(this.bytes, at, at + payloadLen);
-    } else crc = crc32WordsCopy(ring.u32, payloadAbs >>> 2, payloadLen, this.bytes, at); // payloads start 8-aligned
-    if (crc !== info.payloadCrc) return false;
+    if (!copyPayloadInto(ring, info, this.bytes, at)) return false;
     this.bytes[at + payloadLen] = 0x0a;
     this.pos = at + payloadLen + 1;
     this.ends.push(at + payloadLen);
@@ -200,15 +194,14 @@ class ShapeBatch {
 /** Decodes as readers do (invalid UTF-8 throws), but keeps every byte-order mark: shapeProblem drops one per payload. */
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Why a payload's text is not a stored message (decodePayload's words), or null when it is one. */
+/** Why a payload's text is not a stored message (parseStoredText's words), or null when it is one. */
 function shapeProblem(text: string): string | null {
-  let value: unknown;
   try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a reader's decode drops one mark
-  } catch {
-    return "stored payload is not valid UTF-8 JSON";
+    parseStoredText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a reader's decode drops one mark
+    return null;
+  } catch (err) {
+    return (err as Error).message;
   }
-  return hasStoredShape(value) ? null : "stored payload is not {meta:{tags}, data}";
 }
 
 /** Index slots of retained seqs should point at their frames; a stale one is only a warning (lookups verify). */
